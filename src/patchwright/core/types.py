@@ -1,0 +1,226 @@
+"""Central value types. Pure: no I/O, no third-party imports but pydantic.
+
+Every type that goes to disk round-trips through JSON and carries ``FORMAT_VERSION``
+in the containers that are written (Trajectory header, result files, tree files).
+"""
+
+from __future__ import annotations
+
+import time
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+FORMAT_VERSION = 1
+
+TaskKind = Literal["repair", "migrate", "optimize"]
+LocationSource = Literal["sbfl", "bm25", "llm", "traceback", "manual"]
+
+
+class Model(BaseModel):
+    """Base for all value types: strict fields, JSON round trip."""
+
+    model_config = ConfigDict(extra="forbid", frozen=False)
+
+
+class Task(Model):
+    """What to do, on which repository, judged by which tests."""
+
+    id: str
+    kind: TaskKind = "repair"
+    repo: str
+    """Path of the isolated workspace (the snapshot), not of the user's tree."""
+    base_commit: str = ""
+    description: str = ""
+    failing_tests: list[str] = Field(default_factory=list)
+    """Tests that fail at base and must pass after the patch."""
+    passing_tests: list[str] = Field(default_factory=list)
+    """Tests that pass at base and must keep passing."""
+    test_command: list[str] = Field(default_factory=list)
+    """Extra arguments selecting the tests (pytest paths or node ids); empty = discover."""
+    spec: dict[str, Any] = Field(default_factory=dict)
+
+
+class Location(Model):
+    """A suspicious place in the code."""
+
+    path: str
+    line: int
+    end_line: int
+    symbol: str = ""
+    score: float = 0.0
+    source: LocationSource = "sbfl"
+
+
+class Patch(Model):
+    """A unified diff relative to the task's base commit.
+
+    Build with :func:`patchwright.core.diff.make_patch` so that ``hash`` is the hash of the
+    normalized diff and two equal changes always compare equal.
+    """
+
+    diff: str
+    files: list[str] = Field(default_factory=list)
+    hash: str = ""
+
+    @property
+    def empty(self) -> bool:
+        return not self.diff.strip()
+
+
+class TestStatus(StrEnum):
+    PASS = "pass"
+    FAIL = "fail"
+    ERROR = "error"
+    TIMEOUT = "timeout"
+    SKIP = "skip"
+
+
+class TestOutcome(Model):
+    status: TestStatus
+    duration: float = 0.0
+    message: str = ""
+    """Short failure text: assertion message or exception line."""
+    output: str = ""
+    """Tail of the failure details (traceback), bounded in size."""
+
+
+class TestResult(Model):
+    """Outcome of one test run on one candidate."""
+
+    applied: bool = True
+    """False when the patch did not apply; no test ran."""
+    compile_error: str = ""
+    """Syntax or collection error that stopped tests from running."""
+    tests: dict[str, TestOutcome] = Field(default_factory=dict)
+    duration: float = 0.0
+    timed_out: bool = False
+    """The whole run hit its wall-clock limit and was killed."""
+    output_tail: str = ""
+    stopped_early: bool = False
+    """The run stopped at the first failure (fail-fast); some requested tests did not run."""
+
+    def status(self, test_id: str) -> TestStatus | None:
+        outcome = self.tests.get(test_id)
+        return outcome.status if outcome else None
+
+    def passed(self, test_id: str) -> bool:
+        return self.status(test_id) == TestStatus.PASS
+
+    def failed_ids(self) -> list[str]:
+        return [t for t, o in self.tests.items() if o.status not in (TestStatus.PASS, TestStatus.SKIP)]
+
+    def fixed(self, failing: list[str]) -> list[str]:
+        return [t for t in failing if self.passed(t)]
+
+    def broken(self, passing: list[str]) -> list[str]:
+        """Originally passing tests that ran and did not pass."""
+        return [t for t in passing if t in self.tests and not self.passed(t)]
+
+    def plausible(self, task: Task) -> bool:
+        """All failing tests pass and every originally passing test ran and passed."""
+        if not self.applied or self.compile_error:
+            return False
+        return all(self.passed(t) for t in task.failing_tests) and all(
+            self.passed(t) for t in task.passing_tests
+        )
+
+
+class Candidate(Model):
+    """A proposed change: a thought and the patch it leads to (cumulative, against base)."""
+
+    thought: str
+    patch: Patch
+    template: str = ""
+    prior: float = 0.0
+    """Ranking score given by the proposer (higher first)."""
+    location: Location | None = None
+
+
+class Node(Model):
+    """A node of the search tree. The tree is a flat list with parent ids."""
+
+    id: int
+    parent: int | None = None
+    depth: int = 0
+    thought: str = ""
+    patch: Patch | None = None
+    template: str = ""
+    prior: float = 0.0
+    result: TestResult | None = None
+    reward: float | None = None
+    visits: int = 0
+    value: float = 0.0
+    feedback: list[str] = Field(default_factory=list)
+    terminal: bool = False
+    plausible: bool = False
+    expanded: bool = False
+
+
+StepKind = Literal[
+    "stage",
+    "model_call",
+    "tool_call",
+    "candidate",
+    "evaluation",
+    "selection",
+    "expansion",
+    "rethink",
+    "note",
+    "error",
+]
+
+
+class Step(Model):
+    """One event of a run, appended to the trajectory as it happens."""
+
+    kind: StepKind
+    t: float = Field(default_factory=time.time)
+    name: str = ""
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class TrajectoryHeader(Model):
+    """First line of ``trajectory.jsonl``."""
+
+    version: int = FORMAT_VERSION
+    kind: Literal["header"] = "header"
+    task: Task
+    config: dict[str, Any] = Field(default_factory=dict)
+    started: float = Field(default_factory=time.time)
+    patchwright: str = ""
+
+
+class Trajectory(Model):
+    """A whole run: header, steps, and the final patch and result."""
+
+    version: int = FORMAT_VERSION
+    header: TrajectoryHeader
+    steps: list[Step] = Field(default_factory=list)
+    final_patch: Patch | None = None
+    final_result: TestResult | None = None
+
+
+RunStatus = Literal["plausible", "not_found", "budget_exhausted", "error", "already_passing"]
+
+
+class RunResult(Model):
+    """Content of ``result.json``; its presence marks a finished run."""
+
+    version: int = FORMAT_VERSION
+    task_id: str
+    status: RunStatus
+    message: str = ""
+    evaluations: int = 0
+    evaluations_to_plausible: int | None = None
+    seconds: float = 0.0
+    model_calls: int = 0
+    tokens: int = 0
+    cost: float = 0.0
+    patch_hash: str = ""
+    changed_lines: int = 0
+    failing_tests: list[str] = Field(default_factory=list)
+    passing_tests: list[str] = Field(default_factory=list)
+    validated: bool | None = None
+    """Full suite re-run in a fresh workspace passed (None: not checked)."""
