@@ -70,6 +70,7 @@ class Patch(Model):
 
 
 class TestStatus(StrEnum):
+    __test__ = False  # not a pytest test class
     PASS = "pass"
     FAIL = "fail"
     ERROR = "error"
@@ -78,6 +79,7 @@ class TestStatus(StrEnum):
 
 
 class TestOutcome(Model):
+    __test__ = False
     status: TestStatus
     duration: float = 0.0
     message: str = ""
@@ -88,6 +90,8 @@ class TestOutcome(Model):
 
 class TestResult(Model):
     """Outcome of one test run on one candidate."""
+
+    __test__ = False
 
     applied: bool = True
     """False when the patch did not apply; no test ran."""

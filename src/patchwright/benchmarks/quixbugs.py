@@ -1,0 +1,127 @@
+"""QuixBugs (Python): one small git repo per bug, repair it, re-check the patch in a fresh
+workspace against the full test module."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import tempfile
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+from patchwright.benchmarks.runner import (
+    BenchError,
+    load_rows,
+    print_table,
+    run_batch,
+    summarize,
+)
+from patchwright.core.artifacts import write_json
+from patchwright.core.config import RunConfig
+from patchwright.core.diff import PatchError, apply_to_files
+from patchwright.core.protocols import RunLimits
+
+DEFAULT_DATA = Path("../shared/benchmarks/quixbugs_python.jsonl")
+DEFAULT_OUT = Path("bench-out/quixbugs")
+
+BENCH_DEFAULTS: dict[str, Any] = {
+    # Buggy programs that loop forever time out at base: keep the reproduce timeout short.
+    "sandbox": {"per_test_timeout": 3.0, "autoload_plugins": False},
+}
+
+
+def write_bug_repo(row: dict[str, Any], dest: Path, source_text: str | None = None) -> None:
+    """Lay out a bug as a project: program, test module and support files, in a git repo."""
+    dest.mkdir(parents=True, exist_ok=True)
+    files = {row["buggy_file"]: source_text if source_text is not None else row["buggy_source"],
+             row["test_file"]: row["tests"]}
+    files.update(row.get("support_files") or {})
+    for name, text in files.items():
+        path = dest / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    git = ["git", "-c", "user.name=bench", "-c", "user.email=bench@localhost", "-c", "commit.gpgsign=false"]
+    subprocess.run(["git", "init", "-q", str(dest)], check=True)
+    subprocess.run([*git, "-C", str(dest), "add", "-A"], check=True)
+    subprocess.run([*git, "-C", str(dest), "commit", "-qm", "buggy program"], check=True)
+
+
+def recheck(row: dict[str, Any], diff: str, config: RunConfig) -> bool:
+    """Apply the patch to a fresh copy of the bug and run the whole test module."""
+    from patchwright.sandbox.local import LocalSandbox
+
+    try:
+        patched = apply_to_files({row["buggy_file"]: row["buggy_source"]}, diff)
+    except PatchError:
+        return False
+    if set(patched) != {row["buggy_file"]}:
+        return False
+    with tempfile.TemporaryDirectory(prefix="pw-recheck-") as tmp:
+        repo = Path(tmp) / "repo"
+        write_bug_repo(row, repo, patched[row["buggy_file"]])
+        sandbox = LocalSandbox(repo, autoload_plugins=config.sandbox.autoload_plugins)
+        try:
+            limits = RunLimits(per_test_timeout=10.0, wall_timeout=300.0,
+                               memory_mb=config.sandbox.memory_mb, max_processes=config.sandbox.max_processes)
+            result = sandbox.run_tests([row["test_file"]], limits)
+        finally:
+            sandbox.close()
+        return bool(result.tests) and not result.failed_ids() and not result.compile_error
+
+
+def repair_bug(row: dict[str, Any], folder: str, config_data: dict[str, Any]) -> dict[str, Any]:
+    """Worker: repair one bug; returns an InstanceResult as a dict (never raises)."""
+    from patchwright.repair import RepairError, RepairRequest, repair
+
+    started = time.monotonic()
+    base = Path(folder)
+    if base.exists():
+        shutil.rmtree(base)
+    config = RunConfig.model_validate(config_data)
+    try:
+        write_bug_repo(row, base / "repo")
+        result, patch, _ = repair(
+            RepairRequest(source=base / "repo", run_dir=base / "run", config=config, task_id=row["id"])
+        )
+    except RepairError as exc:
+        return {"id": row["id"], "status": "invalid", "message": str(exc),
+                "seconds": time.monotonic() - started}
+    except Exception as exc:  # a crash on one bug must not end the batch
+        (base / "crash.txt").write_text(traceback.format_exc())
+        return {"id": row["id"], "status": "error", "message": f"{type(exc).__name__}: {exc}"[:300],
+                "seconds": time.monotonic() - started}
+    out: dict[str, Any] = {
+        "id": row["id"],
+        "status": result.status,
+        "evaluations": result.evaluations,
+        "evaluations_to_plausible": result.evaluations_to_plausible,
+        "changed_lines": result.changed_lines,
+        "message": result.message,
+    }
+    if patch is not None:
+        ok = recheck(row, patch.diff, config)
+        out["rechecked"] = ok
+        if not ok:
+            out["status"] = "recheck_failed"
+    out["seconds"] = time.monotonic() - started
+    # The run's workspace is a copy of the bug; drop it to keep the output small.
+    shutil.rmtree(base / "run" / "workspace", ignore_errors=True)
+    return out
+
+
+def run_quixbugs(args: argparse.Namespace, config: RunConfig) -> int:
+    data = args.data or DEFAULT_DATA
+    rows = load_rows(Path(data), args.only, args.limit)
+    rows = [r for r in rows if r.get("language", "python") == "python"]
+    if not rows:
+        raise BenchError("no Python QuixBugs rows selected")
+    out = Path(args.out or DEFAULT_OUT)
+    config_data = config.model_dump()
+    results, wall = run_batch(rows, out, repair_bug, config_data, max(1, args.jobs))
+    summary = summarize(results, wall, "quixbugs-python", config_data)
+    write_json(out / "summary.json", summary)
+    print_table(results, summary)
+    return 0

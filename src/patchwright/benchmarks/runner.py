@@ -1,0 +1,146 @@
+"""Batch runs: one folder per instance, resume by result file, parallel workers, a table."""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from patchwright.core.artifacts import write_json
+from patchwright.core.types import FORMAT_VERSION
+
+INSTANCE_RESULT = "bench.json"
+
+
+class BenchError(Exception):
+    """Bad benchmark input; one line for the user."""
+
+
+class InstanceResult(BaseModel):
+    version: int = FORMAT_VERSION
+    id: str
+    status: str
+    """plausible | not_found | budget_exhausted | error | invalid."""
+    evaluations: int = 0
+    evaluations_to_plausible: int | None = None
+    seconds: float = 0.0
+    rechecked: bool | None = None
+    """The patch passed the full test module again in a fresh workspace."""
+    changed_lines: int = 0
+    message: str = ""
+    extra: dict[str, Any] = Field(default_factory=dict)
+
+
+def load_rows(path: Path, only: Sequence[str], limit: int | None) -> list[dict[str, Any]]:
+    if not path.exists():
+        raise BenchError(f"benchmark data not found: {path}")
+    rows = []
+    with path.open(encoding="utf-8") as fh:
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError:
+                raise BenchError(f"{path}:{n}: not valid JSON") from None
+    if only:
+        wanted = set(only)
+        rows = [r for r in rows if r.get("id") in wanted or short_id(r.get("id", "")) in wanted]
+        missing = wanted - {r["id"] for r in rows} - {short_id(r["id"]) for r in rows}
+        if missing:
+            raise BenchError(f"unknown instance id: {', '.join(sorted(missing))}")
+    if limit is not None:
+        rows = rows[:limit]
+    return rows
+
+
+def short_id(instance_id: str) -> str:
+    return instance_id.rsplit("-", 1)[-1] if instance_id.startswith("quixbugs-") else instance_id
+
+
+def run_batch(
+    rows: list[dict[str, Any]],
+    out: Path,
+    worker: Callable[[dict[str, Any], str, dict[str, Any]], dict[str, Any]],
+    config: dict[str, Any],
+    jobs: int,
+    log: Callable[[str], None] = lambda s: print(s, file=sys.stderr),
+) -> tuple[list[InstanceResult], float]:
+    """Run ``worker(row, folder, config)`` for every row without a result; resumable."""
+    out.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    results: dict[str, InstanceResult] = {}
+    todo = []
+    for row in rows:
+        marker = out / "instances" / row["id"] / INSTANCE_RESULT
+        if marker.exists():
+            results[row["id"]] = InstanceResult.model_validate_json(marker.read_text())
+        else:
+            todo.append(row)
+    if results:
+        log(f"resuming: {len(results)} done, {len(todo)} to go")
+
+    def finish(row_id: str, data: dict[str, Any]) -> None:
+        res = InstanceResult.model_validate(data)
+        write_json(out / "instances" / row_id / INSTANCE_RESULT, res)
+        results[row_id] = res
+        log(f"[{len(results)}/{len(rows)}] {row_id}: {res.status} "
+            f"({res.evaluations} evals, {res.seconds:.1f}s)")
+
+    if jobs <= 1:
+        for row in todo:
+            finish(row["id"], worker(row, str(out / "instances" / row["id"]), config))
+    else:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            futures = {
+                pool.submit(worker, row, str(out / "instances" / row["id"]), config): row["id"]
+                for row in todo
+            }
+            for fut in as_completed(futures):
+                finish(futures[fut], fut.result())
+    ordered = [results[r["id"]] for r in rows if r["id"] in results]
+    return ordered, time.monotonic() - started
+
+
+def summarize(results: list[InstanceResult], wall: float, name: str, config: dict[str, Any]) -> dict[str, Any]:
+    plausible = [r for r in results if r.status == "plausible"]
+    evals = [r.evaluations_to_plausible for r in plausible if r.evaluations_to_plausible]
+    return {
+        "version": FORMAT_VERSION,
+        "benchmark": name,
+        "instances": len(results),
+        "plausible": len(plausible),
+        "rechecked": sum(1 for r in plausible if r.rechecked),
+        "median_evaluations_to_plausible": statistics.median(evals) if evals else None,
+        "total_evaluations": sum(r.evaluations for r in results),
+        "wall_seconds": round(wall, 1),
+        "instance_seconds": round(sum(r.seconds for r in results), 1),
+        "config": config,
+        "results": [r.model_dump() for r in results],
+    }
+
+
+def print_table(results: list[InstanceResult], summary: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{summary['benchmark']}: {summary['plausible']}/{summary['instances']} plausible")
+    for col in ("bug", "status", "evals to plausible", "evals", "seconds"):
+        table.add_column(col, justify="right" if col != "bug" and col != "status" else "left")
+    for r in results:
+        status = r.status + ("" if r.status != "plausible" or r.rechecked else " (recheck failed)")
+        table.add_row(r.id, status, str(r.evaluations_to_plausible or "-"), str(r.evaluations), f"{r.seconds:.1f}")
+    console = Console(width=110)
+    console.print(table)
+    console.print(
+        f"plausible {summary['plausible']}/{summary['instances']}, "
+        f"median evaluations to first plausible {summary['median_evaluations_to_plausible']}, "
+        f"wall time {summary['wall_seconds']}s"
+    )

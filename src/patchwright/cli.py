@@ -1,0 +1,187 @@
+"""Command line: ``patchwright repair|bench|inspect``.
+
+Standard output carries only the final unified diff; progress goes to standard error.
+Exit codes: 0 plausible patch found, 1 none found within the budget, 2 bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from patchwright import __version__
+
+EXIT_FOUND, EXIT_NOT_FOUND, EXIT_BAD_INPUT = 0, 1, 2
+
+
+class UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports errors as one line and exit code 2, no usage dump."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+
+def home() -> Path:
+    default = Path.home() / ".local" / "state" / "patchwright"
+    return Path(os.environ.get("PATCHWRIGHT_HOME") or default)
+
+
+def default_run_dir(source: Path) -> Path:
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    base = home() / "runs" / f"{stamp}-{source.resolve().name or 'repo'}"
+    path, n = base, 1
+    while path.exists():
+        n += 1
+        path = base.with_name(f"{base.name}-{n}")
+    return path
+
+
+def _config_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-c", "--config", action="append", default=[], metavar="FILE",
+                   help="YAML config file (repeatable; later files win)")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a config value, e.g. --set search.max_evals=100")
+    p.add_argument("--strategy", help="search strategy (default: ranked)")
+    p.add_argument("--proposers", help="comma-separated proposers (default: mutations)")
+    p.add_argument("--sandbox", choices=["local", "docker"], help="where tests run (default: local)")
+    p.add_argument("--max-evals", type=int, metavar="N", help="evaluation budget per task")
+    p.add_argument("--max-seconds", type=float, metavar="S", help="wall-time budget per task")
+
+
+def build_parser() -> _Parser:
+    parser = _Parser(prog="patchwright", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"patchwright {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    rp = sub.add_parser("repair", help="find a patch that makes the failing tests pass")
+    rp.add_argument("path", type=Path, help="project directory (a git repo or a plain folder)")
+    rp.add_argument("--test", action="append", default=[], metavar="TEST_ID",
+                    help="failing test to fix (pytest node id or prefix; repeatable)")
+    rp.add_argument("--issue", type=Path, metavar="FILE", help="issue text for context")
+    rp.add_argument("--out", type=Path, metavar="RUN_DIR", help="run directory (default: under $PATCHWRIGHT_HOME/runs)")
+    rp.add_argument("--apply", action="store_true", help="write the patch into PATH when found")
+    rp.add_argument("-q", "--quiet", action="store_true", help="no progress on standard error")
+    _config_args(rp)
+
+    bp = sub.add_parser("bench", help="run a benchmark")
+    bp.add_argument("name", choices=["quixbugs"], help="benchmark name")
+    bp.add_argument("--data", type=Path, help="benchmark data file (JSONL)")
+    bp.add_argument("--out", type=Path, metavar="DIR", help="output folder (re-running resumes)")
+    bp.add_argument("--jobs", type=int, default=1, metavar="N", help="bugs repaired in parallel")
+    bp.add_argument("--limit", type=int, metavar="K", help="only the first K bugs")
+    bp.add_argument("--only", action="append", default=[], metavar="ID", help="only these bug ids (repeatable)")
+    _config_args(bp)
+
+    ip = sub.add_parser("inspect", help="show a run directory's result, tree and patch")
+    ip.add_argument("run_dir", type=Path)
+    return parser
+
+
+def _overrides(args: argparse.Namespace) -> list[str]:
+    out = list(args.set)
+    if args.strategy:
+        out.append(f"search.strategy={args.strategy}")
+    if args.proposers:
+        names = [p.strip() for p in args.proposers.split(",") if p.strip()]
+        out.append(f"search.proposers={json.dumps(names)}")
+    if args.sandbox:
+        out.append(f"sandbox.kind={args.sandbox}")
+    if args.max_evals is not None:
+        out.append(f"search.max_evals={args.max_evals}")
+    if args.max_seconds is not None:
+        out.append(f"search.max_seconds={args.max_seconds}")
+    return out
+
+
+def cmd_repair(args: argparse.Namespace) -> int:
+    from patchwright.core.config import load_config
+    from patchwright.progress import ProgressReporter
+    from patchwright.repair import RepairError, RepairRequest, repair
+    from patchwright.repo.git import SnapshotError, apply_to_source
+
+    config = load_config(args.config, _overrides(args))
+    source: Path = args.path
+    if not source.exists():
+        raise RepairError(f"path does not exist: {source}")
+    run_dir = args.out or default_run_dir(source)
+    if run_dir.resolve().is_relative_to(source.resolve()):
+        raise RepairError(f"the run directory must not be inside the project: {run_dir}")
+    if (run_dir / "result.json").exists():
+        raise RepairError(f"run directory already holds a finished run: {run_dir}")
+    issue = ""
+    if args.issue:
+        try:
+            issue = args.issue.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise RepairError(f"cannot read issue file {args.issue}: {exc.strerror}") from None
+    print(f"run directory: {run_dir}", file=sys.stderr)
+    with ProgressReporter(quiet=args.quiet) as reporter:
+        result, patch, snap = repair(
+            RepairRequest(source=source, run_dir=run_dir, config=config, tests=args.test, issue=issue),
+            observer=reporter,
+        )
+    if patch is None:
+        print(f"no plausible patch ({result.status}): {result.message}; "
+              f"{result.evaluations} evaluations in {result.seconds:.1f}s", file=sys.stderr)
+        return EXIT_NOT_FOUND
+    sys.stdout.write(patch.diff)
+    sys.stdout.flush()
+    print(f"plausible patch after {result.evaluations_to_plausible} evaluations "
+          f"in {result.seconds:.1f}s", file=sys.stderr)
+    if args.apply:
+        try:
+            written = apply_to_source(snap, patch)
+        except SnapshotError as exc:
+            raise RepairError(str(exc)) from None
+        print(f"applied to {', '.join(written)}", file=sys.stderr)
+    return EXIT_FOUND
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from patchwright.benchmarks.quixbugs import BENCH_DEFAULTS, run_quixbugs
+    from patchwright.core.config import load_config
+
+    config = load_config(args.config, _overrides(args), base=BENCH_DEFAULTS)
+    return run_quixbugs(args, config)
+
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    from patchwright.inspect import inspect_run
+
+    return inspect_run(args.run_dir)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from patchwright.benchmarks.runner import BenchError
+    from patchwright.core.config import ConfigError
+    from patchwright.repair import RepairError
+
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        handler = {"repair": cmd_repair, "bench": cmd_bench, "inspect": cmd_inspect}[args.command]
+        return handler(args)
+    except UsageError as exc:
+        print(f"patchwright: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except (RepairError, ConfigError, BenchError) as exc:
+        print(f"patchwright: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("patchwright: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

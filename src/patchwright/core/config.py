@@ -1,0 +1,116 @@
+"""Run configuration: pydantic models, YAML files and dotted ``key=value`` overrides."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+
+class ConfigError(ValueError):
+    """Bad configuration: the message is one line for the user."""
+
+
+class _Config(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SandboxConfig(_Config):
+    kind: Literal["local", "docker"] = "local"
+    python: str = ""
+    """Interpreter that runs the tests (default: the one running Patchwright)."""
+    per_test_timeout: float = 10.0
+    """Upper bound for one test; candidate runs use a tighter bound learned at reproduce."""
+    min_test_timeout: float = 1.0
+    wall_timeout: float = 600.0
+    memory_mb: int = 2048
+    max_processes: int = 256
+    autoload_plugins: bool = True
+    """Let pytest load installed plugins (turn off for speed when the project needs none)."""
+    pytest_args: list[str] = Field(default_factory=list)
+
+
+class SearchConfig(_Config):
+    strategy: str = "ranked"
+    proposers: list[str] = Field(default_factory=lambda: ["mutations"])
+    max_evals: int = 250
+    max_seconds: float = 900.0
+    max_lines: int = 12
+    """How many suspicious lines the mutation proposer works on per expansion."""
+    max_candidates: int = 400
+
+
+class LocalizeConfig(_Config):
+    formula: Literal["ochiai", "tarantula", "dstar"] = "ochiai"
+    top: int = 40
+
+
+class RunConfig(_Config):
+    version: int = 1
+    sandbox: SandboxConfig = Field(default_factory=SandboxConfig)
+    search: SearchConfig = Field(default_factory=SearchConfig)
+    localize: LocalizeConfig = Field(default_factory=LocalizeConfig)
+    validate_full: bool = True
+    """Re-run the whole suite on the found patch before reporting it."""
+
+
+def _parse_value(raw: str) -> Any:
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError:
+        if "," in raw:
+            return [part.strip() for part in raw.split(",") if part.strip()]
+        return raw
+
+
+def merge(base: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in update.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def apply_override(data: dict[str, Any], override: str) -> dict[str, Any]:
+    """Apply ``a.b=value`` to a nested dict (value parsed as JSON when it parses)."""
+    if "=" not in override:
+        raise ConfigError(f"override must look like key=value: {override!r}")
+    key, raw = override.split("=", 1)
+    parts = key.strip().split(".")
+    update: dict[str, Any] = {parts[-1]: _parse_value(raw)}
+    for part in reversed(parts[:-1]):
+        update = {part: update}
+    return merge(data, update)
+
+
+def load_config(
+    files: list[str] | None = None,
+    overrides: list[str] | None = None,
+    base: dict[str, Any] | None = None,
+) -> RunConfig:
+    """Defaults, then YAML files in order, then ``key=value`` overrides."""
+    import yaml
+
+    data: dict[str, Any] = dict(base or {})
+    for name in files or []:
+        try:
+            with open(name, encoding="utf-8") as fh:
+                loaded = yaml.safe_load(fh) or {}
+        except OSError as exc:
+            raise ConfigError(f"cannot read config {name}: {exc.strerror}") from None
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"config {name} is not valid YAML: {exc}".splitlines()[0]) from None
+        if not isinstance(loaded, dict):
+            raise ConfigError(f"config {name} must be a mapping")
+        data = merge(data, loaded)
+    for override in overrides or []:
+        data = apply_override(data, override)
+    try:
+        return RunConfig.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"])
+        raise ConfigError(f"invalid config {where}: {err['msg']}") from None

@@ -1,0 +1,376 @@
+"""Snapshots: copy the user's project into an isolated git workspace, and write patches back.
+
+The user's tree is only ever read (``git ls-files`` with ``GIT_OPTIONAL_LOCKS=0``, no index
+refresh) until :func:`apply_to_source`, which refuses when the tree changed since the snapshot.
+
+Git runs as a subprocess with the repository-location variables (``GIT_DIR``,
+``GIT_INDEX_FILE``, ``GIT_WORK_TREE``, ...) removed from its environment: GitPython can only
+add variables, and one inherited from a git hook would point ``git add``/``git commit`` in the
+workspace at the user's repository. Limitation: submodules and nested repositories are skipped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import os
+import shutil
+import stat
+import subprocess
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from patchwright.core.diff import PatchError, apply_to_files, check_path, touched_paths
+from patchwright.core.types import Patch
+
+SNAPSHOT_FILE = "patchwright-snapshot.json"
+SNAPSHOT_VERSION = 1
+BASE_MESSAGE = "patchwright base"
+_SKIP_DIRS = frozenset(
+    {".git", "__pycache__", ".venv", "venv", ".tox", ".nox", "node_modules", ".mypy_cache"}
+    | {".pytest_cache", ".ruff_cache"}
+)
+_SKIP_TOP_DIRS = frozenset({"build", "dist"})  # only at the root: ``src/build`` may be a package
+_EXCLUDE = "__pycache__/\n*.pyc\n.pytest_cache/\n.coverage*\n"
+_ATTRIBUTES = "* -text -eol -filter -ident -working-tree-encoding\n"  # store the exact bytes
+_LOCAL_ENV = (  # noqa: SIM905  (from `git rev-parse --local-env-vars`)
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES GIT_CONFIG GIT_CONFIG_PARAMETERS GIT_CONFIG_COUNT "
+    "GIT_OBJECT_DIRECTORY GIT_DIR GIT_WORK_TREE GIT_IMPLICIT_WORK_TREE GIT_GRAFT_FILE "
+    "GIT_INDEX_FILE GIT_NO_REPLACE_OBJECTS GIT_REPLACE_REF_BASE GIT_PREFIX GIT_SHALLOW_FILE "
+    "GIT_INTERNAL_SUPER_PREFIX GIT_COMMON_DIR GIT_NAMESPACE"
+).split()
+_IDENTITY = {
+    **{f"GIT_{r}_NAME": "patchwright" for r in ("AUTHOR", "COMMITTER")},
+    **{f"GIT_{r}_EMAIL": "patchwright@localhost" for r in ("AUTHOR", "COMMITTER")},
+    **{f"GIT_{r}_DATE": "2000-01-01T00:00:00+0000" for r in ("AUTHOR", "COMMITTER")},
+}
+_LINK = 0o120000
+
+
+class SnapshotError(Exception):
+    """A snapshot cannot be made, loaded or written back; the message is one line."""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    source: Path
+    workspace: Path
+    base_commit: str
+    manifest: dict[str, str]
+    """relpath (POSIX) -> sha256 of the bytes copied; symlinks: ``'link:' + target``."""
+    source_is_git: bool
+
+
+def _git(
+    cwd: Path, *args: str, stdin: bytes | None = None, env: dict[str, str] | None = None
+) -> bytes:
+    full_env = {k: v for k, v in os.environ.items() if k not in _LOCAL_ENV}
+    full_env.update(GIT_OPTIONAL_LOCKS="0", GIT_TERMINAL_PROMPT="0", LC_ALL="C", LANGUAGE="C")
+    full_env.update(env or {})
+    cmd = ["git", "-c", "core.fsmonitor=false", "-c", "core.autocrlf=false", *args]
+    try:
+        proc = subprocess.run(cmd, cwd=cwd, input=stdin, capture_output=True, env=full_env)
+    except FileNotFoundError as e:
+        raise SnapshotError("git is not installed (needed to make the snapshot)") from e
+    if proc.returncode:
+        lines = proc.stderr.decode(errors="replace").strip().splitlines() or ["no message"]
+        raise SnapshotError(f"git {args[0]} failed in {cwd}: {lines[0]}")
+    return proc.stdout
+
+
+def _git_toplevel(source: Path) -> Path | None:
+    try:
+        return Path(os.fsdecode(_git(source, "rev-parse", "--show-toplevel").rstrip(b"\n")))
+    except SnapshotError as e:
+        if "not a git repository" in str(e):
+            return None
+        raise
+
+
+def _skipped(parts: tuple[str, ...]) -> bool:
+    """The safety-net skip list, applied to a relative path's components."""
+    for i, name in enumerate(parts):
+        last = i == len(parts) - 1
+        if (
+            name in _SKIP_DIRS
+            or name.endswith(".egg-info")
+            or (i == 0 and not last and name in _SKIP_TOP_DIRS)
+        ):
+            return True
+    name = parts[-1]
+    return name.endswith(".pyc") or name == ".coverage" or name.startswith(".coverage.")
+
+
+def _walk(source: Path) -> list[str]:
+    def fail(err: OSError) -> None:
+        raise SnapshotError(f"cannot read {err.filename}: {err.strerror}")
+
+    out: list[str] = []
+    for root, dirs, files in os.walk(source, onerror=fail):
+        rel = Path(root).relative_to(source).parts
+        keep = []
+        for d in dirs:
+            if os.path.islink(os.path.join(root, d)):
+                files.append(d)  # copied as a link, never followed
+            elif not _skipped((*rel, d, "x")) and not os.path.exists(
+                os.path.join(root, d, "pyvenv.cfg")
+            ):
+                keep.append(d)
+        dirs[:] = keep
+        out.extend("/".join((*rel, f)) for f in files if not _skipped((*rel, f)))
+    return out
+
+
+def _git_files(source: Path) -> list[str]:
+    def ls(*args: str) -> list[str]:
+        raw = _git(source, "ls-files", "-z", *args).split(b"\0")
+        return [os.fsdecode(p) for p in raw if p and not p.endswith(b"/")]  # 'dir/': nested repo
+
+    untracked = [
+        p for p in ls("--others", "--exclude-standard") if not _skipped(tuple(p.split("/")))
+    ]
+    venvs: dict[str, bool] = {}
+    for p in untracked:  # an untracked virtualenv that no .gitignore mentions
+        parts = p.split("/")
+        for i in range(1, len(parts)):
+            d = "/".join(parts[:i])
+            if d not in venvs:
+                venvs[d] = (source / d / "pyvenv.cfg").is_file()
+    in_venv = [d + "/" for d, v in venvs.items() if v]
+    return ls("--cached") + [p for p in untracked if not p.startswith(tuple(in_venv))]
+
+
+def _inside(root: Path, rel: str) -> bool:
+    """No parent of ``root/rel`` is a symlink or a non-directory (so we never leave ``root``)."""
+    cur = root
+    for part in rel.split("/")[:-1]:
+        cur = cur / part
+        try:
+            if not stat.S_ISDIR(os.lstat(cur).st_mode):
+                return False
+        except FileNotFoundError:
+            return True
+    return True
+
+
+def _read(source: Path, rel: str) -> tuple[int, bytes] | None:
+    """(git mode, bytes or link target) of a regular file or symlink; None for anything else."""
+    path = source / rel
+    if not _inside(source, rel):
+        return None
+    try:
+        st = os.lstat(path)
+        if stat.S_ISLNK(st.st_mode):
+            return _LINK, os.fsencode(os.readlink(path))
+        if not stat.S_ISREG(st.st_mode):
+            return None  # deleted, submodule directory, fifo, socket...
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        with os.fdopen(fd, "rb") as f:
+            data = f.read()
+    except FileNotFoundError:
+        return None
+    except OSError as e:
+        raise SnapshotError(f"cannot read {path}: {e.strerror}") from e
+    return (0o100755 if st.st_mode & 0o111 else 0o100644), data
+
+
+def _digest(mode: int, data: bytes) -> str:
+    return "link:" + os.fsdecode(data) if mode == _LINK else hashlib.sha256(data).hexdigest()
+
+
+def _scan(source: Path, is_git: bool) -> dict[str, tuple[int, bytes]]:
+    paths = _git_files(source) if is_git else _walk(source)
+    found = {p: _read(source, p) for p in dict.fromkeys(paths)}
+    return {p: e for p, e in sorted(found.items()) if e is not None}
+
+
+def _copy(source: Path, workspace: Path, files: dict[str, tuple[int, bytes]]) -> None:
+    for rel, (mode, data) in files.items():
+        dst = workspace / rel
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        if mode != _LINK:
+            dst.write_bytes(data)
+            dst.chmod(mode & 0o777)
+            continue
+        target = os.fsdecode(data)
+        if os.path.isabs(target) and Path(os.path.normpath(target)).is_relative_to(source):
+            target = os.path.relpath(os.path.normpath(target), (source / rel).parent)  # stay inside
+        os.symlink(target, dst)
+
+
+def snapshot(source: Path, workspace: Path) -> Snapshot:
+    """Copy ``source`` into a new git repository at ``workspace`` and commit it as the base."""
+    src, ws = Path(source).resolve(), Path(workspace).resolve()
+    if not src.is_dir():
+        raise SnapshotError(f"project directory {source} does not exist or is not a directory")
+    if ws == src or ws.is_relative_to(src) or src.is_relative_to(ws):
+        raise SnapshotError(f"workspace {ws} and project {src} must not contain each other")
+    top = _git_toplevel(src)
+    if ws.exists() and (not ws.is_dir() or any(ws.iterdir())):
+        raise SnapshotError(f"workspace {ws} exists and is not an empty directory")
+    files = _scan(src, top is not None)
+    if not files:
+        raise SnapshotError(f"no files to snapshot in {src} (empty, or all ignored by git)")
+    created = not ws.exists()
+    try:
+        ws.mkdir(parents=True, exist_ok=True)
+        _copy(src, ws, files)
+        _git(ws, "init", "-q", "--template=", "--initial-branch=main")
+        info = ws / ".git" / "info"
+        info.mkdir(exist_ok=True)
+        (info / "exclude").write_text(_EXCLUDE)
+        (info / "attributes").write_text(_ATTRIBUTES)
+        opts = ("-c", "commit.gpgsign=false", "-c", "core.hooksPath=/dev/null", "-c", "gc.auto=0")
+        _git(ws, *opts, "add", "-A", "-f")
+        _git(ws, *opts, "commit", "-q", "--no-verify", "-m", BASE_MESSAGE, env=_IDENTITY)
+        base = _git(ws, "rev-parse", "HEAD").decode().strip()
+        manifest = {p: _digest(m, d) for p, (m, d) in files.items()}
+        snap = Snapshot(src, ws, base, manifest, top is not None)
+        record = {"version": SNAPSHOT_VERSION, "source": str(src), "base_commit": base}
+        record |= {"source_is_git": snap.source_is_git, "manifest": manifest}
+        (ws / ".git" / SNAPSHOT_FILE).write_text(json.dumps(record, indent=1, sort_keys=True))
+    except BaseException:
+        shutil.rmtree(ws, ignore_errors=True)
+        if not created:
+            ws.mkdir(exist_ok=True)
+        raise
+    return snap
+
+
+def load_snapshot(workspace: Path) -> Snapshot:
+    """The snapshot recorded in ``workspace`` (for resuming a run)."""
+    ws = Path(workspace).resolve()
+    try:
+        record = json.loads((ws / ".git" / SNAPSHOT_FILE).read_text())
+        if record.get("version") != SNAPSHOT_VERSION:
+            raise SnapshotError(f"{ws} has snapshot format {record.get('version')!r}, expected 1")
+        manifest = {str(k): str(v) for k, v in dict(record["manifest"]).items()}
+        return Snapshot(
+            Path(record["source"]),
+            ws,
+            str(record["base_commit"]),
+            manifest,
+            bool(record["source_is_git"]),
+        )
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
+        raise SnapshotError(
+            f"{ws} is not a patchwright workspace (no valid snapshot record)"
+        ) from e
+
+
+def tree_changes(snap: Snapshot) -> list[str]:
+    """Paths added, removed or modified in the user's tree since the snapshot."""
+    if not snap.source.is_dir():
+        raise SnapshotError(f"project directory {snap.source} does not exist any more")
+    now = {p: _digest(m, d) for p, (m, d) in _scan(snap.source, snap.source_is_git).items()}
+    return sorted(
+        p for p in now.keys() | snap.manifest.keys() if now.get(p) != snap.manifest.get(p)
+    )
+
+
+def _tree(workspace: Path) -> dict[str, tuple[int, str]]:
+    """path -> (mode, blob sha) of every blob at the base commit."""
+    rev = "HEAD"
+    try:
+        rev = load_snapshot(workspace).base_commit
+    except SnapshotError:
+        pass
+    out: dict[str, tuple[int, str]] = {}
+    for entry in _git(Path(workspace), "ls-tree", "-r", "-z", "--full-tree", rev).split(b"\0"):
+        if entry:
+            meta, path = entry.split(b"\t", 1)
+            mode, kind, sha = meta.decode().split()
+            if kind == "blob":
+                out[os.fsdecode(path)] = (int(mode, 8), sha)
+    return out
+
+
+def list_files(workspace: Path) -> list[str]:
+    """Regular files tracked at the base commit (symlinks and submodules left out), sorted."""
+    return sorted(p for p, (mode, _) in _tree(workspace).items() if mode != _LINK)
+
+
+def read_files(workspace: Path, paths: Iterable[str]) -> dict[str, str]:
+    """Base-commit text of the regular files among ``paths``; missing or non-UTF-8 files skipped."""
+    tree = _tree(workspace)
+    wanted = {p: tree[p][1] for p in paths if p in tree and tree[p][0] != _LINK}
+    if not wanted:
+        return {}
+    raw = _git(
+        Path(workspace),
+        "cat-file",
+        "--batch",
+        stdin="".join(s + "\n" for s in wanted.values()).encode(),
+    )
+    out: dict[str, str] = {}
+    pos = 0
+    for path in wanted:
+        end = raw.index(b"\n", pos)
+        size = int(raw[pos:end].split()[2])
+        data, pos = raw[end + 1 : end + 1 + size], end + 2 + size
+        try:
+            out[path] = data.decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+    return out
+
+
+def _deleted(diff: str) -> set[str]:
+    lines = diff.replace("\r\n", "\n").split("\n")
+    return {
+        check_path(a[4:].split("\t")[0].strip().removeprefix("a/"))
+        for a, b in itertools.pairwise(lines)
+        if a.startswith("--- ") and b.split("\t")[0].strip() == "+++ /dev/null"
+    }
+
+
+def apply_to_source(snap: Snapshot, patch: Patch) -> list[str]:
+    """Write ``patch`` into the user's tree atomically per file; returns the paths written or removed."""
+    try:
+        paths = touched_paths(patch.diff)
+        new = apply_to_files(read_files(snap.workspace, paths), patch.diff)
+        deleted = _deleted(patch.diff)
+    except PatchError as e:
+        raise SnapshotError(f"patch cannot be applied: {e}") from e
+    changed = tree_changes(snap)
+    if changed:
+        more = f" and {len(changed) - 10} more" if len(changed) > 10 else ""
+        raise SnapshotError(
+            f"the project changed since the snapshot: {', '.join(changed[:10])}{more}; not applying"
+        )
+    for rel in new:  # unchanged tree: a manifest entry that is no link is a regular file now
+        ours = rel in snap.manifest and not snap.manifest[rel].startswith("link:")
+        if not _inside(snap.source, rel) or (os.path.lexists(snap.source / rel) and not ours):
+            raise SnapshotError(
+                f"patch would write {rel}, which is not a file of the snapshot; not applying"
+            )
+    staged: list[tuple[str, str]] = []
+    try:
+        for rel in sorted(new.keys() - deleted):
+            target = snap.source / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            old = os.lstat(target) if target.exists() else None
+            fd, tmp = tempfile.mkstemp(
+                dir=target.parent, prefix=f".{target.name}.", suffix=".patchwright"
+            )
+            staged.append((tmp, rel))
+            with os.fdopen(fd, "wb") as f:
+                f.write(new[rel].encode("utf-8"))
+                os.fchmod(f.fileno(), stat.S_IMODE(old.st_mode) if old else 0o644)
+                if old is not None:
+                    try:
+                        os.fchown(f.fileno(), old.st_uid, old.st_gid)
+                    except OSError:
+                        pass
+        for tmp, rel in staged:
+            os.replace(tmp, snap.source / rel)
+        staged = []
+        for rel in sorted(deleted & new.keys()):
+            (snap.source / rel).unlink(missing_ok=True)
+    finally:
+        for tmp, _ in staged:
+            Path(tmp).unlink(missing_ok=True)
+    return sorted(new)

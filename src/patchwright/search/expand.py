@@ -1,0 +1,54 @@
+"""Expansion: ask every proposer for candidates on top of a node's patch."""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from collections.abc import Mapping, Sequence
+
+from patchwright.core.diff import PatchError, apply_to_files
+from patchwright.core.protocols import ProposalContext, Proposer
+from patchwright.core.types import Candidate, Location, Node, Task
+
+
+class Expander:
+    def __init__(
+        self,
+        task: Task,
+        base_files: Mapping[str, str],
+        locations: Sequence[Location],
+        proposers: Sequence[Proposer],
+        limit: int = 0,
+    ) -> None:
+        self.task = task
+        self.base_files = dict(base_files)
+        self.locations = list(locations)
+        self.proposers = list(proposers)
+        self.limit = limit
+
+    def files_at(self, node: Node) -> dict[str, str]:
+        files = dict(self.base_files)
+        if node.patch is not None and not node.patch.empty:
+            files.update(apply_to_files(self.base_files, node.patch.diff))
+        return files
+
+    def candidates(self, node: Node) -> list[Candidate]:
+        """All proposers' candidates for ``node``, merged by prior (best first)."""
+        try:
+            files = self.files_at(node)
+        except PatchError:
+            return []
+        ctx = ProposalContext(
+            task=self.task,
+            base_files=self.base_files,
+            files=files,
+            locations=self.locations,
+            parent_patch=node.patch,
+            thought=node.thought,
+            feedback=list(node.feedback),
+            limit=self.limit,
+        )
+        streams = [list(p.propose(ctx)) for p in self.proposers]
+        merged = heapq.merge(*streams, key=lambda c: -c.prior)
+        out = list(itertools.islice(merged, self.limit or None))
+        return out
