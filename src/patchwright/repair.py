@@ -216,6 +216,11 @@ def repair(
     if not source.is_dir():
         raise RepairError(f"not a directory: {source}")
     try:
+        make_strategy(config.search.strategy)
+    except ValueError as exc:
+        raise RepairError(str(exc)) from None
+    make_proposers(config)
+    try:
         snap = snapshot(source, workspace)
     except SnapshotError as exc:
         raise RepairError(str(exc)) from None

@@ -78,7 +78,9 @@ def repo(tmp_path: Path) -> Path:
     write(root, "edited.py", "y = 1\n")
     write(root, "gone.py", "z = 1\n")
     write(root, "pkg/mod.py", "def f():\n    return 1\n")
+    write(root, "forced.log", "tracked although ignored\n")
     git(root, "add", "-A")
+    git(root, "add", "-f", "forced.log")
     git(root, "commit", "-q", "-m", "init")
     write(root, "edited.py", "y = 2  # uncommitted\n")
     write(root, "staged.py", "s = 1\n")
@@ -97,6 +99,7 @@ EXPECTED = {
     ".gitignore": b"*.log\n",
     "committed.py": b"x = 1\n",
     "edited.py": b"y = 2  # uncommitted\n",
+    "forced.log": b"tracked although ignored\n",
     "pkg/mod.py": b"def f():\n    return 1\n",
     "staged.py": b"s = 1\n",
     "untracked.py": b"u = 1\n",
@@ -242,7 +245,9 @@ def test_apply_to_source_refuses_when_project_changed(repo: Path, tmp_path: Path
     patch = make_patch(read_files(snap.workspace, ["committed.py"]), {"committed.py": "x = 2\n"})
     write(repo, "edited.py", "user kept working\n")
     before = fingerprint(repo)
-    with pytest.raises(SnapshotError, match=r"changed since the snapshot: edited\.py; not applying"):
+    with pytest.raises(
+        SnapshotError, match=r"changed since the snapshot: edited\.py; not applying"
+    ):
         apply_to_source(snap, patch)
     assert fingerprint(repo) == before
 
@@ -293,6 +298,37 @@ def test_base_commit_stores_exact_bytes_despite_attributes(tmp_path: Path) -> No
     write(src, "latin.txt", "caf\xe9\n".encode("latin-1"))
     snap: Snapshot = snapshot(src, tmp_path / "ws")
     assert read_files(snap.workspace, ["win.py", "latin.txt"]) == {"win.py": "a = 1\r\nb = 2\r\n"}
+    blob = subprocess.run(
+        ["git", "cat-file", "-p", "HEAD:win.py"],
+        cwd=snap.workspace,
+        capture_output=True,
+        check=True,
+    ).stdout
+    assert blob == b"a = 1\r\nb = 2\r\n"
+
+
+def test_apply_to_source_patches_crlf_file(tmp_path: Path) -> None:
+    src = tmp_path / "proj"
+    write(src, "win.py", b"a = 1\r\nb = 2\r\n")
+    snap = snapshot(src, tmp_path / "ws")
     patch = make_patch(read_files(snap.workspace, ["win.py"]), {"win.py": "a = 1\r\nb = 3\r\n"})
     apply_to_source(snap, patch)
     assert (src / "win.py").read_bytes() == b"a = 1\r\nb = 3\r\n"
+
+
+def test_submodules_and_nested_repositories_are_skipped(repo: Path, tmp_path: Path) -> None:
+    inner = repo / "vendor" / "inner"
+    inner.mkdir(parents=True)
+    git(inner, "init", "-q")
+    write(inner, "lib.py", "inner = 1\n")
+    git(inner, "add", "-A")
+    git(inner, "commit", "-q", "-m", "inner")
+    nested = repo / "scratch"  # an untracked repository of its own
+    nested.mkdir()
+    git(nested, "init", "-q")
+    write(nested, "notes.py", "n = 1\n")
+    git(repo, "add", "vendor/inner")  # a gitlink, as a submodule leaves in the index
+    before = fingerprint(repo)
+    snap = snapshot(repo, tmp_path / "ws")
+    assert fingerprint(repo) == before
+    assert workspace_files(snap.workspace) == EXPECTED

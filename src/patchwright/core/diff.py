@@ -75,7 +75,9 @@ def make_patch(base: Mapping[str, str], new: Mapping[str, str]) -> Patch:
 
 
 def normalize(diff: str) -> str:
-    """Canonical form for hashing: drop index/mode lines and trailing blanks, unify endings."""
+    """Canonical form for hashing: drop index/mode lines and trailing blanks, unify endings.
+
+    Only for hashing: CR characters inside hunk lines are content and are kept by parse()."""
     out = []
     for line in diff.replace("\r\n", "\n").split("\n"):
         if line.startswith(("index ", "similarity index", "old mode", "new mode")):
@@ -94,6 +96,8 @@ def patch_hash(diff: str) -> str:
 class FileHunks:
     path: str
     hunks: list[tuple[int, list[str]]] = field(default_factory=list)
+    deleted: bool = False
+    created: bool = False
     """(old start line, hunk body lines with their ' ', '-', '+' prefixes)."""
 
 
@@ -101,15 +105,18 @@ def parse(diff: str) -> list[FileHunks]:
     """Parse a unified diff into per-file hunks; validates every path."""
     files: list[FileHunks] = []
     current: FileHunks | None = None
-    lines = diff.replace("\r\n", "\n").split("\n")
+    # Split on LF only: a CRLF file's hunk lines keep their CR and match the file's lines.
+    lines = diff.split("\n")
     i = 0
     while i < len(lines):
-        line = lines[i]
+        line = lines[i].rstrip("\r") if not lines[i][:1] in (" ", "+", "-") else lines[i]
         if line.startswith("--- "):
             if i + 1 >= len(lines) or not lines[i + 1].startswith("+++ "):
                 raise PatchError("malformed diff: '---' without '+++'")
             old = line[4:].split("\t")[0].strip()
             new = lines[i + 1][4:].split("\t")[0].strip()
+            if old == "/dev/null" and new == "/dev/null":
+                raise PatchError("malformed diff: both sides are /dev/null")
             target = new if new != "/dev/null" else old
             for prefix in ("a/", "b/"):
                 if target.startswith(prefix):
@@ -118,11 +125,13 @@ def parse(diff: str) -> list[FileHunks]:
             for name in (old, new):
                 if name != "/dev/null":
                     check_path(name[2:] if name[:2] in ("a/", "b/") else name)
-            current = FileHunks(path=check_path(target))
+            current = FileHunks(
+                path=check_path(target), deleted=new == "/dev/null", created=old == "/dev/null"
+            )
             files.append(current)
             i += 2
             continue
-        m = _HUNK_RE.match(line)
+        m = _HUNK_RE.match(line.rstrip("\r"))
         if m:
             if current is None:
                 raise PatchError("malformed diff: hunk before file header")
@@ -144,6 +153,10 @@ def parse(diff: str) -> list[FileHunks]:
 
 def touched_paths(diff: str) -> list[str]:
     return [f.path for f in parse(diff)]
+
+
+def deleted_paths(diff: str) -> list[str]:
+    return [f.path for f in parse(diff) if f.deleted]
 
 
 def apply_to_text(old: str, hunks: list[tuple[int, list[str]]]) -> str:

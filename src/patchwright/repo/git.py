@@ -12,7 +12,6 @@ workspace at the user's repository. Limitation: submodules and nested repositori
 from __future__ import annotations
 
 import hashlib
-import itertools
 import json
 import os
 import shutil
@@ -23,7 +22,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from patchwright.core.diff import PatchError, apply_to_files, check_path, touched_paths
+from patchwright.core.diff import (
+    PatchError,
+    apply_to_files,
+    deleted_paths,
+    touched_paths,
+)
 from patchwright.core.types import Patch
 
 SNAPSHOT_FILE = "patchwright-snapshot.json"
@@ -92,14 +96,10 @@ def _git_toplevel(source: Path) -> Path | None:
 
 def _skipped(parts: tuple[str, ...]) -> bool:
     """The safety-net skip list, applied to a relative path's components."""
-    for i, name in enumerate(parts):
-        last = i == len(parts) - 1
-        if (
-            name in _SKIP_DIRS
-            or name.endswith(".egg-info")
-            or (i == 0 and not last and name in _SKIP_TOP_DIRS)
-        ):
-            return True
+    if len(parts) > 1 and parts[0] in _SKIP_TOP_DIRS:
+        return True
+    if any(p in _SKIP_DIRS or p.endswith(".egg-info") for p in parts):
+        return True
     name = parts[-1]
     return name.endswith(".pyc") or name == ".coverage" or name.startswith(".coverage.")
 
@@ -299,12 +299,8 @@ def read_files(workspace: Path, paths: Iterable[str]) -> dict[str, str]:
     wanted = {p: tree[p][1] for p in paths if p in tree and tree[p][0] != _LINK}
     if not wanted:
         return {}
-    raw = _git(
-        Path(workspace),
-        "cat-file",
-        "--batch",
-        stdin="".join(s + "\n" for s in wanted.values()).encode(),
-    )
+    batch = "".join(sha + "\n" for sha in wanted.values()).encode()
+    raw = _git(Path(workspace), "cat-file", "--batch", stdin=batch)
     out: dict[str, str] = {}
     pos = 0
     for path in wanted:
@@ -318,21 +314,12 @@ def read_files(workspace: Path, paths: Iterable[str]) -> dict[str, str]:
     return out
 
 
-def _deleted(diff: str) -> set[str]:
-    lines = diff.replace("\r\n", "\n").split("\n")
-    return {
-        check_path(a[4:].split("\t")[0].strip().removeprefix("a/"))
-        for a, b in itertools.pairwise(lines)
-        if a.startswith("--- ") and b.split("\t")[0].strip() == "+++ /dev/null"
-    }
-
-
 def apply_to_source(snap: Snapshot, patch: Patch) -> list[str]:
     """Write ``patch`` into the user's tree atomically per file; returns the paths written or removed."""
     try:
         paths = touched_paths(patch.diff)
         new = apply_to_files(read_files(snap.workspace, paths), patch.diff)
-        deleted = _deleted(patch.diff)
+        deleted = set(deleted_paths(patch.diff))
     except PatchError as e:
         raise SnapshotError(f"patch cannot be applied: {e}") from e
     changed = tree_changes(snap)

@@ -1,0 +1,258 @@
+"""A sandbox on the local machine: a git workspace at the base commit, tests run contained.
+
+Candidate code is untrusted: every run happens in its own session and, when writable,
+its own cgroups (see :mod:`patchwright.sandbox.limits`), and everything it started is
+killed when the run ends. Git is run with hooks, fsmonitor and global config disabled,
+and ``.git/config`` is restored on reset, so a test that writes into ``.git`` cannot make
+later git calls run its commands.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Mapping, Sequence
+
+from patchwright.core.diff import PatchError, check_path, touched_paths
+from patchwright.core.protocols import CoverageMap, RunLimits
+from patchwright.core.types import Patch, TestOutcome, TestResult, TestStatus
+from patchwright.sandbox.limits import CGROUP_ROOT, Containment, wait_exit
+from patchwright.sandbox.runners import pytest as runner
+
+INTERRUPT_GRACE = 1.0
+"""Seconds pytest gets after SIGINT at the wall limit to write its report of finished tests."""
+
+_GIT_ENV_DROP = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_COMMON_DIR")
+_ENV_DROP_PREFIXES = ("PYTEST_", "COVERAGE_")
+_HEADER_PATH_RE = re.compile(r"^(?:rename|copy) (?:from|to) (.+)$")
+
+
+class LocalSandbox:
+    """Implements :class:`patchwright.core.protocols.Sandbox` on a local git workspace."""
+
+    def __init__(
+        self,
+        root: str | os.PathLike[str],
+        *,
+        python: str | None = None,
+        extra_args: Sequence[str] = (),
+        autoload_plugins: bool = True,
+        env: Mapping[str, str] | None = None,
+        cgroups: bool = True,
+    ) -> None:
+        self._root = os.path.abspath(os.fspath(root))
+        self.python = python or sys.executable
+        self.extra_args = list(extra_args)
+        self.autoload_plugins = autoload_plugins
+        self.extra_env = dict(env or {})
+        self._git_env = {k: v for k, v in os.environ.items() if k not in _GIT_ENV_DROP}
+        self._git_env.update(GIT_CONFIG_NOSYSTEM="1", GIT_CONFIG_GLOBAL=os.devnull, GIT_TERMINAL_PROMPT="0")
+        proc = self._git("rev-parse", "--verify", "HEAD^{commit}")
+        if proc.returncode != 0:
+            raise ValueError(f"not a git repository with a commit: {self._root}: {proc.stderr.strip()}")
+        self.base = proc.stdout.strip()
+        git_dir = self._git("rev-parse", "--absolute-git-dir").stdout.strip()
+        self._git_config_path = os.path.join(git_dir, "config")
+        self._git_config = _read_bytes(self._git_config_path)
+        self._private = tempfile.mkdtemp(prefix="patchwright-sandbox-")
+        self.containment = Containment(CGROUP_ROOT if cgroups else None)
+
+    @property
+    def root(self) -> str:
+        return self._root
+
+    # -- workspace -------------------------------------------------------------------------
+
+    def _git(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        cmd = ["git", "-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false"]
+        cmd += ["-c", f"safe.directory={self._root}", *args]
+        return subprocess.run(
+            cmd,
+            cwd=self._root,
+            env=self._git_env,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            errors="replace",
+            check=False,
+        )
+
+    def reset(self) -> None:
+        """Back to exactly the base commit: tracked files restored, untracked ones removed."""
+        if _read_bytes(self._git_config_path) != self._git_config and self._git_config is not None:
+            with open(self._git_config_path, "wb") as fh:
+                fh.write(self._git_config)
+        for args in (("reset", "-q", "--hard", self.base), ("clean", "-ffdxq")):
+            proc = self._git(*args)
+            if proc.returncode != 0:
+                raise RuntimeError(f"git {args[0]} failed in {self._root}: {proc.stderr.strip()}")
+
+    def apply(self, patch: Patch) -> bool:
+        """Reset, then apply ``patch``; False (tree left at base) when refused or failing."""
+        self.reset()
+        if patch.empty:
+            return True
+        try:
+            _validate(patch.diff)
+        except PatchError:
+            return False
+        proc = self._git("apply", "--whitespace=nowarn", "-", stdin=patch.diff)
+        if proc.returncode != 0:
+            self.reset()
+            return False
+        return True
+
+    # -- running ---------------------------------------------------------------------------
+
+    def _path(self, name: str) -> str:
+        return os.path.join(self._private, name)
+
+    def _env(self, coverage_file: str | None) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(_ENV_DROP_PREFIXES)}
+        env.update(self.extra_env)
+        env.update(PYTHONDONTWRITEBYTECODE="1", PYTHONHASHSEED="0", PYTHONBREAKPOINT="0")
+        if not self.autoload_plugins:
+            env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+        if coverage_file:
+            env["COVERAGE_FILE"] = coverage_file
+        return env
+
+    def _run(self, tests: Sequence[str], limits: RunLimits, coverage: bool) -> TestResult:
+        junit, out_path = self._path("junit.xml"), self._path("output.log")
+        data_file, rc_file = self._path(".coverage"), self._path("coveragerc")
+        for stale in (junit, data_file):
+            _unlink(stale)
+        if coverage:
+            with open(rc_file, "w") as fh:
+                fh.write(runner.coverage_rc_text(data_file))
+        cmd = runner.build_command(
+            self.python,
+            self._root,
+            junit,
+            limits,
+            tests,
+            extra_args=self.extra_args,
+            autoload_plugins=self.autoload_plugins,
+            coverage_rc=rc_file if coverage else None,
+        )
+        env = self._env(data_file if coverage else None)
+        start = time.monotonic()
+        returncode: int | None = None
+        timed_out = False
+        with open(out_path, "wb") as out, self.containment.start(limits) as group:
+            try:
+                proc = group.popen(cmd, cwd=self._root, env=env, stdout=out.fileno())
+            except OSError as exc:
+                return TestResult(
+                    compile_error=f"could not start pytest: {exc}",
+                    tests={t: _error(str(exc)) for t in tests},
+                    duration=time.monotonic() - start,
+                )
+            if not wait_exit(proc, limits.wall_timeout):
+                timed_out = True
+                # Let pytest write the report of the tests that finished, then kill.
+                _signal(proc, signal.SIGINT)
+                wait_exit(proc, INTERRUPT_GRACE)
+            group.kill()
+            try:
+                returncode = proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                returncode = None
+        duration = time.monotonic() - start
+        junit_xml = _read_text(junit) if os.path.exists(junit) else None
+        return runner.interpret(
+            junit_xml,
+            returncode=returncode,
+            requested=list(tests),
+            fail_fast=limits.fail_fast,
+            timed_out=timed_out,
+            output=_tail(out_path, runner.TAIL_LIMIT),
+            duration=duration,
+            root=self._root,
+        )
+
+    def run_tests(self, tests: Sequence[str], limits: RunLimits) -> TestResult:
+        """Run ``tests`` (pytest node ids relative to root; empty: discover) contained."""
+        return self._run(tests, limits, coverage=False)
+
+    def collect_coverage(self, tests: Sequence[str], limits: RunLimits) -> tuple[TestResult, CoverageMap]:
+        """Run ``tests`` recording which lines of files under root each test executed."""
+        result = self._run(tests, limits, coverage=True)
+        try:
+            cov = runner.read_coverage(self._path(".coverage"), self._root)
+        except Exception:  # a crashed run can leave a broken data file
+            cov = {}
+        return result, cov
+
+    def close(self) -> None:
+        shutil.rmtree(self._private, ignore_errors=True)
+
+    def __enter__(self) -> LocalSandbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _validate(diff: str) -> None:
+    """Raise :class:`PatchError` for paths outside the repo, in ``.git``, or symlinks."""
+    touched_paths(diff)
+    for line in diff.splitlines():
+        if line.startswith("diff --git "):
+            for part in line[len("diff --git ") :].split(" "):
+                part = part.strip('"')
+                if part[:2] in ("a/", "b/"):
+                    check_path(part[2:])
+        elif m := _HEADER_PATH_RE.match(line):
+            check_path(m.group(1))
+        elif line.startswith(("new file mode 120000", "new mode 120000", "deleted file mode 120000")):
+            raise PatchError("patch changes a symbolic link")
+
+
+def _error(message: str) -> TestOutcome:
+    return TestOutcome(status=TestStatus.ERROR, message=message[: runner.MESSAGE_LIMIT])
+
+
+def _signal(proc: subprocess.Popen[bytes], sig: int) -> None:
+    try:
+        os.kill(proc.pid, sig)
+    except OSError:
+        pass
+
+
+def _unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+def _read_bytes(path: str) -> bytes | None:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read()
+    except OSError:
+        return None
+
+
+def _read_text(path: str) -> str:
+    with open(path, "rb") as fh:
+        return fh.read().decode("utf-8", "replace")
+
+
+def _tail(path: str, limit: int) -> str:
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(0, os.SEEK_END)
+            size = fh.tell()
+            fh.seek(max(size - limit * 4, 0))
+            data = fh.read()
+    except OSError:
+        return ""
+    return data.decode("utf-8", "replace")[-limit:]

@@ -1,0 +1,262 @@
+"""Pytest command line, JUnit (xunit1) parsing and per-test coverage reading.
+
+Pure functions except :func:`read_coverage`, which reads a coverage data file.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from patchwright.core.protocols import CoverageMap, RunLimits
+from patchwright.core.types import TestOutcome, TestResult, TestStatus
+
+MESSAGE_LIMIT = 500
+OUTPUT_LIMIT = 2000
+TAIL_LIMIT = 4000
+
+_EXC_RE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt|Warning|Failed)\b")
+_FILE_RE = re.compile(r'File "([^"]+)", line (\d+)')
+_SYNTAX = ("SyntaxError", "IndentationError", "TabError")
+
+
+def build_command(
+    python: str,
+    root: str,
+    junit_path: str,
+    limits: RunLimits,
+    tests: Sequence[str],
+    *,
+    extra_args: Sequence[str] = (),
+    autoload_plugins: bool = True,
+    coverage_rc: str | None = None,
+) -> list[str]:
+    """The pytest command line for one run (``coverage_rc`` turns per-test coverage on)."""
+    cmd = [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--rootdir={root}"]
+    if not autoload_plugins:
+        cmd += ["-p", "pytest_timeout"]
+        if coverage_rc:
+            cmd += ["-p", "pytest_cov.plugin"]
+    cmd += ["-o", "junit_family=xunit1", f"--junitxml={junit_path}"]
+    cmd += [f"--timeout={limits.per_test_timeout:g}", "--timeout-method=signal"]
+    if coverage_rc:
+        cmd += [f"--cov={root}", "--cov-context=test", "--cov-report=", f"--cov-config={coverage_rc}"]
+    if limits.fail_fast:
+        cmd.append("-x")
+    cmd += list(extra_args)
+    cmd += list(tests)
+    return cmd
+
+
+def coverage_rc_text(data_file: str) -> str:
+    """A coverage config that ignores the project's own settings."""
+    return f"[run]\ndata_file = {data_file}\nbranch = False\nparallel = False\n[report]\n"
+
+
+def _dotted(path: str) -> str:
+    return re.sub(r"\.py$", "", path).replace("/", ".")
+
+
+def mangle(node_id: str) -> tuple[str, str]:
+    """(classname, name) that pytest's junitxml writes for ``node_id``."""
+    path, bracket, params = node_id.partition("[")
+    names = path.split("::")
+    names[0] = _dotted(names[0])
+    names[-1] += bracket + params
+    return ".".join(names[:-1]), names[-1]
+
+
+def node_id(file: str, classname: str, name: str, known: dict[tuple[str, str], str] | None = None) -> str:
+    """Rebuild a pytest node id from xunit1 ``file``, ``classname`` and ``name``."""
+    if not classname:
+        return file or name
+    if known and (classname, name) in known:
+        return known[(classname, name)]
+    module = _dotted(file) if file else ""
+    if module and classname == module:
+        return f"{file}::{name}"
+    if module and classname.startswith(module + "."):
+        classes = classname[len(module) + 1 :].split(".")
+        return "::".join([file, *classes, name])
+    # ``file`` is where the function is defined (e.g. an inherited test): guess from
+    # the convention that classes are capitalized and modules are not.
+    parts = classname.split(".")
+    k = len(parts)
+    while k > 1 and parts[k - 1][:1].isupper():
+        k -= 1
+    return "::".join(["/".join(parts[:k]) + ".py", *parts[k:], name])
+
+
+def summarize_error(text: str, root: str = "") -> str:
+    """The exception line of a traceback, with file and line for syntax errors."""
+    lines = [ln.rstrip() for ln in text.splitlines()]
+    e_lines = [re.sub(r"^E\s?", "", ln).strip() for ln in lines if ln.startswith("E ")]
+    pool = e_lines or [ln.strip() for ln in lines]
+    pool = [ln for ln in pool if ln]
+    if not pool:
+        return ""
+    idx = next((i for i in range(len(pool) - 1, -1, -1) if _EXC_RE.match(pool[i])), len(pool) - 1)
+    summary = pool[idx]
+    if summary.startswith(_SYNTAX):
+        for prev in reversed(pool[:idx]):
+            m = _FILE_RE.search(prev)
+            if m:
+                path = m.group(1)
+                if root and path.startswith(root.rstrip("/") + "/"):
+                    path = path[len(root.rstrip("/")) + 1 :]
+                summary += f" ({path}, line {m.group(2)})"
+                break
+    return summary[:MESSAGE_LIMIT]
+
+
+def errors_from_output(output: str, root: str = "") -> str:
+    """Concise error text from pytest's console output (no usable JUnit results)."""
+    found = [ln.strip() for ln in output.splitlines() if ln.startswith("ERROR:")]
+    summary = summarize_error(output, root) if any(ln.startswith("E ") for ln in output.splitlines()) else ""
+    if summary:
+        found.insert(0, summary)
+    if not found:
+        tail = [ln.strip() for ln in output.splitlines() if ln.strip()]
+        found = tail[-3:]
+    return "\n".join(dict.fromkeys(found))[:MESSAGE_LIMIT]
+
+
+@dataclass
+class JUnitReport:
+    outcomes: dict[str, TestOutcome] = field(default_factory=dict)
+    collection_errors: list[str] = field(default_factory=list)
+
+
+def _is_timeout(message: str) -> bool:
+    return message.startswith("Failed: Timeout") or ("Timeout (>" in message and "pytest-timeout" in message)
+
+
+def _outcome(case: ET.Element) -> TestOutcome:
+    duration = float(case.get("time") or 0.0)
+    status, element = TestStatus.PASS, None
+    for tag, st in (("failure", TestStatus.FAIL), ("error", TestStatus.ERROR), ("skipped", TestStatus.SKIP)):
+        element = case.find(tag)
+        if element is not None:
+            status = st
+            break
+    if element is None:
+        return TestOutcome(status=status, duration=duration)
+    message = element.get("message") or ""
+    if status in (TestStatus.FAIL, TestStatus.ERROR) and _is_timeout(message):
+        status = TestStatus.TIMEOUT
+    text = element.text or ""
+    return TestOutcome(
+        status=status, duration=duration, message=message[:MESSAGE_LIMIT], output=text[-OUTPUT_LIMIT:]
+    )
+
+
+def parse_junit(xml_text: str, requested: Sequence[str] = (), root: str = "") -> JUnitReport:
+    """Per-test outcomes and collection errors from an xunit1 JUnit report."""
+    report = JUnitReport()
+    try:
+        tree = ET.fromstring(xml_text)
+    except ET.ParseError as exc:
+        report.collection_errors.append(f"unreadable JUnit report: {exc}")
+        return report
+    known = {mangle(t): t for t in requested if "::" in t}
+    for case in tree.iter("testcase"):
+        name, classname, file = case.get("name"), case.get("classname"), case.get("file") or ""
+        if name is None and not file:
+            continue  # placeholder written when the run was interrupted
+        error = case.find("error")
+        if not classname or not name:
+            if error is not None:
+                where = file or name or "?"
+                summary = summarize_error(error.text or "", root) or error.get("message", "")
+                report.collection_errors.append(f"{where}: {summary}")
+            continue
+        tid = node_id(file, classname, name, known)
+        outcome = _outcome(case)
+        prior = report.outcomes.get(tid)
+        if prior is None or prior.status in (TestStatus.PASS, TestStatus.SKIP):
+            report.outcomes[tid] = outcome
+    return report
+
+
+def _covered(test_id: str, outcomes: dict[str, TestOutcome]) -> bool:
+    if test_id in outcomes:
+        return True
+    prefixes = (test_id + "::", test_id + "[", test_id.rstrip("/") + "/")
+    return any(k.startswith(prefixes) for k in outcomes)
+
+
+def interpret(
+    junit_xml: str | None,
+    *,
+    returncode: int | None,
+    requested: Sequence[str],
+    fail_fast: bool,
+    timed_out: bool,
+    output: str,
+    duration: float,
+    root: str = "",
+) -> TestResult:
+    """Turn one pytest run (report, exit code, console output) into a :class:`TestResult`."""
+    report = parse_junit(junit_xml, requested, root) if junit_xml else JUnitReport()
+    outcomes = report.outcomes
+    compile_error = ""
+    if report.collection_errors:
+        compile_error = "\n".join(dict.fromkeys(report.collection_errors))
+    elif timed_out:
+        pass
+    elif junit_xml is None:
+        detail = errors_from_output(output, root)
+        compile_error = f"pytest exited with code {returncode} without a report: {detail}".strip()
+    elif returncode == 5 and requested:
+        compile_error = "no tests collected"
+    elif returncode in (2, 3, 4) and not outcomes:
+        compile_error = errors_from_output(output, root) or f"pytest exited with code {returncode}"
+    tests = dict(outcomes)
+    missing = [t for t in requested if not _covered(t, outcomes)]
+    stopped_early = False
+    if compile_error:
+        for t in requested:
+            if t not in tests:
+                tests[t] = TestOutcome(status=TestStatus.ERROR, message=compile_error[:MESSAGE_LIMIT])
+    elif missing:
+        not_passed = any(o.status not in (TestStatus.PASS, TestStatus.SKIP) for o in outcomes.values())
+        stopped_early = fail_fast and not_passed and not timed_out
+        if not stopped_early:
+            status = TestStatus.TIMEOUT if timed_out else TestStatus.ERROR
+            message = "run hit its wall-clock limit" if timed_out else "no result reported"
+            for t in missing:
+                tests[t] = TestOutcome(status=status, message=message)
+    return TestResult(
+        compile_error=compile_error,
+        tests=tests,
+        duration=duration,
+        timed_out=timed_out,
+        output_tail=output[-TAIL_LIMIT:],
+        stopped_early=stopped_early,
+    )
+
+
+def read_coverage(data_file: str, root: str) -> CoverageMap:
+    """Per-test executed lines from a coverage file written with ``--cov-context=test``."""
+    from coverage import CoverageData
+
+    result: CoverageMap = {}
+    if not os.path.exists(data_file):
+        return result
+    data = CoverageData(basename=data_file)
+    data.read()
+    real_root = os.path.realpath(root)
+    for measured in data.measured_files():
+        real = os.path.realpath(measured)
+        if not real.startswith(real_root + os.sep):
+            continue
+        rel = os.path.relpath(real, real_root).replace(os.sep, "/")
+        for line, contexts in data.contexts_by_lineno(measured).items():
+            for context in contexts:
+                test_id = context.rpartition("|")[0] if "|" in context else context
+                if test_id:
+                    result.setdefault(test_id, {}).setdefault(rel, set()).add(line)
+    return result
