@@ -12,7 +12,10 @@ DEMO = ROOT / "examples" / "demo"
 def git(cwd: Path, *args: str) -> str:
     return subprocess.run(
         ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false", *args],
-        cwd=cwd, check=True, capture_output=True, text=True,
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
 
 
@@ -39,11 +42,17 @@ def make_repo(tmp_path):
 def cli(tmp_path):
     """Run the real console entry point in a subprocess."""
 
-    def run(*args: str, cwd: Path | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
+    def run(
+        *args: str, cwd: Path | None = None, timeout: float = 300
+    ) -> subprocess.CompletedProcess:
         env = dict(os.environ, PATCHWRIGHT_HOME=str(tmp_path / "home"))
         return subprocess.run(
             [sys.executable, "-m", "patchwright.cli", *args],
-            cwd=cwd or tmp_path, capture_output=True, text=True, timeout=timeout, env=env,
+            cwd=cwd or tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=env,
         )
 
     return run

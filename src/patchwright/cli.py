@@ -47,13 +47,26 @@ def default_run_dir(source: Path) -> Path:
 
 
 def _config_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("-c", "--config", action="append", default=[], metavar="FILE",
-                   help="YAML config file (repeatable; later files win)")
-    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                   help="override a config value, e.g. --set search.max_evals=100")
+    p.add_argument(
+        "-c",
+        "--config",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="YAML config file (repeatable; later files win)",
+    )
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a config value, e.g. --set search.max_evals=100",
+    )
     p.add_argument("--strategy", help="search strategy (default: ranked)")
     p.add_argument("--proposers", help="comma-separated proposers (default: mutations)")
-    p.add_argument("--sandbox", choices=["local", "docker"], help="where tests run (default: local)")
+    p.add_argument(
+        "--sandbox", choices=["local", "docker"], help="where tests run (default: local)"
+    )
     p.add_argument("--max-evals", type=int, metavar="N", help="evaluation budget per task")
     p.add_argument("--max-seconds", type=float, metavar="S", help="wall-time budget per task")
 
@@ -65,12 +78,30 @@ def build_parser() -> _Parser:
     sub.required = True
 
     rp = sub.add_parser("repair", help="find a patch that makes the failing tests pass")
-    rp.add_argument("path", type=Path, help="project directory (a git repo or a plain folder)")
-    rp.add_argument("--test", action="append", default=[], metavar="TEST_ID",
-                    help="failing test to fix (pytest node id or prefix; repeatable)")
+    rp.add_argument(
+        "path", type=Path, nargs="?", help="project directory (a git repo or a plain folder)"
+    )
+    rp.add_argument(
+        "--test",
+        action="append",
+        default=[],
+        metavar="TEST_ID",
+        help="failing test to fix (pytest node id or prefix; repeatable)",
+    )
     rp.add_argument("--issue", type=Path, metavar="FILE", help="issue text for context")
-    rp.add_argument("--out", type=Path, metavar="RUN_DIR", help="run directory (default: under $PATCHWRIGHT_HOME/runs)")
+    rp.add_argument(
+        "--out",
+        type=Path,
+        metavar="RUN_DIR",
+        help="run directory (default: under $PATCHWRIGHT_HOME/runs)",
+    )
     rp.add_argument("--apply", action="store_true", help="write the patch into PATH when found")
+    rp.add_argument(
+        "--resume", type=Path, metavar="RUN_DIR", help="continue a run that was stopped"
+    )
+    rp.add_argument(
+        "--confirm", action="store_true", help="ask for approval before finalizing the patch"
+    )
     rp.add_argument("-q", "--quiet", action="store_true", help="no progress on standard error")
     _config_args(rp)
 
@@ -80,7 +111,9 @@ def build_parser() -> _Parser:
     bp.add_argument("--out", type=Path, metavar="DIR", help="output folder (re-running resumes)")
     bp.add_argument("--jobs", type=int, default=1, metavar="N", help="bugs repaired in parallel")
     bp.add_argument("--limit", type=int, metavar="K", help="only the first K bugs")
-    bp.add_argument("--only", action="append", default=[], metavar="ID", help="only these bug ids (repeatable)")
+    bp.add_argument(
+        "--only", action="append", default=[], metavar="ID", help="only these bug ids (repeatable)"
+    )
     _config_args(bp)
 
     ip = sub.add_parser("inspect", help="show a run directory's result, tree and patch")
@@ -104,42 +137,75 @@ def _overrides(args: argparse.Namespace) -> list[str]:
     return out
 
 
+def _ask(diff: str) -> bool:
+    sys.stderr.write(diff)
+    sys.stderr.write("accept this patch? [y/N] ")
+    sys.stderr.flush()
+    try:
+        return input().strip().lower() in ("y", "yes")
+    except EOFError:
+        return False
+
+
 def cmd_repair(args: argparse.Namespace) -> int:
     from patchwright.core.config import load_config
     from patchwright.progress import ProgressReporter
-    from patchwright.repair import RepairError, RepairRequest, repair
+    from patchwright.repair import RepairError, RepairRequest, load_request, repair
     from patchwright.repo.git import SnapshotError, apply_to_source
 
-    config = load_config(args.config, _overrides(args))
-    source: Path = args.path
-    if not source.exists():
-        raise RepairError(f"path does not exist: {source}")
-    run_dir = args.out or default_run_dir(source)
-    if run_dir.resolve().is_relative_to(source.resolve()):
-        raise RepairError(f"the run directory must not be inside the project: {run_dir}")
-    if (run_dir / "result.json").exists():
-        raise RepairError(f"run directory already holds a finished run: {run_dir}")
-    issue = ""
-    if args.issue:
-        try:
-            issue = args.issue.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise RepairError(f"cannot read issue file {args.issue}: {exc.strerror}") from None
+    if args.resume:
+        request = load_request(args.resume)
+        run_dir = args.resume
+        if (run_dir / "result.json").exists():
+            print(f"run already finished: {run_dir}", file=sys.stderr)
+    else:
+        if args.path is None:
+            raise RepairError("a project PATH (or --resume RUN_DIR) is required")
+        config = load_config(args.config, _overrides(args))
+        source: Path = args.path
+        if not source.exists():
+            raise RepairError(f"path does not exist: {source}")
+        run_dir = args.out or default_run_dir(source)
+        if run_dir.resolve().is_relative_to(source.resolve()):
+            raise RepairError(f"the run directory must not be inside the project: {run_dir}")
+        if run_dir.exists() and any(run_dir.iterdir()):
+            raise RepairError(
+                f"run directory is not empty (use --resume to continue it): {run_dir}"
+            )
+        issue = ""
+        if args.issue:
+            try:
+                issue = args.issue.read_text(encoding="utf-8")
+            except OSError as exc:
+                raise RepairError(f"cannot read issue file {args.issue}: {exc.strerror}") from None
+        request = RepairRequest(
+            source=source, run_dir=run_dir, config=config, tests=args.test, issue=issue
+        )
     print(f"run directory: {run_dir}", file=sys.stderr)
     with ProgressReporter(quiet=args.quiet) as reporter:
         result, patch, snap = repair(
-            RepairRequest(source=source, run_dir=run_dir, config=config, tests=args.test, issue=issue),
+            request,
             observer=reporter,
+            resume=bool(args.resume),
+            confirm=_ask if args.confirm else None,
         )
     if patch is None:
-        print(f"no plausible patch ({result.status}): {result.message}; "
-              f"{result.evaluations} evaluations in {result.seconds:.1f}s", file=sys.stderr)
+        print(
+            f"no plausible patch ({result.status}): {result.message}; "
+            f"{result.evaluations} evaluations in {result.seconds:.1f}s",
+            file=sys.stderr,
+        )
         return EXIT_NOT_FOUND
     sys.stdout.write(patch.diff)
     sys.stdout.flush()
-    print(f"plausible patch after {result.evaluations_to_plausible} evaluations "
-          f"in {result.seconds:.1f}s", file=sys.stderr)
+    print(
+        f"plausible patch after {result.evaluations_to_plausible} evaluations "
+        f"in {result.seconds:.1f}s",
+        file=sys.stderr,
+    )
     if args.apply:
+        if snap is None:
+            raise RepairError("the run's workspace is gone; cannot apply")
         try:
             written = apply_to_source(snap, patch)
         except SnapshotError as exc:

@@ -42,6 +42,10 @@ class ProgressReporter:
             self.evals += 1
             self.best = max(self.best, float(step.data.get("reward") or 0.0))
             if step.data.get("plausible"):
-                self._line(f"[green]plausible[/green] after {self.evals} evaluations: {step.data.get('thought')}")
+                self._line(
+                    f"[green]plausible[/green] after {self.evals} evaluations: {step.data.get('thought')}"
+                )
         if self._status is not None:
-            self._status.update(f"{self.stage}: {self.evals} evaluated, best reward {self.best:.2f}")
+            self._status.update(
+                f"{self.stage}: {self.evals} evaluated, best reward {self.best:.2f}"
+            )

@@ -5,15 +5,16 @@ wraps the same stage functions."""
 from __future__ import annotations
 
 import dataclasses
-import time
+import json
+import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from patchwright import __version__
-from patchwright.core.artifacts import RunDir, TrajectoryWriter
+from patchwright.core.artifacts import RunDir, TrajectoryWriter, read_trajectory, write_json
 from patchwright.core.config import RunConfig
-from patchwright.core.diff import changed_lines
 from patchwright.core.protocols import CoverageMap, Proposer, RunLimits, Sandbox
 from patchwright.core.types import (
     Location,
@@ -25,14 +26,18 @@ from patchwright.core.types import (
     TestStatus,
     TrajectoryHeader,
 )
-from patchwright.repo.git import Snapshot, SnapshotError, read_files, snapshot
+from patchwright.repo.git import Snapshot, load_snapshot, read_files
 from patchwright.search.budget import Budget
 from patchwright.search.evaluate import Evaluator
 from patchwright.search.expand import Expander
 from patchwright.search.reward import reward
-from patchwright.search.strategies import SearchContext, SearchOutcome, make_strategy
+from patchwright.search.strategies import (
+    SearchContext,
+    SearchOutcome,
+    SearchParams,
+    make_strategy,
+)
 from patchwright.search.tree import Tree
-from patchwright.tools.localize.sbfl import SbflLocalizer
 
 
 class RepairError(Exception):
@@ -54,6 +59,7 @@ class RepairRequest:
 class Baseline:
     result: TestResult
     coverage: CoverageMap
+    autoload_plugins: bool
     failing: list[str]
     passing: list[str]
 
@@ -61,14 +67,16 @@ class Baseline:
 def make_sandbox(config: RunConfig, root: Path) -> Sandbox:
     sb = config.sandbox
     if sb.kind != "local":
-        raise RepairError(f"sandbox {sb.kind!r} is not available in this build; use --sandbox local")
+        raise RepairError(
+            f"sandbox {sb.kind!r} is not available in this build; use --sandbox local"
+        )
     from patchwright.sandbox.local import LocalSandbox
 
     return LocalSandbox(
         root,
         python=sb.python or None,
         extra_args=tuple(sb.pytest_args),
-        autoload_plugins=sb.autoload_plugins,
+        autoload_plugins=sb.plugins != "none",
     )
 
 
@@ -107,7 +115,7 @@ def reproduce(sandbox: Sandbox, config: RunConfig, selectors: Sequence[str]) -> 
         max_processes=sb.max_processes,
     )
     sandbox.reset()
-    result, coverage = sandbox.collect_coverage([], limits)
+    result, coverage = _baseline_run(sandbox, sb.plugins, limits)
     if not result.tests:
         if result.compile_error:
             first = result.compile_error.strip().splitlines()[0][:200]
@@ -124,7 +132,35 @@ def reproduce(sandbox: Sandbox, config: RunConfig, selectors: Sequence[str]) -> 
     else:
         failing = [t for t, s in statuses.items() if s not in (TestStatus.PASS, TestStatus.SKIP)]
     passing = [t for t, s in statuses.items() if s == TestStatus.PASS]
-    return Baseline(result=result, coverage=coverage, failing=failing, passing=passing)
+    return Baseline(
+        result=result,
+        coverage=coverage,
+        failing=failing,
+        passing=passing,
+        autoload_plugins=sandbox.autoload_plugins,
+    )
+
+
+def _statuses(result: TestResult) -> dict[str, TestStatus]:
+    return {t: o.status for t, o in result.tests.items()}
+
+
+def _baseline_run(
+    sandbox: Sandbox, plugins: str, limits: RunLimits
+) -> tuple[TestResult, CoverageMap]:
+    """The coverage run at base. In "auto" plugin mode, installed pytest plugins are kept
+    off for the whole run when the suite gives the same outcomes without them."""
+    if plugins != "auto":
+        sandbox.autoload_plugins = plugins == "all"
+        return sandbox.collect_coverage([], limits)
+    sandbox.autoload_plugins = False
+    result, coverage = sandbox.collect_coverage([], limits)
+    sandbox.autoload_plugins = True
+    reference = sandbox.run_tests([], limits)
+    if result.tests and _statuses(reference) == _statuses(result):
+        sandbox.autoload_plugins = False
+        return result, coverage
+    return sandbox.collect_coverage([], limits)
 
 
 def candidate_limits(config: RunConfig, baseline: Baseline) -> RunLimits:
@@ -154,34 +190,69 @@ def validate(sandbox: Sandbox, task: Task, patch: Patch, limits: RunLimits) -> T
     return sandbox.run_tests(task.failing_tests + task.passing_tests, full)
 
 
-def search(
+def load_evaluations(trajectory: Path) -> dict[str, TestResult]:
+    """Results of the candidates a previous process evaluated (resume: never test twice)."""
+    if not trajectory.exists():
+        return {}
+    _, steps = read_trajectory(trajectory)
+    cache: dict[str, TestResult] = {}
+    for step in steps:
+        if step.kind == "evaluation" and "result" in step.data:
+            cache[step.data["patch_hash"]] = TestResult.model_validate(step.data["result"])
+    return cache
+
+
+def run_search(
     task: Task,
     sandbox: Sandbox,
     config: RunConfig,
+    proposers: list[Proposer],
     locations: list[Location],
     limits: RunLimits,
-    baseline: Baseline,
+    baseline: TestResult,
+    coverage: CoverageMap,
+    run_dir: Path,
     record: Callable[[Step], None],
-    tree_path: Path | None,
 ) -> SearchOutcome:
+    """Search for a plausible patch, continuing from the run's tree and evaluations if any."""
+    run = RunDir(run_dir)
     paths = sorted({loc.path for loc in locations})
     base_files = read_files(Path(task.repo), paths)
-    expander = Expander(
-        task, base_files, locations, make_proposers(config), limit=config.search.max_candidates
-    )
-    evaluator = Evaluator(sandbox, task, limits)
-    tree = Tree()
-    tree.root.result = baseline.result
-    tree.root.reward = reward(task, baseline.result)
-    tree.root.visits = 1
+    expander = Expander(task, base_files, locations, proposers, limit=config.search.max_candidates)
+    evaluator = Evaluator(sandbox, task, limits, coverage=coverage)
+    evaluator.preload(load_evaluations(run.trajectory))
+    if run.tree_path.exists():
+        tree = Tree.load(run.tree_path)
+        record(
+            Step(
+                kind="note",
+                name="resume",
+                data={"nodes": len(tree), "cached": len(evaluator.cache)},
+            )
+        )
+    else:
+        tree = Tree()
+        tree.root.result = baseline
+        tree.root.reward = reward(task, baseline)
     ctx = SearchContext(
         task=task,
         tree=tree,
         evaluator=evaluator,
         expander=expander,
-        budget=Budget(config.search.max_evals, config.search.max_seconds),
+        budget=Budget(
+            config.search.max_evals, config.search.max_seconds, evals=evaluator.evaluations
+        ),
         record=record,
-        tree_path=tree_path,
+        tree_path=run.tree_path,
+        params=SearchParams(
+            exploration=config.search.exploration,
+            prior_weight=config.search.prior_weight,
+            children_per_expansion=config.search.children_per_expansion,
+            max_depth=config.search.max_depth,
+            stop_after=config.search.stop_after,
+            samples=config.search.samples,
+            seed=config.search.seed,
+        ),
     )
     return make_strategy(config.search.strategy).run(ctx)
 
@@ -198,117 +269,116 @@ class Recorder:
         if self.observer is not None:
             self.observer(step)
 
-    def stage(self, name: str, **data: object) -> None:
-        self(Step(kind="stage", name=name, data=dict(data)))
+
+REQUEST_FILE = "request.json"
+THREAD = {"configurable": {"thread_id": "repair"}}
+
+
+def _save_request(run: RunDir, request: RepairRequest) -> None:
+    write_json(
+        run.path / REQUEST_FILE,
+        {
+            "version": 1,
+            "source": str(Path(request.source).resolve()),
+            "selectors": request.tests,
+            "issue": request.issue,
+            "task_id": request.task_id,
+            "config": request.config.model_dump(),
+        },
+    )
+
+
+def load_request(run_dir: Path) -> RepairRequest:
+    path = Path(run_dir) / REQUEST_FILE
+    if not path.exists():
+        raise RepairError(f"not a resumable run directory (no {REQUEST_FILE}): {run_dir}")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if data.get("version") != 1:
+        raise RepairError(f"unsupported run directory version in {path}")
+    return RepairRequest(
+        source=Path(data["source"]),
+        run_dir=Path(run_dir),
+        config=RunConfig.model_validate(data["config"]),
+        tests=data["selectors"],
+        issue=data["issue"],
+        task_id=data["task_id"],
+    )
 
 
 def repair(
-    request: RepairRequest, observer: Callable[[Step], None] | None = None
-) -> tuple[RunResult, Patch | None, Snapshot]:
-    """Run the whole pipeline; raises :class:`RepairError` on bad input."""
-    started = time.monotonic()
+    request: RepairRequest,
+    observer: Callable[[Step], None] | None = None,
+    *,
+    resume: bool = False,
+    confirm: Callable[[str], bool] | None = None,
+) -> tuple[RunResult, Patch | None, Snapshot | None]:
+    """Run (or resume) the repair graph; raises :class:`RepairError` on bad input."""
+    from langgraph.checkpoint.sqlite import SqliteSaver
+    from langgraph.types import Command
+
+    from patchwright.agent.graph import build_graph
+    from patchwright.agent.state import RepairDeps
+
     config = request.config
-    run = RunDir(request.run_dir)
-    workspace = run.path / "workspace"
     source = Path(request.source)
-    if not source.exists():
-        raise RepairError(f"path does not exist: {source}")
-    if not source.is_dir():
-        raise RepairError(f"not a directory: {source}")
+    if not resume:
+        if not source.exists():
+            raise RepairError(f"path does not exist: {source}")
+        if not source.is_dir():
+            raise RepairError(f"not a directory: {source}")
     try:
         make_strategy(config.search.strategy)
     except ValueError as exc:
         raise RepairError(str(exc)) from None
     make_proposers(config)
-    try:
-        snap = snapshot(source, workspace)
-    except SnapshotError as exc:
-        raise RepairError(str(exc)) from None
-    task = Task(
-        id=request.task_id or source.resolve().name,
-        repo=str(workspace),
-        base_commit=snap.base_commit,
-        description=request.issue,
-    )
+    run = RunDir(request.run_dir)
+    if not resume:
+        _save_request(run, request)
+    task = Task(id=request.task_id or source.resolve().name, repo=str(run.path / "workspace"))
     header = TrajectoryHeader(task=task, config=config.model_dump(), patchwright=__version__)
+    if resume and run.trajectory.exists():
+        old, _ = read_trajectory(run.trajectory)
+        header = old or header
     with TrajectoryWriter(run.trajectory, header) as writer:
-        rec = Recorder(writer, observer)
-        sandbox = make_sandbox(config, workspace)
-        try:
-            result, patch = _run_stages(request, task, sandbox, rec, run, started)
-            return result, patch, snap
-        finally:
-            sandbox.close()
-
-
-def _run_stages(
-    request: RepairRequest,
-    task: Task,
-    sandbox: Sandbox,
-    rec: Recorder,
-    run: RunDir,
-    started: float,
-) -> tuple[RunResult, Patch | None]:
-    config = request.config
-    rec.stage("reproduce")
-    baseline = reproduce(sandbox, config, request.tests)
-    task.failing_tests = baseline.failing
-    task.passing_tests = baseline.passing
-    rec.stage(
-        "reproduced",
-        failing=len(baseline.failing),
-        passing=len(baseline.passing),
-        seconds=round(baseline.result.duration, 3),
-    )
-    if not baseline.failing:
-        raise RepairError("all selected tests already pass at the base commit; nothing to repair")
-    rec.stage("localize")
-    localizer = SbflLocalizer(Path(task.repo), config.localize.formula, config.localize.top)
-    locations = localizer.localize(task, baseline.coverage, baseline.result)
-    rec(
-        Step(
-            kind="tool_call",
-            name="sbfl",
-            data={"locations": [loc.model_dump() for loc in locations[:10]]},
+        deps = RepairDeps(
+            config=config,
+            make_sandbox=lambda root: make_sandbox(config, root),
+            make_proposers=lambda: make_proposers(config),
+            record=Recorder(writer, observer),
+            confirm=confirm is not None,
+            started=header.started,
         )
+        conn = sqlite3.connect(str(run.path / "checkpoints.sqlite"), check_same_thread=False)
+        try:
+            graph = build_graph(deps, SqliteSaver(conn))
+            payload: Any = (
+                None
+                if resume
+                else {
+                    "source": str(source),
+                    "run_dir": str(run.path),
+                    "selectors": request.tests,
+                    "issue": request.issue,
+                    "task_id": request.task_id,
+                }
+            )
+            out = graph.invoke(payload, THREAD, context=deps)
+            while "__interrupt__" in out and confirm is not None:
+                question = out["__interrupt__"][0].value
+                out = graph.invoke(
+                    Command(resume=confirm(question.get("patch", ""))), THREAD, context=deps
+                )
+            state = graph.get_state(THREAD).values
+        finally:
+            conn.close()
+            deps.close()
+    if state.get("status") == "error":
+        raise RepairError(state.get("error") or "the run failed")
+    result = run.read_result()
+    patch = (
+        Patch.model_validate(state["patch"])
+        if result.status == "plausible" and state.get("patch")
+        else None
     )
-    result = RunResult(
-        task_id=task.id,
-        status="not_found",
-        failing_tests=task.failing_tests,
-        passing_tests=task.passing_tests,
-    )
-    patch: Patch | None = None
-    if not locations:
-        result.message = "no suspicious lines: the failing tests execute no project code"
-    else:
-        rec.stage("search", strategy=config.search.strategy)
-        limits = candidate_limits(config, baseline)
-        outcome = search(task, sandbox, config, locations, limits, baseline, rec, run.tree_path)
-        result.evaluations = outcome.evaluations
-        result.evaluations_to_plausible = outcome.evaluations_to_plausible
-        if outcome.plausible and outcome.plausible[0].patch is not None:
-            patch = outcome.plausible[0].patch
-            result.status = "plausible"
-            if config.validate_full:
-                rec.stage("validate")
-                full = validate(sandbox, task, patch, limits)
-                result.validated = full.plausible(task)
-                if not result.validated:
-                    result.status = "not_found"
-                    result.message = "the patch passed the fail-fast run but not the full suite"
-                    patch = None
-        elif outcome.stopped_by in ("max_evals", "max_seconds"):
-            result.status = "budget_exhausted"
-            result.message = f"stopped by {outcome.stopped_by}"
-        else:
-            result.message = "no candidate made the failing tests pass"
-    sandbox.reset()
-    if patch is not None:
-        run.write_patch(patch.diff)
-        result.patch_hash = patch.hash
-        result.changed_lines = changed_lines(patch.diff)
-    result.seconds = round(time.monotonic() - started, 3)
-    rec.stage("finalize", status=result.status, evaluations=result.evaluations)
-    run.write_result(result)
-    return result, patch
+    snap = load_snapshot(run.path / "workspace") if (run.path / "workspace").exists() else None
+    return result, patch, snap

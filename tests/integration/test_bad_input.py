@@ -29,14 +29,20 @@ def test_no_tests_found(cli, make_repo):
 
 
 def test_tests_already_passing(cli, make_repo):
-    proj = make_repo({"m.py": "x = 1\n", "test_m.py": "from m import x\n\ndef test_x():\n    assert x == 1\n"})
+    proj = make_repo(
+        {"m.py": "x = 1\n", "test_m.py": "from m import x\n\ndef test_x():\n    assert x == 1\n"}
+    )
     line = _one_line_error(cli("repair", str(proj), "-q"))
     assert "already pass" in line
 
 
 def test_test_command_crashes(cli, make_repo):
-    proj = make_repo({"conftest.py": "raise RuntimeError('broken conftest')\n",
-                      "test_m.py": "def test_x():\n    assert False\n"})
+    proj = make_repo(
+        {
+            "conftest.py": "raise RuntimeError('broken conftest')\n",
+            "test_m.py": "def test_x():\n    assert False\n",
+        }
+    )
     line = _one_line_error(cli("repair", str(proj), "-q"))
     assert "crashed" in line
 

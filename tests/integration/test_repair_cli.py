@@ -29,17 +29,23 @@ def test_demo_is_repaired_and_patch_applies(cli, tmp_path):
     assert (run / "trajectory.jsonl").read_text().count('"kind":"evaluation"') >= 1
     # the diff applies at the project root and the tests then pass
     subprocess.run(["git", "apply", "-"], input=res.stdout, text=True, cwd=proj, check=True)
-    done = subprocess.run(["python3", "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=proj,
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        ["python3", "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=proj,
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stdout
 
 
 def test_user_tree_is_byte_identical_after_a_run(cli, make_repo, tmp_path):
-    proj = make_repo({
-        "calc.py": "def inc(x):\n    return x + 2\n",
-        "test_calc.py": "from calc import inc\n\ndef test_inc():\n    assert inc(1) == 2\n",
-        ".gitignore": "ignored.txt\n",
-    })
+    proj = make_repo(
+        {
+            "calc.py": "def inc(x):\n    return x + 2\n",
+            "test_calc.py": "from calc import inc\n\ndef test_inc():\n    assert inc(1) == 2\n",
+            ".gitignore": "ignored.txt\n",
+        }
+    )
     (proj / "calc.py").write_text("def inc(x):\n    # uncommitted edit\n    return x + 2\n")
     (proj / "notes.txt").write_text("untracked file\n")
     (proj / "ignored.txt").write_text("ignored\n")
@@ -51,10 +57,12 @@ def test_user_tree_is_byte_identical_after_a_run(cli, make_repo, tmp_path):
 
 
 def test_apply_writes_patch_and_refuses_a_changed_tree(cli, make_repo, tmp_path):
-    proj = make_repo({
-        "calc.py": "def inc(x):\n    return x + 2\n",
-        "test_calc.py": "from calc import inc\n\ndef test_inc():\n    assert inc(1) == 2\n",
-    })
+    proj = make_repo(
+        {
+            "calc.py": "def inc(x):\n    return x + 2\n",
+            "test_calc.py": "from calc import inc\n\ndef test_inc():\n    assert inc(1) == 2\n",
+        }
+    )
     res = cli("repair", str(proj), "--out", str(tmp_path / "run"), "-q", "--apply")
     assert res.returncode == 0, res.stderr
     assert "return x + 1" in (proj / "calc.py").read_text()
@@ -62,10 +70,13 @@ def test_apply_writes_patch_and_refuses_a_changed_tree(cli, make_repo, tmp_path)
 
 
 def test_plain_directory_without_git(cli, make_repo, tmp_path):
-    proj = make_repo({
-        "calc.py": "def low(a, b):\n    return max(a, b)\n",
-        "test_calc.py": "from calc import low\n\ndef test_low():\n    assert low(1, 2) == 1\n",
-    }, commit=False)
+    proj = make_repo(
+        {
+            "calc.py": "def low(a, b):\n    return max(a, b)\n",
+            "test_calc.py": "from calc import low\n\ndef test_low():\n    assert low(1, 2) == 1\n",
+        },
+        commit=False,
+    )
     res = cli("repair", str(proj), "--out", str(tmp_path / "run"), "-q")
     assert res.returncode == 0, res.stderr
     assert "+    return min(a, b)" in res.stdout

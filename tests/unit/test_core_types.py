@@ -21,7 +21,9 @@ def _task() -> Task:
 
 def test_json_round_trip_of_every_type():
     patch = make_patch({"m.py": "x = 1\n"}, {"m.py": "x = 2\n"})
-    result = TestResult(tests={"a": TestOutcome(status=TestStatus.FAIL, duration=0.1, message="boom")})
+    result = TestResult(
+        tests={"a": TestOutcome(status=TestStatus.FAIL, duration=0.1, message="boom")}
+    )
     objs = [
         _task(),
         Location(path="m.py", line=1, end_line=1, symbol="f", score=0.5),

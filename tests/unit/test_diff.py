@@ -43,7 +43,9 @@ def test_identical_changes_hash_equal_and_different_ones_differ():
     assert a.hash == b.hash != c.hash
 
 
-@pytest.mark.parametrize("path", ["../x.py", "/etc/passwd", ".git/config", "a/../../b", "sub/.git/hooks/x", ""])
+@pytest.mark.parametrize(
+    "path", ["../x.py", "/etc/passwd", ".git/config", "a/../../b", "sub/.git/hooks/x", ""]
+)
 def test_unsafe_paths_refused(path):
     with pytest.raises(PatchError):
         check_path(path)
@@ -61,4 +63,18 @@ def test_diff_touching_git_dir_refused():
 def test_mismatched_hunk_raises():
     patch = make_patch({"m.py": BASE}, {"m.py": BASE.replace("+ 1", "- 1")})
     with pytest.raises(PatchError):
-        apply_to_files({"m.py": BASE.replace("return 0", "return 9").replace("+ 1", "+ 3")}, patch.diff)
+        apply_to_files(
+            {"m.py": BASE.replace("return 0", "return 9").replace("+ 1", "+ 3")}, patch.diff
+        )
+
+
+def test_removed_line_that_looks_like_a_header():
+    base = {"q.sql": "-- a\nselect 1;\n-- b\n"}
+    patch = make_patch(base, {"q.sql": "select 1;\n"})
+    assert apply_to_files(base, patch.diff) == {"q.sql": "select 1;\n"}
+
+
+def test_truncated_hunk_is_refused():
+    patch = make_patch({"m.py": BASE}, {"m.py": BASE.replace("+ 1", "- 1")})
+    with pytest.raises(PatchError):
+        apply_to_files({"m.py": BASE}, patch.diff.rsplit("\n", 3)[0])

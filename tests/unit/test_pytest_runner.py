@@ -170,7 +170,10 @@ def test_file_with_dots_escaped_params_and_inherited_test() -> None:
     ("node", "expected"),
     [
         ("a/test_b.py::test_c", ("a.test_b", "test_c")),
-        ("a/test_b.py::TestX::TestY::test_c[1.5-x::y]", ("a.test_b.TestX.TestY", "test_c[1.5-x::y]")),
+        (
+            "a/test_b.py::TestX::TestY::test_c[1.5-x::y]",
+            ("a.test_b.TestX.TestY", "test_c[1.5-x::y]"),
+        ),
         ("test_b.py::test_c[a[b]]", ("test_b", "test_c[a[b]]")),
     ],
 )
@@ -191,8 +194,14 @@ def test_collection_errors_are_summarized() -> None:
 def test_interpret_collection_error_marks_requested_tests_error() -> None:
     wanted = ["tests/test_imp.py::test_y", "tests/test_other.py::test_z"]
     result = interpret(
-        COLLECTION_ERRORS, returncode=2, requested=wanted, fail_fast=False,
-        timed_out=False, output="", duration=0.3, root=ROOT,
+        COLLECTION_ERRORS,
+        returncode=2,
+        requested=wanted,
+        fail_fast=False,
+        timed_out=False,
+        output="",
+        duration=0.3,
+        root=ROOT,
     )
     assert "SyntaxError: invalid syntax" in result.compile_error
     assert {t: result.status(t) for t in wanted} == dict.fromkeys(wanted, TestStatus.ERROR)
@@ -202,8 +211,13 @@ def test_interpret_collection_error_marks_requested_tests_error() -> None:
 def test_interpret_interrupted_run_marks_missing_tests_timeout() -> None:
     wanted = ["tests/test_int.py::test_a", "tests/test_int.py::test_b", "tests/test_int.py::test_c"]
     result = interpret(
-        INTERRUPTED, returncode=2, requested=wanted, fail_fast=False,
-        timed_out=True, output="KeyboardInterrupt", duration=10.0,
+        INTERRUPTED,
+        returncode=2,
+        requested=wanted,
+        fail_fast=False,
+        timed_out=True,
+        output="KeyboardInterrupt",
+        duration=10.0,
     )
     assert result.timed_out and not result.compile_error
     assert result.status(wanted[0]) == TestStatus.PASS
@@ -230,8 +244,13 @@ def test_interpret_fail_fast_leaves_absent_tests_out() -> None:
 def test_interpret_requested_prefixes_count_as_covered() -> None:
     f = "tests/sub/test_a.py"
     result = interpret(
-        ALL_KINDS, returncode=1, requested=[f"{f}::test_param", "tests/sub", f], fail_fast=False,
-        timed_out=False, output="", duration=1,
+        ALL_KINDS,
+        returncode=1,
+        requested=[f"{f}::test_param", "tests/sub", f],
+        fail_fast=False,
+        timed_out=False,
+        output="",
+        duration=1,
     )
     assert f"{f}::test_param" not in result.tests and "tests/sub" not in result.tests
     assert len(result.tests) == 14
@@ -240,8 +259,13 @@ def test_interpret_requested_prefixes_count_as_covered() -> None:
 def test_interpret_no_tests_collected_and_missing_report() -> None:
     empty = '<?xml version="1.0"?><testsuites><testsuite tests="0"></testsuite></testsuites>'
     result = interpret(
-        empty, returncode=5, requested=["t.py::x"], fail_fast=False, timed_out=False,
-        output="no tests ran in 0.01s", duration=0.1,
+        empty,
+        returncode=5,
+        requested=["t.py::x"],
+        fail_fast=False,
+        timed_out=False,
+        output="no tests ran in 0.01s",
+        duration=0.1,
     )
     assert result.compile_error == "no tests collected"
     assert result.status("t.py::x") == TestStatus.ERROR
@@ -249,8 +273,13 @@ def test_interpret_no_tests_collected_and_missing_report() -> None:
         empty, returncode=5, requested=[], fail_fast=False, timed_out=False, output="", duration=0
     ).compile_error
     crashed = interpret(
-        None, returncode=-9, requested=["t.py::x"], fail_fast=False, timed_out=False,
-        output="....\nKilled", duration=0.1,
+        None,
+        returncode=-9,
+        requested=["t.py::x"],
+        fail_fast=False,
+        timed_out=False,
+        output="....\nKilled",
+        duration=0.1,
     )
     assert "code -9" in crashed.compile_error and "Killed" in crashed.compile_error
     assert crashed.status("t.py::x") == TestStatus.ERROR
@@ -266,8 +295,13 @@ E   ModuleNotFoundError: No module named 'nosuch'
 
 def test_usage_error_output() -> None:
     result = interpret(
-        None, returncode=4, requested=["tests/test_a.py::test_b"], fail_fast=False,
-        timed_out=False, output=USAGE_ERROR_OUTPUT, duration=0.2,
+        None,
+        returncode=4,
+        requested=["tests/test_a.py::test_b"],
+        fail_fast=False,
+        timed_out=False,
+        output=USAGE_ERROR_OUTPUT,
+        duration=0.2,
     )
     assert "ModuleNotFoundError: No module named 'nosuch'" in result.compile_error
     not_found = "\nno tests ran in 0.00s\nERROR: not found: /tmp/jx/t.py::nope\n(no match in any of [<Module t.py>])\n"
@@ -276,7 +310,7 @@ def test_usage_error_output() -> None:
 
 def test_summarize_syntax_error_in_code_under_test() -> None:
     text = (
-        'tests/test_syn.py:1: in <module>\n    import mod\n'
+        "tests/test_syn.py:1: in <module>\n    import mod\n"
         'E     File "/tmp/jx/mod.py", line 3\nE       return x +* 2\n'
         "E                 ^\nE   SyntaxError: invalid syntax\n"
     )
@@ -297,13 +331,30 @@ def test_long_messages_are_truncated() -> None:
 def test_build_command() -> None:
     limits = RunLimits(per_test_timeout=2.5, fail_fast=True)
     cmd = build_command(
-        "/py", "/r", "/p/junit.xml", limits, ["t.py::a"], extra_args=["-v"],
-        autoload_plugins=False, coverage_rc="/p/rc",
+        "/py",
+        "/r",
+        "/p/junit.xml",
+        limits,
+        ["t.py::a"],
+        extra_args=["-v"],
+        autoload_plugins=False,
+        coverage_rc="/p/rc",
     )
     assert cmd[:3] == ["/py", "-m", "pytest"]
-    for arg in ("--rootdir=/r", "--junitxml=/p/junit.xml", "--timeout=2.5", "-x", "--cov=/r",
-                "--cov-context=test", "--cov-report=", "--cov-config=/p/rc", "pytest_timeout",
-                "pytest_cov.plugin", "junit_family=xunit1", "no:cacheprovider"):
+    for arg in (
+        "--rootdir=/r",
+        "--junitxml=/p/junit.xml",
+        "--timeout=2.5",
+        "-x",
+        "--cov=/r",
+        "--cov-context=test",
+        "--cov-report=",
+        "--cov-config=/p/rc",
+        "pytest_timeout",
+        "pytest_cov.plugin",
+        "junit_family=xunit1",
+        "no:cacheprovider",
+    ):
         assert arg in cmd
     assert cmd[-2:] == ["-v", "t.py::a"]
     plain = build_command("/py", "/r", "/j", RunLimits(), [])

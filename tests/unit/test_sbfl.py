@@ -23,8 +23,12 @@ def test_lines_only_failing_tests_execute_rank_first(tmp_path):
         "t.py::pass1": {"m.py": {2, 3, 5}},
         "t.py::pass2": {"m.py": {2, 3, 5}},
     }
-    task = Task(id="x", repo=str(tmp_path), failing_tests=["t.py::fail1", "t.py::fail2"],
-                passing_tests=["t.py::pass1", "t.py::pass2"])
+    task = Task(
+        id="x",
+        repo=str(tmp_path),
+        failing_tests=["t.py::fail1", "t.py::fail2"],
+        passing_tests=["t.py::pass1", "t.py::pass2"],
+    )
     locs = SbflLocalizer(tmp_path).localize(task, cov, TestResult())
     assert locs[0].line == 4 and locs[0].score == 1.0 and locs[0].symbol == "f"
     assert {loc.line for loc in locs} == {2, 3, 4}  # line 5 is never run by a failing test
@@ -32,7 +36,9 @@ def test_lines_only_failing_tests_execute_rank_first(tmp_path):
 
 
 def test_test_file_detection():
-    assert is_test_file("tests/test_a.py") and is_test_file("test_a.py") and is_test_file("a_test.py")
+    assert (
+        is_test_file("tests/test_a.py") and is_test_file("test_a.py") and is_test_file("a_test.py")
+    )
     assert is_test_file("pkg/conftest.py") and not is_test_file("pkg/testing_utils.py")
     assert not is_test_file("src/attest.py")
 

@@ -29,21 +29,31 @@ DEFAULT_OUT = Path("bench-out/quixbugs")
 
 BENCH_DEFAULTS: dict[str, Any] = {
     # Buggy programs that loop forever time out at base: keep the reproduce timeout short.
-    "sandbox": {"per_test_timeout": 3.0, "autoload_plugins": False},
+    "sandbox": {"per_test_timeout": 3.0, "plugins": "none"},
 }
 
 
 def write_bug_repo(row: dict[str, Any], dest: Path, source_text: str | None = None) -> None:
     """Lay out a bug as a project: program, test module and support files, in a git repo."""
     dest.mkdir(parents=True, exist_ok=True)
-    files = {row["buggy_file"]: source_text if source_text is not None else row["buggy_source"],
-             row["test_file"]: row["tests"]}
+    files = {
+        row["buggy_file"]: source_text if source_text is not None else row["buggy_source"],
+        row["test_file"]: row["tests"],
+    }
     files.update(row.get("support_files") or {})
     for name, text in files.items():
         path = dest / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-    git = ["git", "-c", "user.name=bench", "-c", "user.email=bench@localhost", "-c", "commit.gpgsign=false"]
+    git = [
+        "git",
+        "-c",
+        "user.name=bench",
+        "-c",
+        "user.email=bench@localhost",
+        "-c",
+        "commit.gpgsign=false",
+    ]
     subprocess.run(["git", "init", "-q", str(dest)], check=True)
     subprocess.run([*git, "-C", str(dest), "add", "-A"], check=True)
     subprocess.run([*git, "-C", str(dest), "commit", "-qm", "buggy program"], check=True)
@@ -62,10 +72,14 @@ def recheck(row: dict[str, Any], diff: str, config: RunConfig) -> bool:
     with tempfile.TemporaryDirectory(prefix="pw-recheck-") as tmp:
         repo = Path(tmp) / "repo"
         write_bug_repo(row, repo, patched[row["buggy_file"]])
-        sandbox = LocalSandbox(repo, autoload_plugins=config.sandbox.autoload_plugins)
+        sandbox = LocalSandbox(repo, autoload_plugins=config.sandbox.plugins != "none")
         try:
-            limits = RunLimits(per_test_timeout=10.0, wall_timeout=300.0,
-                               memory_mb=config.sandbox.memory_mb, max_processes=config.sandbox.max_processes)
+            limits = RunLimits(
+                per_test_timeout=10.0,
+                wall_timeout=300.0,
+                memory_mb=config.sandbox.memory_mb,
+                max_processes=config.sandbox.max_processes,
+            )
             result = sandbox.run_tests([row["test_file"]], limits)
         finally:
             sandbox.close()
@@ -84,15 +98,25 @@ def repair_bug(row: dict[str, Any], folder: str, config_data: dict[str, Any]) ->
     try:
         write_bug_repo(row, base / "repo")
         result, patch, _ = repair(
-            RepairRequest(source=base / "repo", run_dir=base / "run", config=config, task_id=row["id"])
+            RepairRequest(
+                source=base / "repo", run_dir=base / "run", config=config, task_id=row["id"]
+            )
         )
     except RepairError as exc:
-        return {"id": row["id"], "status": "invalid", "message": str(exc),
-                "seconds": time.monotonic() - started}
+        return {
+            "id": row["id"],
+            "status": "invalid",
+            "message": str(exc),
+            "seconds": time.monotonic() - started,
+        }
     except Exception as exc:  # a crash on one bug must not end the batch
         (base / "crash.txt").write_text(traceback.format_exc())
-        return {"id": row["id"], "status": "error", "message": f"{type(exc).__name__}: {exc}"[:300],
-                "seconds": time.monotonic() - started}
+        return {
+            "id": row["id"],
+            "status": "error",
+            "message": f"{type(exc).__name__}: {exc}"[:300],
+            "seconds": time.monotonic() - started,
+        }
     out: dict[str, Any] = {
         "id": row["id"],
         "status": result.status,

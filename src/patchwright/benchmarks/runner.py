@@ -91,8 +91,10 @@ def run_batch(
         res = InstanceResult.model_validate(data)
         write_json(out / "instances" / row_id / INSTANCE_RESULT, res)
         results[row_id] = res
-        log(f"[{len(results)}/{len(rows)}] {row_id}: {res.status} "
-            f"({res.evaluations} evals, {res.seconds:.1f}s)")
+        log(
+            f"[{len(results)}/{len(rows)}] {row_id}: {res.status} "
+            f"({res.evaluations} evals, {res.seconds:.1f}s)"
+        )
 
     if jobs <= 1:
         for row in todo:
@@ -109,7 +111,9 @@ def run_batch(
     return ordered, time.monotonic() - started
 
 
-def summarize(results: list[InstanceResult], wall: float, name: str, config: dict[str, Any]) -> dict[str, Any]:
+def summarize(
+    results: list[InstanceResult], wall: float, name: str, config: dict[str, Any]
+) -> dict[str, Any]:
     plausible = [r for r in results if r.status == "plausible"]
     evals = [r.evaluations_to_plausible for r in plausible if r.evaluations_to_plausible]
     return {
@@ -131,12 +135,20 @@ def print_table(results: list[InstanceResult], summary: dict[str, Any]) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"{summary['benchmark']}: {summary['plausible']}/{summary['instances']} plausible")
+    table = Table(
+        title=f"{summary['benchmark']}: {summary['plausible']}/{summary['instances']} plausible"
+    )
     for col in ("bug", "status", "evals to plausible", "evals", "seconds"):
         table.add_column(col, justify="right" if col != "bug" and col != "status" else "left")
     for r in results:
         status = r.status + ("" if r.status != "plausible" or r.rechecked else " (recheck failed)")
-        table.add_row(r.id, status, str(r.evaluations_to_plausible or "-"), str(r.evaluations), f"{r.seconds:.1f}")
+        table.add_row(
+            r.id,
+            status,
+            str(r.evaluations_to_plausible or "-"),
+            str(r.evaluations),
+            f"{r.seconds:.1f}",
+        )
     console = Console(width=110)
     console.print(table)
     console.print(

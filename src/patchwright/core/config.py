@@ -26,8 +26,10 @@ class SandboxConfig(_Config):
     wall_timeout: float = 600.0
     memory_mb: int = 2048
     max_processes: int = 256
-    autoload_plugins: bool = True
-    """Let pytest load installed plugins (turn off for speed when the project needs none)."""
+    plugins: Literal["auto", "all", "none"] = "auto"
+    """Installed pytest plugins: "all" loads them (pytest's default), "none" skips them
+    (much faster where heavy plugins are installed), "auto" checks at reproduce that the
+    suite gives the same results without them and then skips them."""
     pytest_args: list[str] = Field(default_factory=list)
 
 
@@ -39,6 +41,16 @@ class SearchConfig(_Config):
     max_lines: int = 12
     """How many suspicious lines the mutation proposer works on per expansion."""
     max_candidates: int = 400
+    exploration: float = 0.5
+    """UCT exploration constant (mcts)."""
+    prior_weight: float = 0.3
+    children_per_expansion: int = 3
+    max_depth: int = 3
+    stop_after: int = 1
+    """Stop after this many plausible patches; the one with fewest changed lines wins."""
+    samples: int = 60
+    """sample_vote: candidates sampled from the base."""
+    seed: int = 0
 
 
 class LocalizeConfig(_Config):

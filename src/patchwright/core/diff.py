@@ -109,7 +109,7 @@ def parse(diff: str) -> list[FileHunks]:
     lines = diff.split("\n")
     i = 0
     while i < len(lines):
-        line = lines[i].rstrip("\r") if not lines[i][:1] in (" ", "+", "-") else lines[i]
+        line = lines[i].rstrip("\r") if lines[i][:1] not in (" ", "+", "-") else lines[i]
         if line.startswith("--- "):
             if i + 1 >= len(lines) or not lines[i + 1].startswith("+++ "):
                 raise PatchError("malformed diff: '---' without '+++'")
@@ -135,16 +135,31 @@ def parse(diff: str) -> list[FileHunks]:
         if m:
             if current is None:
                 raise PatchError("malformed diff: hunk before file header")
+            # The header's line counts say where the hunk ends, so a removed line whose text
+            # starts with "-- " is never mistaken for the next file's header.
+            old_left = int(m.group(2)) if m.group(2) is not None else 1
+            new_left = int(m.group(4)) if m.group(4) is not None else 1
             body: list[str] = []
             i += 1
-            while i < len(lines) and (lines[i][:1] in (" ", "+", "-", "\\") or lines[i] == ""):
-                if lines[i].startswith(("--- ", "+++ ")) and i + 1 < len(lines):
-                    if lines[i].startswith("--- ") and lines[i + 1].startswith("+++ "):
-                        break
-                if lines[i] == "" and (i + 1 >= len(lines) or not lines[i + 1][:1] in (" ", "+", "-")):
-                    break
-                body.append(lines[i])
+            while i < len(lines) and (old_left > 0 or new_left > 0 or lines[i].startswith("\\")):
+                line = lines[i]
+                tag = line[:1] if line else " "
+                if tag == "\\":
+                    body.append(line)
+                elif tag == " ":
+                    old_left, new_left = old_left - 1, new_left - 1
+                    body.append(line or " ")
+                elif tag == "-":
+                    old_left -= 1
+                    body.append(line)
+                elif tag == "+":
+                    new_left -= 1
+                    body.append(line)
+                else:
+                    raise PatchError(f"malformed hunk line: {line[:40]!r}")
                 i += 1
+            if old_left > 0 or new_left > 0:
+                raise PatchError("malformed diff: hunk is shorter than its header says")
             current.hunks.append((int(m.group(1)), body))
             continue
         i += 1

@@ -19,6 +19,8 @@ class RunLimits:
     memory_mb: int = 2048
     max_processes: int = 256
     fail_fast: bool = False
+    max_failures: int = 0
+    """Stop after this many failing tests (0: no limit; fail_fast means 1)."""
 
 
 CoverageMap = dict[str, dict[str, set[int]]]
@@ -28,6 +30,9 @@ CoverageMap = dict[str, dict[str, set[int]]]
 @runtime_checkable
 class Sandbox(Protocol):
     """A workspace at the base commit where candidate patches are applied and tested."""
+
+    autoload_plugins: bool
+    """Whether pytest loads the installed plugins in this sandbox's runs."""
 
     @property
     def root(self) -> str:
@@ -46,7 +51,9 @@ class Sandbox(Protocol):
         """Run ``tests`` (empty: discover all) in the current workspace state."""
         ...
 
-    def collect_coverage(self, tests: Sequence[str], limits: RunLimits) -> tuple[TestResult, CoverageMap]:
+    def collect_coverage(
+        self, tests: Sequence[str], limits: RunLimits
+    ) -> tuple[TestResult, CoverageMap]:
         """Run ``tests`` recording per-test line coverage."""
         ...
 

@@ -113,7 +113,9 @@ class TestResult(Model):
         return self.status(test_id) == TestStatus.PASS
 
     def failed_ids(self) -> list[str]:
-        return [t for t, o in self.tests.items() if o.status not in (TestStatus.PASS, TestStatus.SKIP)]
+        return [
+            t for t, o in self.tests.items() if o.status not in (TestStatus.PASS, TestStatus.SKIP)
+        ]
 
     def fixed(self, failing: list[str]) -> list[str]:
         return [t for t in failing if self.passed(t)]
@@ -206,7 +208,7 @@ class Trajectory(Model):
     final_result: TestResult | None = None
 
 
-RunStatus = Literal["plausible", "not_found", "budget_exhausted", "error", "already_passing"]
+RunStatus = Literal["plausible", "not_found", "budget_exhausted", "error", "rejected"]
 
 
 class RunResult(Model):

@@ -141,6 +141,7 @@ class RunGroup:
         self.dirs: list[str] = []
         self.pgid: int | None = None
         self.unified = containment.unified
+        mem = limits.memory_mb * 1024 * 1024
         for key, parent in containment.parents.items():
             path = os.path.join(parent, self.marker)
             try:
@@ -150,22 +151,22 @@ class RunGroup:
             self.dirs.append(path)
             if key in ("pids", "unified"):
                 _write(os.path.join(path, "pids.max"), str(limits.max_processes))
-            mem = limits.memory_mb * 1024 * 1024
             if key == "memory":
                 _write(os.path.join(path, "memory.limit_in_bytes"), str(mem))
             elif key == "unified":
                 _write(os.path.join(path, "memory.max"), str(mem))
                 _write(os.path.join(path, "memory.swap.max"), "0")
         self._procs = [os.path.join(d, "cgroup.procs").encode() for d in self.dirs]
-        mem_bytes = limits.memory_mb * 1024 * 1024
         self._rlimits = [
-            (resource.RLIMIT_AS, mem_bytes),
+            (resource.RLIMIT_AS, mem),
             (resource.RLIMIT_CORE, 0),
             (resource.RLIMIT_NPROC, _nproc(limits)),
         ]
 
     def env(self, base: dict[str, str]) -> dict[str, str]:
-        return {**base, MARKER_ENV: self.marker}
+        """``base`` plus the run's marker (appended, so nested runs keep the outer one)."""
+        outer = base.get(MARKER_ENV)
+        return {**base, MARKER_ENV: f"{outer}:{self.marker}" if outer else self.marker}
 
     def preexec(self) -> None:
         """Runs in the child between fork and exec: join the cgroups, then set rlimits."""
@@ -188,7 +189,9 @@ class RunGroup:
             except (OSError, ValueError):
                 pass
 
-    def popen(self, args: list[str], *, cwd: str, env: dict[str, str], stdout: int) -> subprocess.Popen[bytes]:
+    def popen(
+        self, args: list[str], *, cwd: str, env: dict[str, str], stdout: int
+    ) -> subprocess.Popen[bytes]:
         proc = subprocess.Popen(
             args,
             cwd=cwd,
@@ -204,26 +207,29 @@ class RunGroup:
         return proc
 
     def members(self) -> set[int]:
-        """Processes of the run still alive (cgroups, or marker scan without them)."""
-        found: set[int] = set()
-        if self.dirs:
-            for d in self.dirs:
-                found.update(int(p) for p in _read(os.path.join(d, "cgroup.procs")).split())
-        else:
-            found.update(marked_processes(self.marker))
+        """Processes of the run: cgroup members and processes carrying the marker."""
+        found = marked_processes(self.marker)  # also catches a process that left the cgroup
+        for d in self.dirs:
+            for sub, _, _ in os.walk(d):  # v1 lists only direct members
+                found.update(int(p) for p in _read(os.path.join(sub, "cgroup.procs")).split())
         found.discard(os.getpid())
         return found
 
-    def kill(self) -> None:
-        """SIGKILL the process group and every member until none is left (bounded)."""
-        for attempt in range(_KILL_ROUNDS):
-            if self.pgid is not None:
+    def kill(self, keep: int | None = None, rounds: int = _KILL_ROUNDS) -> None:
+        """SIGKILL every process of the run (but ``keep``) until none is left, bounded.
+
+        The run's pid limit drops to 0 first, so that nothing can fork in the meantime.
+        """
+        for d in self.dirs:
+            _write(os.path.join(d, "pids.max"), "0")
+        for attempt in range(rounds):
+            if keep is None and self.pgid is not None:
                 with contextlib.suppress(OSError):
                     os.killpg(self.pgid, signal.SIGKILL)
-            for d in self.dirs:
-                if self.unified:
+            if keep is None and self.unified:
+                for d in self.dirs:
                     _write(os.path.join(d, "cgroup.kill"), "1")
-            pids = {p for p in self.members() if not _is_zombie(p)}
+            pids = {p for p in self.members() if p != keep and not _is_zombie(p)}
             if not pids:
                 return
             for p in pids:
@@ -237,12 +243,13 @@ class RunGroup:
         for d in self.dirs:
             for attempt in range(50):
                 try:
-                    os.rmdir(d)
+                    for sub, _, _ in os.walk(d, topdown=False):  # cgroups of nested runs
+                        os.rmdir(sub)
                     break
                 except FileNotFoundError:
                     break
                 except OSError:
-                    self.kill()
+                    self.kill(rounds=3)
                     time.sleep(0.002 * (attempt + 1))
         self.dirs = []
 
@@ -262,7 +269,7 @@ def _is_zombie(pid: int) -> bool:
 
 def marked_processes(marker: str) -> set[int]:
     """Pids whose environment carries ``MARKER_ENV=marker``."""
-    needle = f"{MARKER_ENV}={marker}".encode()
+    prefix, token = f"{MARKER_ENV}=".encode(), marker.encode()
     found: set[int] = set()
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -272,8 +279,9 @@ def marked_processes(marker: str) -> set[int]:
                 env = fh.read()
         except OSError:
             continue
-        if needle in env.split(b"\0"):
-            found.add(int(entry))
+        for item in env.split(b"\0"):
+            if item.startswith(prefix) and token in item[len(prefix) :].split(b":"):
+                found.add(int(entry))
     return found
 
 

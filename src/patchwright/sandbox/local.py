@@ -28,7 +28,13 @@ from patchwright.sandbox.runners import pytest as runner
 INTERRUPT_GRACE = 1.0
 """Seconds pytest gets after SIGINT at the wall limit to write its report of finished tests."""
 
-_GIT_ENV_DROP = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_COMMON_DIR")
+_GIT_ENV_DROP = (
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_INDEX_FILE",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_COMMON_DIR",
+)
 _ENV_DROP_PREFIXES = ("PYTEST_", "COVERAGE_")
 _HEADER_PATH_RE = re.compile(r"^(?:rename|copy) (?:from|to) (.+)$")
 
@@ -47,18 +53,22 @@ class LocalSandbox:
         cgroups: bool = True,
     ) -> None:
         self._root = os.path.abspath(os.fspath(root))
+        if not os.path.isdir(self._root):
+            raise ValueError(f"not a directory: {self._root}")
         self.python = python or sys.executable
         self.extra_args = list(extra_args)
         self.autoload_plugins = autoload_plugins
         self.extra_env = dict(env or {})
         self._git_env = {k: v for k, v in os.environ.items() if k not in _GIT_ENV_DROP}
-        self._git_env.update(GIT_CONFIG_NOSYSTEM="1", GIT_CONFIG_GLOBAL=os.devnull, GIT_TERMINAL_PROMPT="0")
-        proc = self._git("rev-parse", "--verify", "HEAD^{commit}")
-        if proc.returncode != 0:
-            raise ValueError(f"not a git repository with a commit: {self._root}: {proc.stderr.strip()}")
-        self.base = proc.stdout.strip()
-        git_dir = self._git("rev-parse", "--absolute-git-dir").stdout.strip()
-        self._git_config_path = os.path.join(git_dir, "config")
+        self._git_env.update(
+            GIT_CONFIG_NOSYSTEM="1", GIT_CONFIG_GLOBAL=os.devnull, GIT_TERMINAL_PROMPT="0"
+        )
+        code, out, err = self._git("rev-parse", "--verify", "HEAD^{commit}")
+        if code != 0:
+            raise ValueError(f"not a git repository with a commit: {self._root}: {err.strip()}")
+        self.base = out.strip()
+        config = self._git("rev-parse", "--git-path", "config")[1].strip()
+        self._git_config_path = os.path.join(self._root, config)
         self._git_config = _read_bytes(self._git_config_path)
         self._private = tempfile.mkdtemp(prefix="patchwright-sandbox-")
         self.containment = Containment(CGROUP_ROOT if cgroups else None)
@@ -69,19 +79,15 @@ class LocalSandbox:
 
     # -- workspace -------------------------------------------------------------------------
 
-    def _git(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    def _git(self, *args: str, stdin: bytes | None = None) -> tuple[int, str, str]:
+        """Run git in root with hooks and fsmonitor off: (exit code, stdout, stderr)."""
         cmd = ["git", "-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false"]
         cmd += ["-c", f"safe.directory={self._root}", *args]
-        return subprocess.run(
-            cmd,
-            cwd=self._root,
-            env=self._git_env,
-            input=stdin,
-            capture_output=True,
-            text=True,
-            errors="replace",
-            check=False,
+        proc = subprocess.run(
+            cmd, cwd=self._root, env=self._git_env, input=stdin, capture_output=True, check=False
         )
+        out, err = (b.decode("utf-8", "replace") for b in (proc.stdout, proc.stderr))
+        return proc.returncode, out, err
 
     def reset(self) -> None:
         """Back to exactly the base commit: tracked files restored, untracked ones removed."""
@@ -89,9 +95,9 @@ class LocalSandbox:
             with open(self._git_config_path, "wb") as fh:
                 fh.write(self._git_config)
         for args in (("reset", "-q", "--hard", self.base), ("clean", "-ffdxq")):
-            proc = self._git(*args)
-            if proc.returncode != 0:
-                raise RuntimeError(f"git {args[0]} failed in {self._root}: {proc.stderr.strip()}")
+            code, _, err = self._git(*args)
+            if code != 0:
+                raise RuntimeError(f"git {args[0]} failed in {self._root}: {err.strip()}")
 
     def apply(self, patch: Patch) -> bool:
         """Reset, then apply ``patch``; False (tree left at base) when refused or failing."""
@@ -102,8 +108,7 @@ class LocalSandbox:
             _validate(patch.diff)
         except PatchError:
             return False
-        proc = self._git("apply", "--whitespace=nowarn", "-", stdin=patch.diff)
-        if proc.returncode != 0:
+        if self._git("apply", "--whitespace=nowarn", "-", stdin=patch.diff.encode())[0] != 0:
             self.reset()
             return False
         return True
@@ -156,8 +161,10 @@ class LocalSandbox:
                 )
             if not wait_exit(proc, limits.wall_timeout):
                 timed_out = True
-                # Let pytest write the report of the tests that finished, then kill.
+                # Interrupt pytest and kill everything else, so that it can write the
+                # report of the tests that finished; then kill it too.
                 _signal(proc, signal.SIGINT)
+                group.kill(keep=proc.pid, rounds=20)
                 wait_exit(proc, INTERRUPT_GRACE)
             group.kill()
             try:
@@ -170,7 +177,7 @@ class LocalSandbox:
             junit_xml,
             returncode=returncode,
             requested=list(tests),
-            fail_fast=limits.fail_fast,
+            fail_fast=limits.fail_fast or limits.max_failures > 0,
             timed_out=timed_out,
             output=_tail(out_path, runner.TAIL_LIMIT),
             duration=duration,
@@ -181,7 +188,9 @@ class LocalSandbox:
         """Run ``tests`` (pytest node ids relative to root; empty: discover) contained."""
         return self._run(tests, limits, coverage=False)
 
-    def collect_coverage(self, tests: Sequence[str], limits: RunLimits) -> tuple[TestResult, CoverageMap]:
+    def collect_coverage(
+        self, tests: Sequence[str], limits: RunLimits
+    ) -> tuple[TestResult, CoverageMap]:
         """Run ``tests`` recording which lines of files under root each test executed."""
         result = self._run(tests, limits, coverage=True)
         try:
@@ -201,7 +210,7 @@ class LocalSandbox:
 
 
 def _validate(diff: str) -> None:
-    """Raise :class:`PatchError` for paths outside the repo, in ``.git``, or symlinks."""
+    """Raise :class:`PatchError` for paths outside the repo or in ``.git``, or new symlinks."""
     touched_paths(diff)
     for line in diff.splitlines():
         if line.startswith("diff --git "):
@@ -210,9 +219,9 @@ def _validate(diff: str) -> None:
                 if part[:2] in ("a/", "b/"):
                     check_path(part[2:])
         elif m := _HEADER_PATH_RE.match(line):
-            check_path(m.group(1))
-        elif line.startswith(("new file mode 120000", "new mode 120000", "deleted file mode 120000")):
-            raise PatchError("patch changes a symbolic link")
+            check_path(m.group(1).strip('"'))
+        elif line.startswith(("new file mode 120000", "new mode 120000")):
+            raise PatchError("patch creates a symbolic link")
 
 
 def _error(message: str) -> TestOutcome:

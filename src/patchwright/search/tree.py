@@ -38,7 +38,9 @@ class Tree:
     def get(self, node_id: int) -> Node:
         return self.nodes[node_id]
 
-    def add(self, parent: Node, thought: str, patch: Patch, template: str = "", prior: float = 0.0) -> Node:
+    def add(
+        self, parent: Node, thought: str, patch: Patch, template: str = "", prior: float = 0.0
+    ) -> Node:
         node = Node(
             id=len(self.nodes),
             parent=parent.id,
@@ -69,7 +71,13 @@ class Tree:
         return [n for n in self.nodes if n.plausible]
 
     def save(self, path: Path) -> None:
-        write_atomic(path, TreeFile(nodes=self.nodes).model_dump_json() + "\n")
+        """Write the tree; failure tracebacks are left out (the trajectory keeps them)."""
+        exclude = {
+            "nodes": {
+                "__all__": {"result": {"output_tail": True, "tests": {"__all__": {"output"}}}}
+            }
+        }
+        write_atomic(path, TreeFile(nodes=self.nodes).model_dump_json(exclude=exclude) + "\n")
 
     @classmethod
     def load(cls, path: Path) -> Tree:

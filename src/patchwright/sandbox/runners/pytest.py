@@ -43,9 +43,16 @@ def build_command(
     cmd += ["-o", "junit_family=xunit1", f"--junitxml={junit_path}"]
     cmd += [f"--timeout={limits.per_test_timeout:g}", "--timeout-method=signal"]
     if coverage_rc:
-        cmd += [f"--cov={root}", "--cov-context=test", "--cov-report=", f"--cov-config={coverage_rc}"]
+        cmd += [
+            f"--cov={root}",
+            "--cov-context=test",
+            "--cov-report=",
+            f"--cov-config={coverage_rc}",
+        ]
     if limits.fail_fast:
         cmd.append("-x")
+    elif limits.max_failures > 0:
+        cmd.append(f"--maxfail={limits.max_failures}")
     cmd += list(extra_args)
     cmd += list(tests)
     return cmd
@@ -69,7 +76,9 @@ def mangle(node_id: str) -> tuple[str, str]:
     return ".".join(names[:-1]), names[-1]
 
 
-def node_id(file: str, classname: str, name: str, known: dict[tuple[str, str], str] | None = None) -> str:
+def node_id(
+    file: str, classname: str, name: str, known: dict[tuple[str, str], str] | None = None
+) -> str:
     """Rebuild a pytest node id from xunit1 ``file``, ``classname`` and ``name``."""
     if not classname:
         return file or name
@@ -115,7 +124,11 @@ def summarize_error(text: str, root: str = "") -> str:
 def errors_from_output(output: str, root: str = "") -> str:
     """Concise error text from pytest's console output (no usable JUnit results)."""
     found = [ln.strip() for ln in output.splitlines() if ln.startswith("ERROR:")]
-    summary = summarize_error(output, root) if any(ln.startswith("E ") for ln in output.splitlines()) else ""
+    summary = (
+        summarize_error(output, root)
+        if any(ln.startswith("E ") for ln in output.splitlines())
+        else ""
+    )
     if summary:
         found.insert(0, summary)
     if not found:
@@ -131,13 +144,19 @@ class JUnitReport:
 
 
 def _is_timeout(message: str) -> bool:
-    return message.startswith("Failed: Timeout") or ("Timeout (>" in message and "pytest-timeout" in message)
+    return message.startswith("Failed: Timeout") or (
+        "Timeout (>" in message and "pytest-timeout" in message
+    )
 
 
 def _outcome(case: ET.Element) -> TestOutcome:
     duration = float(case.get("time") or 0.0)
     status, element = TestStatus.PASS, None
-    for tag, st in (("failure", TestStatus.FAIL), ("error", TestStatus.ERROR), ("skipped", TestStatus.SKIP)):
+    for tag, st in (
+        ("failure", TestStatus.FAIL),
+        ("error", TestStatus.ERROR),
+        ("skipped", TestStatus.SKIP),
+    ):
         element = case.find(tag)
         if element is not None:
             status = st
@@ -149,7 +168,10 @@ def _outcome(case: ET.Element) -> TestOutcome:
         status = TestStatus.TIMEOUT
     text = element.text or ""
     return TestOutcome(
-        status=status, duration=duration, message=message[:MESSAGE_LIMIT], output=text[-OUTPUT_LIMIT:]
+        status=status,
+        duration=duration,
+        message=message[:MESSAGE_LIMIT],
+        output=text[-OUTPUT_LIMIT:],
     )
 
 
@@ -200,6 +222,8 @@ def interpret(
     root: str = "",
 ) -> TestResult:
     """Turn one pytest run (report, exit code, console output) into a :class:`TestResult`."""
+    if junit_xml is not None and not junit_xml.strip():
+        junit_xml = None  # truncated by a killed writer: no report
     report = parse_junit(junit_xml, requested, root) if junit_xml else JUnitReport()
     outcomes = report.outcomes
     compile_error = ""
@@ -220,9 +244,13 @@ def interpret(
     if compile_error:
         for t in requested:
             if t not in tests:
-                tests[t] = TestOutcome(status=TestStatus.ERROR, message=compile_error[:MESSAGE_LIMIT])
+                tests[t] = TestOutcome(
+                    status=TestStatus.ERROR, message=compile_error[:MESSAGE_LIMIT]
+                )
     elif missing:
-        not_passed = any(o.status not in (TestStatus.PASS, TestStatus.SKIP) for o in outcomes.values())
+        not_passed = any(
+            o.status not in (TestStatus.PASS, TestStatus.SKIP) for o in outcomes.values()
+        )
         stopped_early = fail_fast and not_passed and not timed_out
         if not stopped_early:
             status = TestStatus.TIMEOUT if timed_out else TestStatus.ERROR

@@ -80,7 +80,13 @@ def score_lines(
                     bucket[(path, line)] += 1
     total_f, total_p = len(failing_set), len(passing_set)
     scores = [
-        LineScore(path, line, fn(f, ep[(path, line)], total_f - f, total_p - ep[(path, line)]), f, ep[(path, line)])
+        LineScore(
+            path,
+            line,
+            fn(f, ep[(path, line)], total_f - f, total_p - ep[(path, line)]),
+            f,
+            ep[(path, line)],
+        )
         for (path, line), f in ef.items()
     ]
     scores.sort(key=lambda s: (-s.score, -s.ef, s.path, s.line))

@@ -11,8 +11,10 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-P = ast._Precedence  # noqa: SLF001 - the precedence table ast.unparse itself uses
+P: Any = getattr(ast, "_Precedence")  # noqa: B009 - the precedence table ast.unparse uses
+_Unparser: Any = getattr(ast, "_Unparser")  # noqa: B009 - ast.unparse's implementation
 
 
 class EditError(ValueError):
@@ -53,6 +55,7 @@ class Source:
 
     def __init__(self, text: str) -> None:
         self.text = text
+        self.newline = "\r\n" if "\r\n" in text else "\n"
         self.lines = split_lines(text)
         self.starts: list[int] = []
         pos = 0
@@ -122,7 +125,7 @@ class Source:
 
 # --------------------------------------------------------------------------- precedence
 
-_BINOP_PREC: dict[type[ast.operator], P] = {
+_BINOP_PREC: dict[type[ast.operator], int] = {
     ast.BitOr: P.BOR,
     ast.BitXor: P.BXOR,
     ast.BitAnd: P.BAND,
@@ -193,9 +196,13 @@ def precedence(node: ast.AST) -> int:
         return int(P.AWAIT)
     if isinstance(node, ast.Starred):
         return int(P.EXPR)
-    if isinstance(node, ast.Constant) and isinstance(node.value, int | float | complex):
-        if not isinstance(node.value, bool) and node.value < 0:  # type: ignore[operator]
-            return int(P.FACTOR)
+    if (
+        isinstance(node, ast.Constant)
+        and isinstance(node.value, int | float)
+        and not isinstance(node.value, bool)
+        and node.value < 0
+    ):
+        return int(P.FACTOR)
     return int(P.ATOM)
 
 
@@ -226,7 +233,7 @@ def slot_precedence(parent: ast.AST | None, field: str) -> int:
     return int(P.TEST)
 
 
-class _SourceUnparser(ast._Unparser):  # noqa: SLF001
+class _SourceUnparser(_Unparser):  # type: ignore[misc]
     """``ast.unparse`` that writes nodes of the original tree as their original text."""
 
     def __init__(self, src: Source, originals: set[int]) -> None:
@@ -258,10 +265,25 @@ class Renderer:
             if isinstance(node, ast.expr) and precedence(node) < slot:
                 text = f"({text})"
             return text
+        self._prepare(node)
         unparser = _SourceUnparser(self.src, self.originals)
         if isinstance(node, ast.expr):
             unparser.set_precedence(P(max(min(slot, int(P.ATOM)), 1)), node)
         return str(unparser.visit(node))
+
+    def _prepare(self, node: ast.AST) -> None:
+        """Give new statements the optional attributes ``ast.unparse`` reads."""
+        todo = [node]
+        while todo:
+            n = todo.pop()
+            if id(n) in self.originals:
+                continue
+            if isinstance(n, ast.stmt):
+                if not hasattr(n, "lineno"):
+                    n.lineno = 0
+                if "type_comment" in n._fields and not hasattr(n, "type_comment"):
+                    n.type_comment = None  # type: ignore[attr-defined]
+            todo.extend(ast.iter_child_nodes(n))
 
     def replace(self, old: ast.AST, new: ast.AST, parent: ast.AST | None, field: str) -> Splice:
         start, end = self.src.span(old)
@@ -280,15 +302,23 @@ class Renderer:
             return []
         if type(old) is not type(new) or not _same_shape(old, new):
             return [self.replace(old, new, parent, field)]
-        if isinstance(old, ast.Attribute) and isinstance(new, ast.Attribute):
-            if old.attr != new.attr:
-                inner = self.splices(old.value, new.value, old, "value")
-                _, end = self.src.span(old)
-                return [*inner, Splice(end - len(old.attr), end, new.attr)]
+        if any(n is old for n in ast.walk(new)):  # new wraps old: render the wrapper
+            return [self.replace(old, new, parent, field)]
+        if (
+            isinstance(old, ast.Attribute)
+            and isinstance(new, ast.Attribute)
+            and old.attr != new.attr
+        ):
+            inner = self.splices(old.value, new.value, old, "value")
+            _, end = self.src.span(old)
+            return [*inner, Splice(end - len(old.attr), end, new.attr)]
         out: list[Splice] = []
         for name in old._fields:
             a, b = getattr(old, name, None), getattr(new, name, None)
-            pairs = list(enumerate(zip(a, b))) if isinstance(a, list) else [(None, (a, b))]
+            if isinstance(a, list) and isinstance(b, list):
+                pairs: list[tuple[int | None, tuple[Any, Any]]] = list(enumerate(zip(a, b)))
+            else:
+                pairs = [(None, (a, b))]
             for index, (x, y) in pairs:
                 if not isinstance(x, ast.AST) or x is y or isinstance(x, ast.expr_context):
                     continue
@@ -322,8 +352,9 @@ class Renderer:
         if not gaps:
             new = old_with(node, name, index, new_op)
             return [self.replace(node, new, parent, field)]
-        old_op = getattr(node, name) if index is None else getattr(node, name)[index]
+        old_op: ast.AST = getattr(node, name) if index is None else getattr(node, name)[index]
         old_text = OP_TEXT[type(old_op)] + ("=" if isinstance(node, ast.AugAssign) else "")
+        assert isinstance(new_op, ast.AST)
         new_text = OP_TEXT[type(new_op)] + ("=" if isinstance(node, ast.AugAssign) else "")
         out = []
         for left, right in gaps:
@@ -367,7 +398,7 @@ def old_with(node: ast.AST, name: str, index: int | None, value: object) -> ast.
     if index is None:
         fields[name] = value
     else:
-        items = list(fields[name])  # type: ignore[call-overload]
+        items = list(getattr(node, name))
         items[index] = value
         fields[name] = items
     copy = type(node)(**fields)

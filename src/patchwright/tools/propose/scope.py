@@ -142,18 +142,21 @@ def infer_kinds(root: ast.AST, seed: dict[str, str] | None = None) -> dict[str, 
     for _ in range(2):
         votes: dict[str, Counter[str]] = defaultdict(Counter)
 
-        def vote(target: ast.AST, kind: str, w: int = 1) -> None:
+        def vote(
+            target: ast.AST, kind: str, w: int = 1, votes: dict[str, Counter[str]] = votes
+        ) -> None:
             if kind and isinstance(target, ast.Name):
                 votes[target.id][kind] += w
 
         if isinstance(root, FuncDef):
             args = root.args
             positional = args.posonlyargs + args.args
-            for a, d in zip(positional[len(positional) - len(args.defaults) :], args.defaults):
-                votes[a.arg][expr_kind(d, kinds)] += 1
-            for a in [*positional, *args.kwonlyargs]:
-                if _ann_kind(a.annotation):
-                    votes[a.arg][_ann_kind(a.annotation)] += 3
+            defaulted = positional[len(positional) - len(args.defaults) :]
+            for param, default in zip(defaulted, args.defaults):
+                votes[param.arg][expr_kind(default, kinds)] += 1
+            for param in [*positional, *args.kwonlyargs]:
+                if _ann_kind(param.annotation):
+                    votes[param.arg][_ann_kind(param.annotation)] += 3
             if args.vararg:
                 votes[args.vararg.arg][COLL] += 3
             if args.kwarg:
@@ -212,9 +215,8 @@ def infer_kinds(root: ast.AST, seed: dict[str, str] | None = None) -> dict[str, 
                     elif isinstance(op, ast.Lt | ast.LtE | ast.Gt | ast.GtE | ast.Eq | ast.NotEq):
                         vote(a, NUM if _num_like(b, kinds) else "", 1)
                         vote(b, NUM if _num_like(a, kinds) else "", 1)
-            elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
-                if not isinstance(node, ast.Lambda):
-                    votes[node.name][FUNC] += 5
+            elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                votes[node.name][FUNC] += 5
         for name, counter in votes.items():
             counter.pop("", None)
             if not counter:
@@ -237,6 +239,18 @@ class Scope:
     kinds: dict[str, str] = field(default_factory=dict)
     loads: dict[str, list[int]] = field(default_factory=dict)
     """Lines where each name is read (inside the function)."""
+    binds: dict[str, list[int]] = field(default_factory=dict)
+    """Lines where each local is assigned (inside the function)."""
+
+    def bound_before(self, name: str, line: int, loop: tuple[int, int] | None = None) -> bool:
+        """``name`` may hold a value at ``line``: not a local, or assigned before the line
+        (or anywhere in the enclosing loop ``(first, last)``)."""
+        lines = self.binds.get(name)
+        if name in self.params or not lines:
+            return True
+        if min(lines) < line:
+            return True
+        return loop is not None and any(loop[0] <= n <= loop[1] for n in lines)
 
     def kind(self, name: str) -> str:
         return self.kinds.get(name, "")
@@ -258,6 +272,11 @@ class Scope:
 
 def bound_names(root: ast.AST) -> list[str]:
     """Names assigned in ``root`` (not in nested scopes or comprehensions), in order."""
+    return list(bindings(root))
+
+
+def bindings(root: ast.AST) -> dict[str, list[int]]:
+    """Lines where each name is assigned in ``root``, names in order of first assignment."""
     found: list[tuple[int, int, str]] = []
     for node in own_nodes(root):
         names: list[str] = []
@@ -273,10 +292,10 @@ def bound_names(root: ast.AST) -> list[str]:
             names = _targets(node.target)
         pos = (getattr(node, "lineno", 0), getattr(node, "col_offset", 0))
         found.extend((pos[0], pos[1], n) for n in names)
-    seen: dict[str, None] = {}
-    for _, _, n in sorted(found):
-        seen.setdefault(n, None)
-    return list(seen)
+    out: dict[str, list[int]] = {}
+    for line, _, n in sorted(found):
+        out.setdefault(n, []).append(line)
+    return out
 
 
 def comprehension_names(root: ast.AST) -> set[str]:
@@ -310,6 +329,10 @@ class ModuleFacts:
     """Attribute names called as methods in the file."""
     attr_bases: dict[str, set[str]]
     """Text of a simple base (``self``, ``node``) -> attribute names used on it."""
+    isinstance_types: Counter[str]
+    """Class names used as the second argument of ``isinstance`` in the file."""
+    arity: dict[str, tuple[int, int]] = field(default_factory=dict)
+    """Function name -> (least, most) positional arguments it accepts."""
 
 
 def module_facts(tree: ast.Module) -> ModuleFacts:
@@ -322,12 +345,28 @@ def module_facts(tree: ast.Module) -> ModuleFacts:
     methods: Counter[str] = Counter()
     bases: dict[str, set[str]] = defaultdict(set)
     called = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+    types: Counter[str] = Counter()
     for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "isinstance"
+            and len(node.args) == 2
+        ):
+            second = node.args[1]
+            elts = second.elts if isinstance(second, ast.Tuple) else [second]
+            types.update(e.id for e in elts if isinstance(e, ast.Name))
         if isinstance(node, ast.Attribute):
             (methods if id(node) in called else attrs)[node.attr] += 1
             if isinstance(node.value, ast.Name):
                 bases[node.value.id].add(node.attr)
-    return ModuleFacts(tree, gl, funcs, kinds, attrs, methods, dict(bases))
+    arity: dict[str, tuple[int, int]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, FuncDef) and node.name not in arity:
+            a = node.args
+            most = len(a.posonlyargs) + len(a.args)
+            arity[node.name] = (most - len(a.defaults), 1 << 30 if a.vararg else most)
+    return ModuleFacts(tree, gl, funcs, kinds, attrs, methods, dict(bases), types, arity)
 
 
 def function_scope(facts: ModuleFacts, chain: list[FuncDef]) -> Scope:
@@ -338,6 +377,7 @@ def function_scope(facts: ModuleFacts, chain: list[FuncDef]) -> Scope:
             functions=list(facts.functions),
             kinds=dict(facts.kinds),
             loads=_loads(facts.tree),
+            binds=bindings(facts.tree),
         )
     fn = chain[-1]
     outer: list[str] = []
@@ -358,6 +398,7 @@ def function_scope(facts: ModuleFacts, chain: list[FuncDef]) -> Scope:
         functions=[*nested, *facts.functions],
         kinds=kinds,
         loads=_loads(fn),
+        binds=bindings(fn),
     )
 
 

@@ -1,0 +1,179 @@
+"""Shared machinery of the search strategies. Plain code: no langgraph here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from patchwright.core.diff import changed_lines
+from patchwright.core.types import Candidate, Node, Step, Task
+from patchwright.search.budget import Budget
+from patchwright.search.evaluate import Evaluator
+from patchwright.search.expand import Expander
+from patchwright.search.feedback import summarize
+from patchwright.search.rethink import Rethinker, RuleRethinker, attach_feedback
+from patchwright.search.reward import reward
+from patchwright.search.select import backpropagate
+from patchwright.search.tree import Tree
+
+EPS = 1e-9
+
+
+@dataclass
+class SearchParams:
+    exploration: float = 0.5
+    """UCT exploration constant."""
+    prior_weight: float = 0.3
+    """Weight of the next candidate's prior in selection."""
+    children_per_expansion: int = 3
+    max_depth: int = 3
+    stop_after: int = 1
+    """Stop after this many plausible patches (then keep the one with fewest changed lines)."""
+    samples: int = 60
+    """sample_vote: how many candidates to sample."""
+    seed: int = 0
+
+
+@dataclass
+class SearchContext:
+    task: Task
+    tree: Tree
+    evaluator: Evaluator
+    expander: Expander
+    budget: Budget
+    record: Callable[[Step], None] = lambda step: None
+    tree_path: Path | None = None
+    params: SearchParams = field(default_factory=SearchParams)
+    rethinker: Rethinker = field(default_factory=RuleRethinker)
+    pending: dict[int, list[Candidate]] = field(default_factory=dict)
+    """Untried candidates per node, best first (built lazily)."""
+
+    def save(self) -> None:
+        if self.tree_path is not None:
+            self.tree.save(self.tree_path)
+
+
+@dataclass
+class SearchOutcome:
+    plausible: list[Node] = field(default_factory=list)
+    best: Node | None = None
+    stopped_by: str = ""
+    evaluations: int = 0
+    evaluations_to_plausible: int | None = None
+
+
+class Strategy(Protocol):
+    name: str
+
+    def run(self, ctx: SearchContext) -> SearchOutcome: ...
+
+
+def improved(ctx: SearchContext, node: Node) -> bool:
+    """A node is worth refining when it scores above its parent and broke nothing."""
+    if node.parent is None:
+        return True
+    parent = ctx.tree.get(node.parent)
+    res = node.result
+    return (
+        res is not None
+        and not node.plausible
+        and (node.reward or 0.0) > (parent.reward or 0.0) + EPS
+        and not res.broken(ctx.task.passing_tests)
+        and node.depth < ctx.params.max_depth
+    )
+
+
+def pending(ctx: SearchContext, node: Node) -> list[Candidate]:
+    """``node``'s untried candidates as a stack (best last), built on first use."""
+    if node.id not in ctx.pending:
+        cands = ctx.expander.candidates(node)
+        ctx.pending[node.id] = list(reversed(cands))
+        ctx.record(Step(kind="expansion", data={"node": node.id, "candidates": len(cands)}))
+    return ctx.pending[node.id]
+
+
+def next_candidate(ctx: SearchContext, node: Node) -> Candidate | None:
+    """Pop ``node``'s best untried candidate whose patch was never evaluated."""
+    stack = pending(ctx, node)
+    while stack:
+        cand = stack.pop()
+        if ctx.tree.find(cand.patch.hash) is None:
+            return cand
+    node.expanded = True
+    return None
+
+
+def peek_prior(ctx: SearchContext, node: Node) -> float:
+    stack = ctx.pending.get(node.id)
+    if stack is None:
+        return 1.0  # never expanded: optimistic
+    return stack[-1].prior if stack else 0.0
+
+
+def expandable(ctx: SearchContext) -> list[Node]:
+    return [n for n in ctx.tree if not n.expanded and not n.plausible and improved(ctx, n)]
+
+
+def evaluate_candidate(ctx: SearchContext, parent: Node, cand: Candidate) -> Node:
+    """Add ``cand`` under ``parent``, test it, score it, rethink the parent on failure."""
+    node = ctx.tree.add(parent, cand.thought, cand.patch, cand.template, cand.prior)
+    result, fresh = ctx.evaluator.evaluate(cand.patch)
+    ctx.budget.evals = ctx.evaluator.evaluations
+    node.result = result
+    node.reward = reward(ctx.task, result)
+    node.plausible = result.plausible(ctx.task)
+    node.terminal = node.plausible
+    gain = max(0.0, node.reward - (parent.reward or 0.0)) + (1.0 if node.plausible else 0.0)
+    backpropagate(ctx.tree.path_to_root(node), gain)
+    ctx.record(
+        Step(
+            kind="evaluation" if fresh else "note",
+            name=cand.template if fresh else "cached evaluation",
+            data={
+                "node": node.id,
+                "parent": parent.id,
+                "thought": cand.thought,
+                "patch_hash": cand.patch.hash,
+                "patch": cand.patch.model_dump(),
+                "reward": node.reward,
+                "plausible": node.plausible,
+                "result": result.model_dump(mode="json"),
+                "evaluation": ctx.evaluator.evaluations,
+            },
+        )
+    )
+    if not node.plausible:
+        feedback = summarize(ctx.task, result)
+        node.feedback = [feedback]
+        thought = attach_feedback(parent, node, feedback, ctx.rethinker)
+        ctx.record(
+            Step(kind="rethink", data={"node": parent.id, "feedback": feedback, "thought": thought})
+        )
+    ctx.save()
+    return node
+
+
+def finish(ctx: SearchContext, stopped_by: str) -> SearchOutcome:
+    ctx.save()
+    plausible = sorted(
+        ctx.tree.plausible(),
+        key=lambda n: (changed_lines(n.patch.diff) if n.patch else 0, n.id),
+    )
+    # Every node but the root is one evaluated candidate, so a node's id is the number of
+    # evaluations made when it was found.
+    first_eval = min((n.id for n in plausible), default=None)
+    scored = [n for n in ctx.tree if n.reward is not None and n.id != 0]
+    best = max(scored, key=lambda n: (n.reward or 0.0, -n.id), default=None)
+    return SearchOutcome(
+        plausible=plausible,
+        best=plausible[0] if plausible else best,
+        stopped_by=stopped_by,
+        evaluations=ctx.evaluator.evaluations,
+        evaluations_to_plausible=first_eval,
+    )
+
+
+def enough(ctx: SearchContext) -> bool:
+    return len(ctx.tree.plausible()) >= ctx.params.stop_after
