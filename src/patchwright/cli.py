@@ -216,10 +216,18 @@ def cmd_repair(args: argparse.Namespace) -> int:
 
 def cmd_bench(args: argparse.Namespace) -> int:
     from patchwright.benchmarks.quixbugs import BENCH_DEFAULTS, run_quixbugs
+    from patchwright.benchmarks.runner import BenchError
     from patchwright.core.config import load_config
+    from patchwright.search.strategies import STRATEGIES
 
+    strategies = [s.strip() for s in (args.strategy or "").split(",") if s.strip()]
+    args.strategy = None
     config = load_config(args.config, _overrides(args), base=BENCH_DEFAULTS)
-    return run_quixbugs(args, config)
+    strategies = strategies or [config.search.strategy]
+    for name in strategies:
+        if name not in STRATEGIES:
+            raise BenchError(f"unknown strategy {name!r} (choose from {', '.join(STRATEGIES)})")
+    return run_quixbugs(args, config, strategies)
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:

@@ -247,6 +247,7 @@ def run_search(
         params=SearchParams(
             exploration=config.search.exploration,
             prior_weight=config.search.prior_weight,
+            depth_discount=config.search.depth_discount,
             children_per_expansion=config.search.children_per_expansion,
             max_depth=config.search.max_depth,
             stop_after=config.search.stop_after,

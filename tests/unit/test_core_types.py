@@ -1,5 +1,6 @@
 import json
 
+from patchwright.core.diff import make_patch
 from patchwright.core.types import (
     FORMAT_VERSION,
     Location,
@@ -12,7 +13,6 @@ from patchwright.core.types import (
     TestStatus,
     TrajectoryHeader,
 )
-from patchwright.core.diff import make_patch
 
 
 def _task() -> Task:

@@ -155,7 +155,8 @@ def search(state: RepairState, runtime: Runtime[RepairDeps]) -> dict[str, Any]:
         "stage": "search",
     }
     if outcome.plausible and outcome.plausible[0].patch is not None:
-        update.update(status="plausible", patch=outcome.plausible[0].patch.model_dump())
+        update.update(status="plausible", patch=outcome.plausible[0].patch.model_dump(),
+                      edits=outcome.plausible[0].depth)
     elif outcome.stopped_by in ("max_evals", "max_seconds"):
         update.update(
             status="budget_exhausted", message=f"stopped by {outcome.stopped_by}", patch=None
@@ -240,6 +241,7 @@ def finalize(state: RepairState, runtime: Runtime[RepairDeps]) -> dict[str, Any]
         failing_tests=task.failing_tests if task else [],
         passing_tests=task.passing_tests if task else [],
         validated=state.get("validated"),
+        edits=state.get("edits", 0) if status == "plausible" else 0,
     )
     patch = state.get("patch")
     if status == "plausible" and patch:

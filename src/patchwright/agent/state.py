@@ -41,6 +41,7 @@ class RepairState(RepairInput, total=False):
     validated: bool | None
     approved: bool | None
     minimize_checks: int
+    edits: int
 
 
 @dataclass

@@ -14,7 +14,9 @@ from typing import Any
 
 from patchwright.benchmarks.runner import (
     BenchError,
+    compare,
     load_rows,
+    print_comparison,
     print_table,
     run_batch,
     summarize,
@@ -123,6 +125,7 @@ def repair_bug(row: dict[str, Any], folder: str, config_data: dict[str, Any]) ->
         "evaluations": result.evaluations,
         "evaluations_to_plausible": result.evaluations_to_plausible,
         "changed_lines": result.changed_lines,
+        "edits": result.edits,
         "message": result.message,
     }
     if patch is not None:
@@ -136,16 +139,27 @@ def repair_bug(row: dict[str, Any], folder: str, config_data: dict[str, Any]) ->
     return out
 
 
-def run_quixbugs(args: argparse.Namespace, config: RunConfig) -> int:
+def run_quixbugs(args: argparse.Namespace, config: RunConfig, strategies: list[str]) -> int:
+    """Repair every selected bug with each strategy; one table per strategy, then a
+    side-by-side comparison when several strategies ran."""
     data = args.data or DEFAULT_DATA
     rows = load_rows(Path(data), args.only, args.limit)
     rows = [r for r in rows if r.get("language", "python") == "python"]
     if not rows:
         raise BenchError("no Python QuixBugs rows selected")
     out = Path(args.out or DEFAULT_OUT)
-    config_data = config.model_dump()
-    results, wall = run_batch(rows, out, repair_bug, config_data, max(1, args.jobs))
-    summary = summarize(results, wall, "quixbugs-python", config_data)
-    write_json(out / "summary.json", summary)
-    print_table(results, summary)
+    summaries: dict[str, dict[str, Any]] = {}
+    for name in strategies:
+        cfg = config.model_copy(update={"search": config.search.model_copy(update={"strategy": name})})
+        folder = out / name if len(strategies) > 1 else out
+        config_data = cfg.model_dump()
+        results, wall = run_batch(rows, folder, repair_bug, config_data, max(1, args.jobs))
+        summary = summarize(results, wall, f"quixbugs-python/{name}", config_data)
+        write_json(folder / "summary.json", summary)
+        print_table(results, summary)
+        summaries[name] = summary
+    if len(strategies) > 1:
+        comparison = compare(summaries)
+        write_json(out / "comparison.json", comparison)
+        print_comparison(comparison)
     return 0

@@ -34,6 +34,8 @@ class InstanceResult(BaseModel):
     rechecked: bool | None = None
     """The patch passed the full test module again in a fresh workspace."""
     changed_lines: int = 0
+    edits: int = 0
+    """Proposer edits stacked in the patch (2+ needs tree search)."""
     message: str = ""
     extra: dict[str, Any] = Field(default_factory=dict)
 
@@ -156,3 +158,53 @@ def print_table(results: list[InstanceResult], summary: dict[str, Any]) -> None:
         f"median evaluations to first plausible {summary['median_evaluations_to_plausible']}, "
         f"wall time {summary['wall_seconds']}s"
     )
+
+
+def compare(summaries: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Strategies side by side: plausible count, median evaluations, and the bugs that only
+    some strategies fixed (with how many edits their patch stacks)."""
+    fixed: dict[str, dict[str, int]] = {}
+    for name, summary in summaries.items():
+        fixed[name] = {r["id"]: r.get("edits", 0) for r in summary["results"] if r["status"] == "plausible"}
+    all_ids = sorted({i for f in fixed.values() for i in f})
+    only = {
+        i: sorted(n for n in fixed if i in fixed[n])
+        for i in all_ids
+        if len([n for n in fixed if i in fixed[n]]) < len(fixed)
+    }
+    multi_edit = {
+        i: {n: fixed[n][i] for n in fixed if fixed[n].get(i, 0) >= 2} for i in all_ids
+    }
+    return {
+        "version": FORMAT_VERSION,
+        "strategies": {
+            name: {
+                "plausible": s["plausible"],
+                "instances": s["instances"],
+                "median_evaluations_to_plausible": s["median_evaluations_to_plausible"],
+                "total_evaluations": s["total_evaluations"],
+                "wall_seconds": s["wall_seconds"],
+            }
+            for name, s in summaries.items()
+        },
+        "fixed_by_some_only": only,
+        "multi_edit_fixes": {i: v for i, v in multi_edit.items() if v},
+    }
+
+
+def print_comparison(comparison: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="strategies side by side")
+    for col in ("strategy", "plausible", "median evals to plausible", "total evals", "wall s"):
+        table.add_column(col, justify="left" if col == "strategy" else "right")
+    for name, s in comparison["strategies"].items():
+        table.add_row(name, f"{s['plausible']}/{s['instances']}", str(s["median_evaluations_to_plausible"]),
+                      str(s["total_evaluations"]), str(s["wall_seconds"]))
+    console = Console(width=110)
+    console.print(table)
+    for bug, names in comparison["fixed_by_some_only"].items():
+        console.print(f"{bug}: fixed only by {', '.join(names)}")
+    for bug, by in comparison["multi_edit_fixes"].items():
+        console.print(f"{bug}: multi-edit fix by " + ", ".join(f"{n} ({e} edits)" for n, e in by.items()))

@@ -81,7 +81,10 @@ class TrajectoryWriter:
     def __init__(self, path: Path, header: TrajectoryHeader | None = None) -> None:
         self.path = Path(path)
         fresh = not self.path.exists() or self.path.stat().st_size == 0
+        torn = not fresh and not self.path.read_bytes().endswith(b"\n")
         self._fh = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 - long-lived handle
+        if torn:  # a crash cut the last line: end it so the next step starts clean
+            self._fh.write("\n")
         if fresh and header is not None:
             self._write(header.model_dump(mode="json"))
 

@@ -43,7 +43,8 @@ class SearchConfig(_Config):
     max_candidates: int = 400
     exploration: float = 0.5
     """UCT exploration constant (mcts)."""
-    prior_weight: float = 0.3
+    prior_weight: float = 1.0
+    depth_discount: float = 0.5
     children_per_expansion: int = 3
     max_depth: int = 3
     stop_after: int = 1

@@ -226,6 +226,8 @@ class RunResult(Model):
     cost: float = 0.0
     patch_hash: str = ""
     changed_lines: int = 0
+    edits: int = 0
+    """Depth of the plausible node: how many proposer edits the patch stacks."""
     failing_tests: list[str] = Field(default_factory=list)
     passing_tests: list[str] = Field(default_factory=list)
     validated: bool | None = None

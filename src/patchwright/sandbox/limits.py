@@ -17,6 +17,7 @@ import subprocess
 import time
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 from patchwright.core.protocols import RunLimits
 
@@ -157,11 +158,8 @@ class RunGroup:
                 _write(os.path.join(path, "memory.max"), str(mem))
                 _write(os.path.join(path, "memory.swap.max"), "0")
         self._procs = [os.path.join(d, "cgroup.procs").encode() for d in self.dirs]
-        self._rlimits = [
-            (resource.RLIMIT_AS, mem),
-            (resource.RLIMIT_CORE, 0),
-            (resource.RLIMIT_NPROC, _nproc(limits)),
-        ]
+        self._limits = {"RLIMIT_AS": mem, "RLIMIT_CORE": 0, "RLIMIT_NPROC": _nproc(limits)}
+        self._rlimits = [(getattr(resource, k), v) for k, v in self._limits.items()]
 
     def env(self, base: dict[str, str]) -> dict[str, str]:
         """``base`` plus the run's marker (appended, so nested runs keep the outer one)."""
@@ -188,6 +186,14 @@ class RunGroup:
                 resource.setrlimit(which, (value, value))
             except (OSError, ValueError):
                 pass
+
+    def child_setup(self) -> dict[str, list[Any]]:
+        """What :meth:`preexec` does, as data for a fork server's child: the cgroup.procs
+        files to write the pid to and the rlimits (name, value) to set."""
+        return {
+            "procs": [p.decode() for p in self._procs],
+            "rlimits": [[k, v] for k, v in self._limits.items()],
+        }
 
     def popen(
         self, args: list[str], *, cwd: str, env: dict[str, str], stdout: int
@@ -285,28 +291,50 @@ def marked_processes(marker: str) -> set[int]:
     return found
 
 
+class PidWaiter:
+    """Waits for the exit of any process (not only a child) by pid: ``fd`` is its pidfd
+    (readable once it has exited), or -1 without pidfds, and then :meth:`wait` polls /proc."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        pidfd_open: Callable[[int], int] | None = getattr(os, "pidfd_open", None)
+        try:
+            self.fd = pidfd_open(pid) if pidfd_open else -1
+        except OSError:
+            self.fd = -1
+
+    def wait(self, timeout: float) -> bool:
+        """True once the process has exited (or is a zombie), False after ``timeout``."""
+        deadline = time.monotonic() + timeout
+        if self.fd >= 0:
+            poller = select.poll()
+            poller.register(self.fd, select.POLLIN)
+            return bool(poller.poll(max(int(timeout * 1000), 0)))
+        while not _is_zombie(self.pid):
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.01)
+        return True
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+
+    def __enter__(self) -> PidWaiter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 def wait_exit(proc: subprocess.Popen[bytes], timeout: float) -> bool:
     """Wait up to ``timeout`` for ``proc`` to exit without reaping it (its pid stays ours)."""
-    pidfd_open: Callable[[int], int] | None = getattr(os, "pidfd_open", None)
+    with PidWaiter(proc.pid) as waiter:
+        if waiter.fd >= 0:
+            return waiter.wait(timeout)
     try:
-        fd = pidfd_open(proc.pid) if pidfd_open else -1
-    except OSError:
-        fd = -1
-    if fd < 0:
-        try:
-            proc.wait(timeout=max(timeout, 0.0))
-            return True
-        except subprocess.TimeoutExpired:
-            return False
-    try:
-        poller = select.poll()
-        poller.register(fd, select.POLLIN)
-        deadline = time.monotonic() + timeout
-        while True:
-            left = deadline - time.monotonic()
-            if poller.poll(max(int(left * 1000), 0)):
-                return True
-            if left <= 0:
-                return False
-    finally:
-        os.close(fd)
+        proc.wait(timeout=max(timeout, 0.0))
+        return True
+    except subprocess.TimeoutExpired:
+        return False

@@ -22,6 +22,7 @@ from collections.abc import Mapping, Sequence
 from patchwright.core.diff import PatchError, check_path, touched_paths
 from patchwright.core.protocols import CoverageMap, RunLimits
 from patchwright.core.types import Patch, TestOutcome, TestResult, TestStatus
+from patchwright.sandbox.forkserver import ForkServer, blocked_plugins
 from patchwright.sandbox.limits import CGROUP_ROOT, Containment, wait_exit
 from patchwright.sandbox.runners import pytest as runner
 
@@ -51,6 +52,7 @@ class LocalSandbox:
         autoload_plugins: bool = True,
         env: Mapping[str, str] | None = None,
         cgroups: bool = True,
+        fork_server: bool = False,
     ) -> None:
         self._root = os.path.abspath(os.fspath(root))
         if not os.path.isdir(self._root):
@@ -72,6 +74,16 @@ class LocalSandbox:
         self._git_config = _read_bytes(self._git_config_path)
         self._private = tempfile.mkdtemp(prefix="patchwright-sandbox-")
         self.containment = Containment(CGROUP_ROOT if cgroups else None)
+        self.fork_server: ForkServer | None = None
+        """Runs of :meth:`run_tests` go through this pytest fork server when set."""
+        if fork_server:
+            self.fork_server = ForkServer(
+                self.python,
+                self._root,
+                autoload=autoload_plugins,
+                skip=blocked_plugins(self.extra_args),
+                log=self._path("forkserver.log"),
+            )
 
     @property
     def root(self) -> str:
@@ -148,29 +160,24 @@ class LocalSandbox:
         )
         env = self._env(data_file if coverage else None)
         start = time.monotonic()
-        returncode: int | None = None
-        timed_out = False
-        with open(out_path, "wb") as out, self.containment.start(limits) as group:
+        ran = None
+        if self.fork_server is not None and not coverage:
+            ran = self.fork_server.run(
+                cmd[3:], env, out_path, self.containment, limits, INTERRUPT_GRACE
+            )
+            if ran is None:  # fell back: nothing of the attempt counts
+                _unlink(junit)
+                start = time.monotonic()
+        if ran is None:
             try:
-                proc = group.popen(cmd, cwd=self._root, env=env, stdout=out.fileno())
+                ran = self._popen(cmd, env, out_path, limits)
             except OSError as exc:
                 return TestResult(
                     compile_error=f"could not start pytest: {exc}",
                     tests={t: _error(str(exc)) for t in tests},
                     duration=time.monotonic() - start,
                 )
-            if not wait_exit(proc, limits.wall_timeout):
-                timed_out = True
-                # Interrupt pytest and kill everything else, so that it can write the
-                # report of the tests that finished; then kill it too.
-                _signal(proc, signal.SIGINT)
-                group.kill(keep=proc.pid, rounds=20)
-                wait_exit(proc, INTERRUPT_GRACE)
-            group.kill()
-            try:
-                returncode = proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                returncode = None
+        returncode, timed_out = ran
         duration = time.monotonic() - start
         junit_xml = _read_text(junit) if os.path.exists(junit) else None
         return runner.interpret(
@@ -183,6 +190,26 @@ class LocalSandbox:
             duration=duration,
             root=self._root,
         )
+
+    def _popen(
+        self, cmd: list[str], env: dict[str, str], out_path: str, limits: RunLimits
+    ) -> tuple[int | None, bool]:
+        """Run ``cmd`` as a contained subprocess: (exit code or None, timed out)."""
+        timed_out = False
+        with open(out_path, "wb") as out, self.containment.start(limits) as group:
+            proc = group.popen(cmd, cwd=self._root, env=env, stdout=out.fileno())
+            if not wait_exit(proc, limits.wall_timeout):
+                timed_out = True
+                # Interrupt pytest and kill everything else, so that it can write the
+                # report of the tests that finished; then kill it too.
+                _signal(proc, signal.SIGINT)
+                group.kill(keep=proc.pid, rounds=20)
+                wait_exit(proc, INTERRUPT_GRACE)
+            group.kill()
+            try:
+                return proc.wait(timeout=10), timed_out
+            except subprocess.TimeoutExpired:
+                return None, timed_out
 
     def run_tests(self, tests: Sequence[str], limits: RunLimits) -> TestResult:
         """Run ``tests`` (pytest node ids relative to root; empty: discover) contained."""
@@ -200,6 +227,9 @@ class LocalSandbox:
         return result, cov
 
     def close(self) -> None:
+        """Stop the fork server (and any run of it) and remove the private directory."""
+        if self.fork_server is not None:
+            self.fork_server.close()
         shutil.rmtree(self._private, ignore_errors=True)
 
     def __enter__(self) -> LocalSandbox:

@@ -32,16 +32,17 @@ def changed_base_lines(diff: str) -> dict[str, set[int]]:
     for fh in parse(diff):
         lines = out.setdefault(fh.path, set())
         for start, body in fh.hunks:
-            pos = start
+            pos, prev = start, " "
             for line in body:
-                tag = line[:1]
+                tag = line[:1] or " "
                 if tag == "-":
                     lines.add(pos)
                     pos += 1
-                elif tag == "+":
-                    lines.update((max(pos - 1, 1), pos))
-                elif tag == " " or line == "":
+                elif tag == "+" and prev not in ("-", "+"):
+                    lines.update((max(pos - 1, 1), pos))  # pure insertion: its neighbours
+                elif tag == " ":
                     pos += 1
+                prev = tag
     return out
 
 

@@ -25,6 +25,7 @@ class Expander:
         self.locations = list(locations)
         self.proposers = list(proposers)
         self.limit = limit
+        self.uses_feedback = any(getattr(p, "uses_feedback", False) for p in self.proposers)
 
     def files_at(self, node: Node) -> dict[str, str]:
         files = dict(self.base_files)

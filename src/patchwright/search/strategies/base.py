@@ -25,8 +25,11 @@ EPS = 1e-9
 class SearchParams:
     exploration: float = 0.5
     """UCT exploration constant."""
-    prior_weight: float = 0.3
+    prior_weight: float = 1.0
     """Weight of the next candidate's prior in selection."""
+    depth_discount: float = 0.5
+    """The prior bonus shrinks by this factor per edit already stacked: small patches are
+    more likely than large ones, so a partial fix is refined when it is promising, not first."""
     children_per_expansion: int = 3
     max_depth: int = 3
     stop_after: int = 1
@@ -49,6 +52,8 @@ class SearchContext:
     rethinker: Rethinker = field(default_factory=RuleRethinker)
     pending: dict[int, list[Candidate]] = field(default_factory=dict)
     """Untried candidates per node, best first (built lazily)."""
+    feedback_seen: dict[int, int] = field(default_factory=dict)
+    """How much feedback each node had when its candidates were last built."""
 
     def save(self) -> None:
         if self.tree_path is not None:
@@ -86,11 +91,19 @@ def improved(ctx: SearchContext, node: Node) -> bool:
 
 
 def pending(ctx: SearchContext, node: Node) -> list[Candidate]:
-    """``node``'s untried candidates as a stack (best last), built on first use."""
-    if node.id not in ctx.pending:
+    """``node``'s untried candidates as a stack (best last), built on first use, and
+    rebuilt with the node's new feedback when a proposer reads feedback (rethink)."""
+    stale = ctx.expander.uses_feedback and ctx.feedback_seen.get(node.id) != len(node.feedback)
+    if node.id not in ctx.pending or stale:
         cands = ctx.expander.candidates(node)
         ctx.pending[node.id] = list(reversed(cands))
-        ctx.record(Step(kind="expansion", data={"node": node.id, "candidates": len(cands)}))
+        ctx.feedback_seen[node.id] = len(node.feedback)
+        ctx.record(
+            Step(
+                kind="expansion",
+                data={"node": node.id, "candidates": len(cands), "feedback": node.feedback[-3:]},
+            )
+        )
     return ctx.pending[node.id]
 
 

@@ -34,7 +34,9 @@ class MctsStrategy:
                 frontier,
                 ctx.tree.root.visits,
                 params.exploration,
-                bonus=lambda n: params.prior_weight * peek_prior(ctx, n),
+                bonus=lambda n: params.prior_weight
+                * peek_prior(ctx, n)
+                * params.depth_discount**n.depth,
             )
             assert node is not None
             ctx.record(

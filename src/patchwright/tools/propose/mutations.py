@@ -146,12 +146,15 @@ class MutationProposer:
             site = analysis.site(line, loc.symbol)
             if site is None:
                 continue
+            candidates = self._site_candidates(analysis, site, current)
+            if not candidates:
+                continue  # lines without any candidate do not use up max_lines
             used_lines += 1
             location = loc
             if loc.line != loc.end_line:
                 location = loc.model_copy(update={"line": base_line, "end_line": base_line})
             score = max(loc.score, 0.0)
-            for weight, m, rendered in self._site_candidates(analysis, site, current):
+            for weight, m, rendered in candidates:
                 seq += 1
                 key = (path, rendered.text)
                 prior = score * weight

@@ -244,7 +244,8 @@ class _SourceUnparser(_Unparser):  # type: ignore[misc]
     def traverse(self, node: ast.AST | list[ast.AST]) -> None:
         if not isinstance(node, list) and id(node) in self._orig and isinstance(node, ast.expr):
             text = self._src.segment(node)
-            if precedence(node) < self.get_precedence(node):
+            # multi-line text may have relied on brackets it no longer sits in
+            if precedence(node) < self.get_precedence(node) or "\n" in text:
                 text = f"({text})"
             self.write(text)
             return
@@ -262,7 +263,7 @@ class Renderer:
         """Text of ``node`` (original sub-nodes as written), parenthesized below ``slot``."""
         if id(node) in self.originals:
             text = self.src.segment(node)
-            if isinstance(node, ast.expr) and precedence(node) < slot:
+            if isinstance(node, ast.expr) and (precedence(node) < slot or "\n" in text):
                 text = f"({text})"
             return text
         self._prepare(node)

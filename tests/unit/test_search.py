@@ -1,0 +1,151 @@
+"""Search components with scripted rewards: UCT selection, backpropagation, rethink, and
+strategies on a two-edit bug that only tree search can fix."""
+
+import re
+
+import pytest
+
+from patchwright.core.protocols import RunLimits
+from patchwright.core.types import Node, Task, TestStatus
+from patchwright.search.budget import Budget
+from patchwright.search.evaluate import Evaluator, changed_base_lines, order_passing
+from patchwright.search.expand import Expander
+from patchwright.search.reward import reward
+from patchwright.search.select import backpropagate, select_global, uct
+from patchwright.search.strategies import STRATEGIES, SearchContext, SearchParams, make_strategy
+from patchwright.search.tree import Tree
+from patchwright.core.diff import make_patch
+from patchwright.sandbox.scripted import ScriptedSandbox
+from patchwright.tools.propose.scripted import Edit, ScriptedProposer
+
+BASE = {"m.py": "a = 1\nb = 1\nc = 1\n"}
+FAILING = ["t::a", "t::b"]
+PASSING = ["t::c"]
+
+
+def oracle(files):
+    text = files["m.py"]
+    val = {k: int(v) for k, v in re.findall(r"^(\w+) = (\d+)$", text, re.M)}
+    ok = lambda cond: TestStatus.PASS if cond else TestStatus.FAIL  # noqa: E731
+    return {"t::a": ok(val.get("a") == 2), "t::b": ok(val.get("b") == 2), "t::c": ok(val.get("c") == 1)}
+
+
+EDITS = [
+    Edit("m.py", "c = 1", "c = 5", prior=0.9, name="break c"),
+    Edit("m.py", "a = 1", "a = 3", prior=0.8, name="a to 3"),
+    Edit("m.py", "b = 1", "b = 0", prior=0.7, name="b to 0"),
+    Edit("m.py", "a = 1", "a = 2", prior=0.4, name="a to 2"),
+    Edit("m.py", "b = 1", "b = 2", prior=0.3, name="b to 2"),
+]
+
+
+def make_ctx(strategy_params=None, edits=EDITS, max_evals=40, tmp_path=None):
+    task = Task(id="t", repo="/nonexistent", failing_tests=FAILING, passing_tests=PASSING)
+    sandbox = ScriptedSandbox("/nonexistent", BASE, oracle)
+    proposer = ScriptedProposer(edits)
+    expander = Expander(task, BASE, [], [proposer])
+    evaluator = Evaluator(sandbox, task, RunLimits())
+    tree = Tree()
+    tree.root.result = sandbox.run_tests([], RunLimits())
+    tree.root.reward = reward(task, tree.root.result)
+    steps = []
+    ctx = SearchContext(
+        task=task, tree=tree, evaluator=evaluator, expander=expander,
+        budget=Budget(max_evals, 60.0), record=steps.append,
+        tree_path=(tmp_path / "tree.json") if tmp_path else None,
+        params=strategy_params or SearchParams(),
+    )
+    return ctx, sandbox, proposer, steps
+
+
+def test_uct_prefers_value_then_exploration():
+    a = Node(id=1, visits=10, value=5.0)
+    b = Node(id=2, visits=10, value=2.0)
+    fresh = Node(id=3, visits=0, value=0.0)
+    assert uct(a, 20, 0.5) > uct(b, 20, 0.5)
+    assert select_global([a, b], 20, 0.5) is a
+    assert select_global([a, b, fresh], 20, 5.0) is fresh  # large c: explore the unvisited
+    assert select_global([a, b, fresh], 20, 0.0) is a
+    assert select_global([], 1, 1.0) is None
+
+
+def test_backpropagation_updates_every_ancestor():
+    tree = Tree()
+    p = make_patch(BASE, {"m.py": "a = 2\nb = 1\nc = 1\n"})
+    child = tree.add(tree.root, "x", p)
+    grand = tree.add(child, "y", make_patch(BASE, {"m.py": "a = 2\nb = 2\nc = 1\n"}))
+    backpropagate(tree.path_to_root(grand), 0.7)
+    backpropagate(tree.path_to_root(child), 0.2)
+    assert (grand.visits, grand.value) == (1, 0.7)
+    assert (child.visits, round(child.value, 6)) == (2, 0.9)
+    assert (tree.root.visits, round(tree.root.value, 6)) == (2, 0.9)
+
+
+def test_two_edit_fix_found_by_mcts_not_by_sample_vote(tmp_path):
+    ctx, sandbox, _, steps = make_ctx(tmp_path=tmp_path)
+    outcome = make_strategy("mcts").run(ctx)
+    assert outcome.stopped_by == "plausible"
+    best = outcome.plausible[0]
+    assert best.depth == 2 and "a = 2" in best.patch.diff and "b = 2" in best.patch.diff
+    assert (tmp_path / "tree.json").exists() and Tree.load(tmp_path / "tree.json").plausible()
+    hashes = [s.data["patch_hash"] for s in steps if s.kind == "evaluation"]
+    assert len(hashes) == len(set(hashes)) == outcome.evaluations
+    assert len(sandbox.applied) == outcome.evaluations  # never the same patch twice
+
+    ctx2, _, _, _ = make_ctx()
+    assert make_strategy("sample_vote").run(ctx2).plausible == []
+
+
+@pytest.mark.parametrize("name", ["mcts", "greedy", "random", "ranked"])
+def test_every_tree_strategy_reaches_the_two_edit_fix(name):
+    ctx, _, _, _ = make_ctx(max_evals=60)
+    outcome = make_strategy(name).run(ctx)
+    assert outcome.plausible, name
+
+
+def test_budget_stops_the_search():
+    ctx, _, _, _ = make_ctx(max_evals=2)
+    outcome = make_strategy("mcts").run(ctx)
+    assert outcome.stopped_by == "max_evals" and outcome.evaluations == 2
+
+
+def test_rethink_feeds_failures_back_into_the_next_expansion():
+    ctx, _, proposer, steps = make_ctx()
+    make_strategy("mcts").run(ctx)
+    root = ctx.tree.root
+    assert root.feedback and "Lessons" in root.thought
+    assert any(s.kind == "rethink" for s in steps)
+    # the proposer was called again for the root and saw the feedback of failed children
+    root_calls = [c for c in proposer.calls if c.parent_patch is None]
+    assert len(root_calls) >= 2 and any(c.feedback for c in root_calls[1:])
+    assert any("t::a still fails" in fb or "now breaks" in fb for c in root_calls for fb in c.feedback)
+
+
+def test_partial_fix_reward_is_between_base_and_plausible():
+    task = Task(id="t", repo="/x", failing_tests=FAILING, passing_tests=PASSING)
+    sb = ScriptedSandbox("/x", BASE, oracle)
+    ev = Evaluator(sb, task, RunLimits())
+    base_r = reward(task, ev.evaluate(make_patch(BASE, BASE))[0])
+    half, fresh = ev.evaluate(make_patch(BASE, {"m.py": "a = 2\nb = 1\nc = 1\n"}))
+    full, _ = ev.evaluate(make_patch(BASE, {"m.py": "a = 2\nb = 2\nc = 1\n"}))
+    broken, _ = ev.evaluate(make_patch(BASE, {"m.py": "a = 2\nb = 2\nc = 3\n"}))
+    assert fresh
+    assert base_r < reward(task, half) < reward(task, full) == 1.0
+    assert reward(task, broken) < reward(task, half)
+    # cached: a second evaluation of the same patch runs nothing
+    runs = len(sb.runs)
+    assert ev.evaluate(make_patch(BASE, {"m.py": "a = 2\nb = 1\nc = 1\n"}))[1] is False
+    assert len(sb.runs) == runs
+
+
+def test_passing_tests_covering_changed_lines_run_first():
+    diff = make_patch(BASE, {"m.py": "a = 1\nb = 7\nc = 1\n"}).diff
+    assert changed_base_lines(diff) == {"m.py": {2}}
+    cov = {"t::x": {"m.py": {1}}, "t::y": {"m.py": {2}}, "t::z": {"m.py": {3}}}
+    assert order_passing(["t::x", "t::y", "t::z"], cov, diff) == ["t::y", "t::x", "t::z"]
+
+
+def test_registry_names():
+    assert set(STRATEGIES) >= {"mcts", "greedy", "sample_vote", "random"}
+    with pytest.raises(ValueError):
+        make_strategy("nope")
