@@ -148,7 +148,7 @@ def _ask(diff: str) -> bool:
 
 
 def cmd_repair(args: argparse.Namespace) -> int:
-    from patchwright.core.config import load_config
+    from patchwright.config_files import load_config
     from patchwright.progress import ProgressReporter
     from patchwright.repair import RepairError, RepairRequest, load_request, repair
     from patchwright.repo.git import SnapshotError, apply_to_source
@@ -217,7 +217,7 @@ def cmd_repair(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from patchwright.benchmarks.quixbugs import BENCH_DEFAULTS, run_quixbugs
     from patchwright.benchmarks.runner import BenchError
-    from patchwright.core.config import load_config
+    from patchwright.config_files import load_config
     from patchwright.search.strategies import STRATEGIES
 
     strategies = [s.strip() for s in (args.strategy or "").split(",") if s.strip()]

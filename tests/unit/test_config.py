@@ -1,6 +1,7 @@
 import pytest
 
-from patchwright.core.config import ConfigError, load_config
+from patchwright.config_files import load_config
+from patchwright.core.config import ConfigError
 
 
 def test_defaults_then_file_then_overrides(tmp_path):

@@ -5,8 +5,10 @@ import re
 
 import pytest
 
+from patchwright.core.diff import make_patch
 from patchwright.core.protocols import RunLimits
 from patchwright.core.types import Node, Task, TestStatus
+from patchwright.sandbox.scripted import ScriptedSandbox
 from patchwright.search.budget import Budget
 from patchwright.search.evaluate import Evaluator, changed_base_lines, order_passing
 from patchwright.search.expand import Expander
@@ -14,8 +16,6 @@ from patchwright.search.reward import reward
 from patchwright.search.select import backpropagate, select_global, uct
 from patchwright.search.strategies import STRATEGIES, SearchContext, SearchParams, make_strategy
 from patchwright.search.tree import Tree
-from patchwright.core.diff import make_patch
-from patchwright.sandbox.scripted import ScriptedSandbox
 from patchwright.tools.propose.scripted import Edit, ScriptedProposer
 
 BASE = {"m.py": "a = 1\nb = 1\nc = 1\n"}

@@ -99,26 +99,14 @@ def apply_override(data: dict[str, Any], override: str) -> dict[str, Any]:
     return merge(data, update)
 
 
-def load_config(
-    files: list[str] | None = None,
+def build_config(
+    layers: list[dict[str, Any]] | None = None,
     overrides: list[str] | None = None,
-    base: dict[str, Any] | None = None,
 ) -> RunConfig:
-    """Defaults, then YAML files in order, then ``key=value`` overrides."""
-    import yaml
-
-    data: dict[str, Any] = dict(base or {})
-    for name in files or []:
-        try:
-            with open(name, encoding="utf-8") as fh:
-                loaded = yaml.safe_load(fh) or {}
-        except OSError as exc:
-            raise ConfigError(f"cannot read config {name}: {exc.strerror}") from None
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"config {name} is not valid YAML: {exc}".splitlines()[0]) from None
-        if not isinstance(loaded, dict):
-            raise ConfigError(f"config {name} must be a mapping")
-        data = merge(data, loaded)
+    """Defaults, then each layer (already-parsed config files) in order, then overrides."""
+    data: dict[str, Any] = {}
+    for layer in layers or []:
+        data = merge(data, layer)
     for override in overrides or []:
         data = apply_override(data, override)
     try:

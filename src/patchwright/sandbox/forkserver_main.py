@@ -59,19 +59,18 @@ def _preload(config: dict, threads: int) -> dict:  # type: ignore[type-arg]
     bad = _workspace_modules(set(sys.modules) - before, root)
     if bad or threading.active_count() > threads:
         return {"unusable": f"pytest itself loads {bad or 'threads'}"}
-    retry = []
+    retry, base = [], set(sys.modules)
     for name, module in _plugins(config, root):
         before = set(sys.modules)
         try:
             importlib.import_module(module)
         except Exception:
             continue  # the child imports it again and fails the way a plain run does
-        if _workspace_modules(set(sys.modules) - before, root):
-            retry.append(name)
-        elif threading.active_count() > threads:
+        if _workspace_modules(set(sys.modules) - before, root) or threading.active_count() > threads:
             retry.append(name)
     if retry:
         return {"retry": retry}
+    config["preloaded"] = set(sys.modules) - base
     names = {n.partition(".")[0] for n in set(sys.modules) - _STARTUP_MODULES}
     names.discard("__main__")
     paths = [root] + [p for p in sys.path if _inside(p, root)]
@@ -171,7 +170,25 @@ def _contain(req: dict, slot: tuple[int, int] | None, marker: str) -> None:  # t
     os.close(out)
 
 
-def _run_pytest(req: dict) -> int:  # type: ignore[type-arg]
+def _quiet_preloaded(preloaded: set[str]) -> None:
+    """No "already imported, cannot be rewritten" warning for the plugins the server
+    preloaded: a plain run imports them after marking them for assertion rewriting."""
+    try:
+        from _pytest.assertion.rewrite import AssertionRewritingHook as Hook
+    except ImportError:
+        return
+    warn = getattr(Hook, "_warn_already_imported", None)
+    if warn is None:
+        return
+
+    def _warn_already_imported(self: object, name: str) -> None:
+        if name not in preloaded:
+            warn(self, name)
+
+    Hook._warn_already_imported = _warn_already_imported  # type: ignore[method-assign]
+
+
+def _run_pytest(req: dict, preloaded: set[str]) -> int:  # type: ignore[type-arg]
     """``python -m pytest ARGS`` in this process: cwd, env, sys.path[0], __main__, exit."""
     import atexit
     import runpy
@@ -182,6 +199,7 @@ def _run_pytest(req: dict) -> int:  # type: ignore[type-arg]
     os.environ.clear()
     os.environ.update(req["env"])
     sys.path.insert(0, os.getcwd())
+    _quiet_preloaded(preloaded)
     sys.argv[:] = ["pytest", *req["args"]]
     code: object = 0
     try:
@@ -211,7 +229,7 @@ def _run_pytest(req: dict) -> int:  # type: ignore[type-arg]
     return code & 0xFF
 
 
-def _spawn(req: dict, slot: tuple[int, int] | None, marker: str) -> int:  # type: ignore[type-arg]
+def _spawn(req: dict, slot: tuple[int, int] | None, config: dict) -> int:  # type: ignore[type-arg]
     """Fork a contained child running pytest; return its pid once it is set up."""
     ready_r, ready_w = os.pipe()
     pid = os.fork()
@@ -219,10 +237,10 @@ def _spawn(req: dict, slot: tuple[int, int] | None, marker: str) -> int:  # type
         code = 70
         try:
             os.close(ready_r)
-            _contain(req, slot, marker)
+            _contain(req, slot, config["marker_env"])
             os.write(ready_w, b"1")
             os.close(ready_w)
-            code = _run_pytest(req)
+            code = _run_pytest(req, config["preloaded"])
         except BaseException:
             try:
                 import traceback
@@ -258,14 +276,16 @@ def _reply(obj: dict) -> None:  # type: ignore[type-arg]
 def main() -> None:
     cwd = os.getcwd()
     sys.path[:] = [p for p in sys.path if p not in ("", ".", cwd)]
+    import gc
     import json
     import threading
 
     config = json.loads(sys.argv[1])
     config["root"] = os.path.realpath(config["root"])
-    marker = config["marker_env"]
-    slot = _marker_slot(marker)
+    slot = _marker_slot(config["marker_env"])
     _reply(_preload(config, threading.active_count()))
+    gc.collect()
+    gc.freeze()  # children neither copy nor scan the preloaded objects
     buf = b""
     while True:
         while b"\n" not in buf:
@@ -276,7 +296,7 @@ def main() -> None:
         line, _, buf = buf.partition(b"\n")
         try:
             req = json.loads(line)
-            pid = _spawn(req, slot, marker)
+            pid = _spawn(req, slot, config)
         except Exception as exc:
             _reply({"error": f"{type(exc).__name__}: {exc}"})
             continue

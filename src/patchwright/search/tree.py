@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -72,7 +73,7 @@ class Tree:
 
     def save(self, path: Path) -> None:
         """Write the tree; failure tracebacks are left out (the trajectory keeps them)."""
-        exclude = {
+        exclude: Any = {
             "nodes": {
                 "__all__": {"result": {"output_tail": True, "tests": {"__all__": {"output"}}}}
             }
