@@ -34,7 +34,7 @@ class SandboxConfig(_Config):
 
 
 class SearchConfig(_Config):
-    strategy: str = "ranked"
+    strategy: str = "mcts"
     proposers: list[str] = Field(default_factory=lambda: ["mutations"])
     max_evals: int = 250
     max_seconds: float = 900.0

@@ -72,11 +72,14 @@ class ForkServer:
         self.python = python
         self.root = root
         self.autoload = autoload
-        self.skip = list(skip)
+        self.skipped = list(skip)
+        """Entry-point plugins the server does not preload (blocked, or importing workspace
+        code, or starting threads); children still load them as a plain run does."""
         self.log = log
         self.disabled = ""
         """Why the fork server is not used for this sandbox any more ('' while usable)."""
         self.starts = 0
+        """How many servers became ready (restarts included)."""
         self._proc: subprocess.Popen[bytes] | None = None
         self._env: dict[str, str] = {}
         self._names: set[str] = set()
@@ -96,9 +99,8 @@ class ForkServer:
         source = Path(__file__).with_name("forkserver_main.py").read_text()
         outer = env.get(MARKER_ENV)
         server_env = {**env, MARKER_ENV: f"{outer}:{_SLOT}" if outer else _SLOT}
-        skip = list(self.skip)
         for _ in range(MAX_START_TRIES):
-            config = {"root": self.root, "autoload": self.autoload, "skip": skip}
+            config = {"root": self.root, "autoload": self.autoload, "skip": self.skipped}
             config["marker_env"] = MARKER_ENV
             with open(self.log, "ab") as log:
                 self._proc = subprocess.Popen(
@@ -111,16 +113,16 @@ class ForkServer:
                     start_new_session=True,
                     close_fds=True,
                 )
-            self.starts += 1
             self._buf, self._env = b"", env
             reply = self._read(time.monotonic() + START_TIMEOUT)
             if reply.get("ready"):
+                self.starts += 1
                 self._names = set(reply.get("names", []))
                 self._paths = list(reply.get("paths", []))
                 return
             self.discard()
             if "retry" in reply:
-                skip += [str(name) for name in reply["retry"]]
+                self.skipped += [str(name) for name in reply["retry"]]
                 continue
             self.disabled = str(reply.get("unusable", f"unexpected start reply {reply!r}"))
             raise ForkServerError(self.disabled)

@@ -283,7 +283,10 @@ def main() -> None:
     config = json.loads(sys.argv[1])
     config["root"] = os.path.realpath(config["root"])
     slot = _marker_slot(config["marker_env"])
-    _reply(_preload(config, threading.active_count()))
+    hello = _preload(config, threading.active_count())
+    _reply(hello)
+    if not hello.get("ready"):
+        return
     gc.collect()
     gc.freeze()  # children neither copy nor scan the preloaded objects
     buf = b""

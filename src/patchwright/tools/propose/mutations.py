@@ -26,6 +26,9 @@ from patchwright.tools.propose.templates import expression_mutations
 __all__ = ["MutationProposer", "generate"]
 
 MAX_LINES_PER_LOCATION = 40
+_TEMPLATE_ERRORS = (
+    RecursionError, ValueError, TypeError, AttributeError, KeyError, IndexError, AssertionError,
+)  # fmt: skip
 
 
 def generate(site: Site) -> Iterator[Mutation]:
@@ -143,10 +146,13 @@ class MutationProposer:
             analysis = self._analysis(path, current)
             if analysis is None:
                 continue
-            site = analysis.site(line, loc.symbol)
+            try:
+                site = analysis.site(line, loc.symbol)
+                candidates = self._site_candidates(analysis, site, current) if site else []
+            except _TEMPLATE_ERRORS:  # a template bug must not take the whole run down
+                continue
             if site is None:
                 continue
-            candidates = self._site_candidates(analysis, site, current)
             if not candidates:
                 continue  # lines without any candidate do not use up max_lines
             used_lines += 1

@@ -13,8 +13,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-P: Any = getattr(ast, "_Precedence")  # noqa: B009 - the precedence table ast.unparse uses
-_Unparser: Any = getattr(ast, "_Unparser")  # noqa: B009 - ast.unparse's implementation
+try:  # ast.unparse's implementation and precedence table (moved out of ast in 3.14)
+    import _ast_unparse as _unparse_module  # type: ignore[import-not-found]
+except ImportError:
+    _unparse_module = ast
+P: Any = _unparse_module._Precedence
+_Unparser: Any = getattr(_unparse_module, "_Unparser", None) or _unparse_module.Unparser
 
 
 class EditError(ValueError):

@@ -42,7 +42,7 @@ WEIGHTS: dict[str, float] = {
     "cond.drop": 0.70,  # drop one operand of and/or (less specific if)
     "cond.loop": 0.60,  # while True -> while <collection>
     "cond.expand": 0.45,  # add a conjunct / disjunct (more specific if)
-    "cond.name": 0.30,  # condition replaced by a boolean/collection name in scope
+    "cond.name": 0.30,  # condition replaced by a boolean name in scope
     # family: swaps
     "swap.args": 0.60,  # f(a, b) -> f(b, a)
     "swap.operands": 0.55,  # a - b -> b - a
