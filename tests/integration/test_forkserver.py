@@ -407,7 +407,9 @@ def test_unusable_interpreter_falls_back_to_plain_runs(
     project: Callable[..., LocalSandbox], tmp_path: Path
 ) -> None:
     fake = tmp_path / "python"
-    fake.write_text(f"#!/bin/sh\ncase \"$1\" in -c) echo nonsense; exit 3;; esac\nexec {sys.executable} \"$@\"\n")
+    fake.write_text(
+        f'#!/bin/sh\ncase "$1" in -c) echo nonsense; exit 3;; esac\nexec {sys.executable} "$@"\n'
+    )
     fake.chmod(0o755)
     box = project(python=str(fake))
     for _ in range(4):

@@ -7,7 +7,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
-from patchwright.core.types import Candidate, Location, Patch, Step, Task, TestResult
+from patchwright.core.types import (
+    Candidate,
+    Location,
+    Message,
+    ModelResponse,
+    Patch,
+    Step,
+    Task,
+    TestResult,
+)
 
 
 @dataclass(frozen=True)
@@ -92,6 +101,25 @@ class Localizer(Protocol):
 
     def localize(self, task: Task, coverage: CoverageMap, result: TestResult) -> list[Location]:
         """Ranked suspicious locations, most suspicious first."""
+        ...
+
+
+@runtime_checkable
+class Model(Protocol):
+    """A chat model. Adapters: OpenAI-compatible HTTP, scripted, replay."""
+
+    name: str
+
+    def complete(
+        self,
+        messages: Sequence[Message],
+        *,
+        max_tokens: int = 1024,
+        temperature: float = 0.0,
+        stop: Sequence[str] | None = None,
+    ) -> ModelResponse:
+        """One chat completion. Raises ``patchwright.model.errors.ModelError`` subclasses
+        (budget exceeded, unavailable, bad response) rather than library exceptions."""
         ...
 
 

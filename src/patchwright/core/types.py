@@ -208,6 +208,27 @@ class Trajectory(Model):
     final_result: TestResult | None = None
 
 
+class Message(Model):
+    """One chat message sent to or received from a model."""
+
+    role: Literal["system", "user", "assistant"]
+    content: str
+
+
+class ModelResponse(Model):
+    """A model's reply with its accounting."""
+
+    text: str
+    model: str = ""
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost: float | None = None
+    """Dollars; None when the model's price is unknown (tokens only)."""
+    latency: float = 0.0
+    cached: bool = False
+    finish_reason: str = ""
+
+
 RunStatus = Literal["plausible", "not_found", "budget_exhausted", "error", "rejected"]
 
 

@@ -45,21 +45,21 @@ def blocked_plugins(args: Sequence[str]) -> list[str]:
     found, items = [], list(args)
     for i, arg in enumerate(items):
         value = items[i + 1] if arg == "-p" and i + 1 < len(items) else arg[2:]
-        if (arg == "-p" or arg.startswith("-p")) and value.startswith("no:"):
+        if arg.startswith("-p") and value.startswith("no:"):
             found.append(value[3:])
     return found
 
 
 def _module_names(directory: str) -> set[str]:
-    """Top-level names importable from ``directory`` (modules, packages, any folder)."""
-    try:
-        entries = os.listdir(directory)
-    except OSError:
-        return set()
+    """Top-level names importable from ``directory``: modules, packages, any folder."""
     names = set()
-    for entry in entries:
-        if entry.endswith((".py", ".pyc", ".so", ".pyd")) or "." not in entry:
-            names.add(entry.partition(".")[0])
+    try:
+        with os.scandir(directory) as entries:
+            for entry in entries:
+                if entry.name.endswith((".py", ".pyc", ".so")) or entry.is_dir():
+                    names.add(entry.name.partition(".")[0])
+    except OSError:
+        pass
     return names
 
 

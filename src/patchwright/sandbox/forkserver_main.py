@@ -14,10 +14,12 @@ request (args, cwd, env, out, procs, rlimits) gets ``{"pid": N}`` once the child
 killed) when it has exited. The server exits at end of input.
 """
 
-from __future__ import annotations
-
 import os
 import sys
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # never at run time: imports before sys.path is cleaned could hit the workspace
+    from typing import Any
 
 _STARTUP_MODULES = frozenset(sys.modules)
 _RLIMITS = ("RLIMIT_AS", "RLIMIT_CORE", "RLIMIT_NPROC")
@@ -30,10 +32,10 @@ def _inside(path: object, root: str) -> bool:
     return real == root or real.startswith(root + os.sep)
 
 
-def _workspace_modules(names: object, root: str) -> list[str]:
+def _workspace_modules(names: "set[str]", root: str) -> "list[str]":
     """Names of modules in ``names`` loaded from (or spanning) the workspace."""
     found = []
-    for name in names:  # type: ignore[attr-defined]
+    for name in names:
         mod = sys.modules.get(name)
         paths = list(getattr(mod, "__path__", None) or [])
         if any(_inside(p, root) for p in [getattr(mod, "__file__", None), *paths]):
@@ -41,7 +43,7 @@ def _workspace_modules(names: object, root: str) -> list[str]:
     return found
 
 
-def _preload(config: dict, threads: int) -> dict:  # type: ignore[type-arg]
+def _preload(config: "dict[str, Any]", threads: int) -> "dict[str, Any]":
     """Import pytest and the plugins every run will load; the handshake reply."""
     import importlib
     import threading
@@ -66,7 +68,10 @@ def _preload(config: dict, threads: int) -> dict:  # type: ignore[type-arg]
             importlib.import_module(module)
         except Exception:
             continue  # the child imports it again and fails the way a plain run does
-        if _workspace_modules(set(sys.modules) - before, root) or threading.active_count() > threads:
+        if (
+            _workspace_modules(set(sys.modules) - before, root)
+            or threading.active_count() > threads
+        ):
             retry.append(name)
     if retry:
         return {"retry": retry}
@@ -77,7 +82,7 @@ def _preload(config: dict, threads: int) -> dict:  # type: ignore[type-arg]
     return {"ready": True, "names": sorted(names), "paths": paths}
 
 
-def _plugins(config: dict, root: str) -> list[tuple[str, str]]:  # type: ignore[type-arg]
+def _plugins(config: "dict[str, Any]", root: str) -> "list[tuple[str, str]]":
     """(entry-point name, module) of the pytest11 plugins to import, outside the workspace."""
     import importlib.util
 
@@ -98,13 +103,15 @@ def _plugins(config: dict, root: str) -> list[tuple[str, str]]:  # type: ignore[
             spec = importlib.util.find_spec(module.partition(".")[0])
         except Exception:
             continue
-        where = [spec.origin] + list(spec.submodule_search_locations or []) if spec else []
-        if spec is not None and not any(_inside(p, root) for p in where):
+        if spec is None:
+            continue
+        where = [spec.origin, *(spec.submodule_search_locations or [])]
+        if not any(_inside(p, root) for p in where):
             found.append((ep.name, module))
     return found
 
 
-def _marker_slot(name: str) -> tuple[int, int] | None:
+def _marker_slot(name: str) -> "tuple[int, int] | None":
     """(address, length) of ``name``'s value in the environment block /proc shows."""
     try:
         with open("/proc/self/stat") as fh:
@@ -122,7 +129,7 @@ def _marker_slot(name: str) -> tuple[int, int] | None:
     return env_start + start, (end if end >= 0 else len(block)) - start
 
 
-def _set_marker(slot: tuple[int, int] | None, value: str | None) -> None:
+def _set_marker(slot: "tuple[int, int] | None", value: "str | None") -> None:
     """Show the run's marker in /proc/PID/environ (as an exec'd child would), padded."""
     if slot is None or not value or len(value.encode()) > slot[1]:
         return
@@ -134,7 +141,7 @@ def _set_marker(slot: tuple[int, int] | None, value: str | None) -> None:
         pass
 
 
-def _contain(req: dict, slot: tuple[int, int] | None, marker: str) -> None:  # type: ignore[type-arg]
+def _contain(req: "dict[str, Any]", slot: "tuple[int, int] | None", marker: str) -> None:
     """What the host's preexec does: session, cgroups, marker, rlimits; then the fds."""
     import resource
 
@@ -170,7 +177,7 @@ def _contain(req: dict, slot: tuple[int, int] | None, marker: str) -> None:  # t
     os.close(out)
 
 
-def _quiet_preloaded(preloaded: set[str]) -> None:
+def _quiet_preloaded(preloaded: "set[str]") -> None:
     """No "already imported, cannot be rewritten" warning for the plugins the server
     preloaded: a plain run imports them after marking them for assertion rewriting."""
     try:
@@ -188,7 +195,7 @@ def _quiet_preloaded(preloaded: set[str]) -> None:
     Hook._warn_already_imported = _warn_already_imported  # type: ignore[method-assign]
 
 
-def _run_pytest(req: dict, preloaded: set[str]) -> int:  # type: ignore[type-arg]
+def _run_pytest(req: "dict[str, Any]", preloaded: "set[str]") -> int:
     """``python -m pytest ARGS`` in this process: cwd, env, sys.path[0], __main__, exit."""
     import atexit
     import runpy
@@ -201,6 +208,8 @@ def _run_pytest(req: dict, preloaded: set[str]) -> int:  # type: ignore[type-arg
     sys.path.insert(0, os.getcwd())
     _quiet_preloaded(preloaded)
     sys.argv[:] = ["pytest", *req["args"]]
+    if hasattr(sys, "orig_argv"):
+        sys.orig_argv[:] = [sys.orig_argv[0], "-m", "pytest", *req["args"]]
     code: object = 0
     try:
         runpy.run_module("pytest", run_name="__main__", alter_sys=True)
@@ -229,7 +238,7 @@ def _run_pytest(req: dict, preloaded: set[str]) -> int:  # type: ignore[type-arg
     return code & 0xFF
 
 
-def _spawn(req: dict, slot: tuple[int, int] | None, config: dict) -> int:  # type: ignore[type-arg]
+def _spawn(req: "dict[str, Any]", slot: "tuple[int, int] | None", config: "dict[str, Any]") -> int:
     """Fork a contained child running pytest; return its pid once it is set up."""
     ready_r, ready_w = os.pipe()
     pid = os.fork()
@@ -265,7 +274,7 @@ def _exit_code(status: int) -> int:
     return os.WEXITSTATUS(status)
 
 
-def _reply(obj: dict) -> None:  # type: ignore[type-arg]
+def _reply(obj: "dict[str, Any]") -> None:
     import json
 
     data = (json.dumps(obj) + "\n").encode()
