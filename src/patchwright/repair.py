@@ -15,7 +15,7 @@ from typing import Any
 from patchwright import __version__
 from patchwright.core.artifacts import RunDir, TrajectoryWriter, read_trajectory, write_json
 from patchwright.core.config import RunConfig
-from patchwright.core.protocols import CoverageMap, Proposer, RunLimits, Sandbox
+from patchwright.core.protocols import CoverageMap, Model, Proposer, RunLimits, Sandbox
 from patchwright.core.types import (
     Location,
     Patch,
@@ -66,10 +66,26 @@ class Baseline:
 
 def make_sandbox(config: RunConfig, root: Path) -> Sandbox:
     sb = config.sandbox
+    if sb.kind == "docker":
+        try:
+            from patchwright.sandbox.docker import DockerSandbox, DockerUnavailableError
+            from patchwright.sandbox.images import ImageError
+        except ImportError:
+            raise RepairError(
+                "--sandbox docker needs the docker package: pip install 'patchwright[docker]'"
+            ) from None
+        try:
+            return DockerSandbox(
+                root,
+                extra_args=tuple(sb.pytest_args),
+                autoload_plugins=sb.plugins != "none",
+                memory_mb=sb.memory_mb,
+                max_processes=sb.max_processes,
+            )
+        except (DockerUnavailableError, ImageError) as exc:
+            raise RepairError(str(exc)) from None
     if sb.kind != "local":
-        raise RepairError(
-            f"sandbox {sb.kind!r} is not available in this build; use --sandbox local"
-        )
+        raise RepairError(f"unknown sandbox {sb.kind!r} (choose local or docker)")
     from patchwright.sandbox.local import LocalSandbox
 
     return LocalSandbox(
@@ -80,7 +96,8 @@ def make_sandbox(config: RunConfig, root: Path) -> Sandbox:
     )
 
 
-def make_proposers(config: RunConfig) -> list[Proposer]:
+def make_proposers(config: RunConfig, model: Model | None = None) -> list[Proposer]:
+    """The proposers named by ``config.search.proposers``; "llm" needs ``model``."""
     proposers: list[Proposer] = []
     for name in config.search.proposers:
         if name == "mutations":
@@ -91,8 +108,14 @@ def make_proposers(config: RunConfig) -> list[Proposer]:
                     max_lines=config.search.max_lines, max_candidates=config.search.max_candidates
                 )
             )
+        elif name == "llm":
+            if model is None:
+                raise RepairError("the llm proposer needs a model (set --model)")
+            from patchwright.tools.propose.llm_patch import LlmPatchProposer
+
+            proposers.append(LlmPatchProposer(model))
         else:
-            raise RepairError(f"unknown proposer {name!r} (available: mutations)")
+            raise RepairError(f"unknown proposer {name!r} (available: mutations, llm)")
     return proposers
 
 

@@ -380,6 +380,25 @@ def test_test_signalling_the_server(box: LocalSandbox, sig: int) -> None:
     assert first.starts == 2
 
 
+@pytest.mark.parametrize("garbage", [False, True])
+def test_test_writing_into_the_protocol_pipe(box: LocalSandbox, garbage: bool) -> None:
+    """Forged replies (other ids, pid 1) are dropped; garbage costs the server, not the run."""
+    lines = '{"id": null, "pid": 1}\\n{"id": "x", "status": 0}\\n' + ("}{\\n" if garbage else "")
+    source = (
+        "import os, time\n"
+        "def test_forge():\n"
+        f"    with open(f'/proc/{{os.getppid()}}/fd/1', 'w') as fh:\n"
+        f"        fh.write('{lines}')\n"
+        "    time.sleep(0.3)\n"
+    )
+    assert box.apply(add_test("test_forge.py", source))
+    result = box.run_tests(["tests/test_forge.py"], FAST)
+    assert result.passed("tests/test_forge.py::test_forge"), result.output_tail
+    assert not result.timed_out and result.duration < 4
+    assert_works(box)
+    assert server(box).starts == (2 if garbage else 1)
+
+
 def test_server_killed_externally_is_restarted(box: LocalSandbox) -> None:
     assert_works(box)
     pid = server(box).pid

@@ -149,3 +149,24 @@ def test_registry_names():
     assert set(STRATEGIES) >= {"mcts", "greedy", "sample_vote", "random"}
     with pytest.raises(ValueError):
         make_strategy("nope")
+
+
+def test_two_edits_that_fix_nothing_alone_are_found_once_the_frontier_is_used_up():
+    def both(files):
+        text = files["m.py"]
+        ok = "a = 2" in text and "b = 2" in text
+        return {"t::ab": TestStatus.PASS if ok else TestStatus.FAIL, "t::c": TestStatus.PASS}
+
+    task = Task(id="t", repo="/x", failing_tests=["t::ab"], passing_tests=["t::c"])
+    for name, expect in (("mcts", True), ("greedy", True), ("sample_vote", False)):
+        sandbox = ScriptedSandbox("/x", BASE, both)
+        ctx = SearchContext(
+            task=task, tree=Tree(), evaluator=Evaluator(sandbox, task, RunLimits()),
+            expander=Expander(task, BASE, [], [ScriptedProposer(EDITS)]), budget=Budget(60, 60.0),
+        )
+        ctx.tree.root.result = sandbox.run_tests([], RunLimits())
+        ctx.tree.root.reward = reward(task, ctx.tree.root.result)
+        outcome = make_strategy(name).run(ctx)
+        assert bool(outcome.plausible) is expect, name
+        if expect:
+            assert outcome.plausible[0].depth == 2

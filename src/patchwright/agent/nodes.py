@@ -4,6 +4,7 @@ stage functions in :mod:`patchwright.repair`, records a stage step, returns an u
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -175,8 +176,20 @@ def validate(state: RepairState, runtime: Runtime[RepairDeps]) -> dict[str, Any]
     _stage(deps, "validate")
     task = _task(state)
     patch = Patch.model_validate(state["patch"])
-    full = run_full(_sandbox(state, deps), task, patch, RunLimits(**state["limits"]))
+    # A fresh sandbox: nothing the search's runs left behind can make the patch look good.
+    fresh = Path(state["run_dir"]) / "validate"
+    shutil.rmtree(fresh, ignore_errors=True)
+    shutil.copytree(task.repo, fresh, symlinks=True)
+    sandbox = deps.make_sandbox(fresh)
+    try:
+        sandbox.autoload_plugins = state.get("autoload_plugins", sandbox.autoload_plugins)
+        full = run_full(sandbox, task, patch, RunLimits(**state["limits"]))
+    finally:
+        sandbox.close()
+        shutil.rmtree(fresh, ignore_errors=True)
     ok = full.plausible(task)
+    deps.record(Step(kind="tool_call", name="validate",
+                     data={"plausible": ok, "failed": full.failed_ids()[:5], "seconds": round(full.duration, 3)}))
     update: dict[str, Any] = {"validated": ok, "stage": "validate"}
     if not ok:
         update.update(

@@ -59,11 +59,61 @@ class LocalizeConfig(_Config):
     top: int = 40
 
 
+class ModelConfig(_Config):
+    name: str = ""
+    """"" or "none": no model; "scripted:FILE" (JSON list of replies); "replay:TRAJECTORY";
+    "local" or "local:NAME" (embedded llama.cpp server); anything else: a model name at an
+    OpenAI-compatible endpoint. Empty falls back to $PATCHWRIGHT_MODEL."""
+    base_url: str = ""
+    """Endpoint (default: $OPENAI_BASE_URL, else OpenAI). With "local": use this running
+    server instead of starting one."""
+    api_key: str = Field(default="", exclude=True, repr=False)
+    """Default: $OPENAI_API_KEY. Never written to run files (excluded from dumps)."""
+    timeout: float = 120.0
+    """Seconds per HTTP attempt."""
+    max_attempts: int = 5
+    backoff_base: float = 1.0
+    backoff_max: float = 30.0
+    retry_after_max: float = 60.0
+    """Longest Retry-After honored; longer wishes are cut to this."""
+    cache: bool = True
+    """On-disk response cache (OpenAI-compatible and local models)."""
+    cache_dir: str = ""
+    """Default: $PATCHWRIGHT_HOME/cache/model."""
+    prices_file: str = ""
+    """Price table (default: the bundled prices.json)."""
+    replay_strictness: Literal["strict", "messages", "last", "off"] = "strict"
+    local_model: str = "qwen2.5-coder-0.5b"
+    local_threads: int = 0
+    """llama.cpp threads (0: all cores)."""
+    local_ctx: int = 4096
+    local_timeout: float = 600.0
+    """Seconds per HTTP attempt against the local server (CPU generation is slow)."""
+    local_startup_timeout: float = 180.0
+    local_fetch: bool = False
+    """Fetch the local model when it is missing instead of failing."""
+
+
+class BudgetConfig(_Config):
+    """Model budgets, checked before every call against its worst case (None: no cap)."""
+
+    max_dollars: float | None = None
+    max_tokens: int | None = None
+    max_calls: int | None = None
+    max_seconds: float | None = None
+    batch_max_dollars: float | None = None
+    batch_max_tokens: int | None = None
+    batch_max_calls: int | None = None
+    batch_max_seconds: float | None = None
+
+
 class RunConfig(_Config):
     version: int = 1
     sandbox: SandboxConfig = Field(default_factory=SandboxConfig)
     search: SearchConfig = Field(default_factory=SearchConfig)
     localize: LocalizeConfig = Field(default_factory=LocalizeConfig)
+    model: ModelConfig = Field(default_factory=ModelConfig)
+    budget: BudgetConfig = Field(default_factory=BudgetConfig)
     validate_full: bool = True
     """Re-run the whole suite on the found patch before reporting it."""
 

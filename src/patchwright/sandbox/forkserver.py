@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import secrets
 import select
 import signal
 import subprocess
@@ -32,6 +33,7 @@ SPAWN_TIMEOUT = 30.0
 REPLY_GRACE = 2.0
 """Seconds the server gets to report the status of a child that has exited."""
 MAX_START_TRIES = 3
+MAX_REPLY = 1 << 20
 _SLOT = ":" * 40
 """Room in the server's environment for the marker of each child's run (see the server)."""
 
@@ -63,6 +65,15 @@ def _module_names(directory: str) -> set[str]:
     return names
 
 
+def _parent(pid: int) -> int:
+    """Parent pid of ``pid`` (0 when it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return int(fh.read().rpartition(")")[2].split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
 class ForkServer:
     """One long-lived pytest process per sandbox; :meth:`run` executes one contained run."""
 
@@ -85,6 +96,8 @@ class ForkServer:
         self._names: set[str] = set()
         self._paths: list[str] = []
         self._buf = b""
+        self._rid: str | None = None
+        """Id of the request in flight (None at start-up): replies carry it."""
         self._child: int | None = None
         self._failures = 0
 
@@ -113,7 +126,7 @@ class ForkServer:
                     start_new_session=True,
                     close_fds=True,
                 )
-            self._buf, self._env = b"", env
+            self._buf, self._env, self._rid = b"", env, None
             reply = self._read(time.monotonic() + START_TIMEOUT)
             if reply.get("ready"):
                 self.starts += 1
@@ -177,7 +190,11 @@ class ForkServer:
     # -- protocol ------------------------------------------------------------------------
 
     def _read(self, deadline: float, pidfd: int = -1) -> dict[str, Any]:
-        """Next reply; {} when ``pidfd`` fired first. Raises if the server fails."""
+        """Next reply to the current request; {} when ``pidfd`` fired first.
+
+        Replies to other requests (late, or written into the pipe by a test through
+        /proc/PPID/fd) are dropped. Raises if the server fails or times out.
+        """
         proc = self._proc
         if proc is None or proc.stdout is None:
             raise ForkServerError("no server")
@@ -186,37 +203,42 @@ class ForkServer:
         poller.register(fd, select.POLLIN)
         if pidfd >= 0:
             poller.register(pidfd, select.POLLIN)
-        while b"\n" not in self._buf:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise TimeoutError
-            events = dict(poller.poll(max(int(left * 1000), 1)))
-            if fd in events:
-                chunk = os.read(fd, 65536)
-                if not chunk:
-                    raise ForkServerError("server exited")
-                self._buf += chunk
-            elif pidfd in events:
-                return {}
-        line, _, self._buf = self._buf.partition(b"\n")
-        try:
-            reply = json.loads(line)
-        except ValueError as exc:
-            raise ForkServerError(f"bad reply {line[:200]!r}") from exc
-        if not isinstance(reply, dict):
-            raise ForkServerError(f"bad reply {line[:200]!r}")
-        return reply
+        while True:
+            while b"\n" not in self._buf:
+                if len(self._buf) > MAX_REPLY:
+                    raise ForkServerError("reply too long")
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError
+                events = dict(poller.poll(max(int(left * 1000), 1)))
+                if fd in events:
+                    chunk = os.read(fd, 65536)
+                    if not chunk:
+                        raise ForkServerError("server exited")
+                    self._buf += chunk
+                elif pidfd in events:
+                    return {}
+            line, _, self._buf = self._buf.partition(b"\n")
+            try:
+                reply = json.loads(line)
+            except ValueError as exc:
+                raise ForkServerError(f"bad reply {line[:200]!r}") from exc
+            if not isinstance(reply, dict):
+                raise ForkServerError(f"bad reply {line[:200]!r}")
+            if reply.get("id") == self._rid:
+                return reply
 
     def _send(self, request: dict[str, Any]) -> int:
         proc = self._proc
         if proc is None or proc.stdin is None:
             raise ForkServerError("no server")
+        self._rid = request["id"] = secrets.token_hex(16)
         proc.stdin.write(json.dumps(request).encode() + b"\n")
         proc.stdin.flush()
         reply = self._read(time.monotonic() + SPAWN_TIMEOUT)
         pid = reply.get("pid")
-        if not isinstance(pid, int) or pid <= 0:
-            raise ForkServerError(f"no pid in {reply!r}")
+        if not isinstance(pid, int) or _parent(pid) != proc.pid:  # never signal a stranger
+            raise ForkServerError(f"no child pid in {reply!r}")
         return pid
 
     # -- one run -------------------------------------------------------------------------
@@ -256,45 +278,44 @@ class ForkServer:
         self, pid: int, group: RunGroup, wall_timeout: float, grace: float
     ) -> tuple[int | None, bool]:
         status: list[int | None] = []
-        timed_out = not self._wait(pid, wall_timeout, status)
-        if timed_out:
-            # As for a plain run: interrupt pytest so that it writes the report of the tests
-            # that finished, kill everything else, then pytest itself.
-            with contextlib.suppress(OSError):
-                os.kill(pid, signal.SIGINT)
-            group.kill(keep=pid, rounds=20)
-            self._wait(pid, grace, status)
-        group.kill()
-        if not status:
-            self._wait(pid, 10, status)
+        with PidWaiter(pid) as waiter:
+            timed_out = not self._wait(waiter, wall_timeout, status)
+            if timed_out:
+                # As for a plain run: interrupt pytest so that it writes the report of the
+                # tests that finished, kill everything else, then pytest itself.
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGINT)
+                group.kill(keep=pid, rounds=20)
+                self._wait(waiter, grace, status)
+            group.kill()
+            self._wait(waiter, 10, status)
         return (status[0] if status else None), timed_out
 
-    def _wait(self, pid: int, timeout: float, status: list[int | None]) -> bool:
+    def _wait(self, waiter: PidWaiter, timeout: float, status: list[int | None]) -> bool:
         """Wait for the child's exit; its code (None: unknown) is appended to ``status``."""
         if status:
             return True
         deadline, exited = time.monotonic() + timeout, False
-        with PidWaiter(pid) as waiter:
-            while self._proc is not None:
-                try:
-                    reply = self._read(deadline, -1 if exited else waiter.fd)
-                except TimeoutError:
-                    if not exited:
-                        return False
-                    self.discard()  # silent about a child that has exited: stopped or stuck
-                    break
-                except (ForkServerError, OSError):
-                    self.discard()
-                    break
-                if not reply:  # the child exited: the server must report it promptly
-                    exited, deadline = True, time.monotonic() + REPLY_GRACE
-                    continue
-                code = reply.get("status")
-                if isinstance(code, int):
-                    status.append(code)
-                    return True
+        while self._proc is not None:
+            try:
+                reply = self._read(deadline, -1 if exited else waiter.fd)
+            except TimeoutError:
+                if not exited:
+                    return False
+                self.discard()  # silent about a child that has exited: stopped or stuck
+                break
+            except (ForkServerError, OSError):
                 self.discard()
-            if exited or waiter.wait(deadline - time.monotonic()):
-                status.append(None)
+                break
+            if not reply:  # the child exited: the server must report it promptly
+                exited, deadline = True, time.monotonic() + REPLY_GRACE
+                continue
+            code = reply.get("status")
+            if isinstance(code, int):
+                status.append(code)
                 return True
-            return False
+            self.discard()
+        if exited or waiter.wait(deadline - time.monotonic()):
+            status.append(None)
+            return True
+        return False

@@ -9,9 +9,9 @@ that every child imports the candidate's code fresh from source.
 
 Protocol, one JSON object per line. Start: the server answers ``{"ready": ...}``,
 ``{"retry": [plugins]}`` (restart without those plugins) or ``{"unusable": reason}``. Each
-request (args, cwd, env, out, procs, rlimits) gets ``{"pid": N}`` once the child is set up
-(own session, in the run's cgroups, limited) and ``{"status": code}`` (``-signal`` when
-killed) when it has exited. The server exits at end of input.
+request (id, args, cwd, env, out, procs, rlimits) gets ``{"id", "pid": N}`` once the child
+is set up (own session, in the run's cgroups, limited) and ``{"id", "status": code}``
+(``-signal`` when killed) when it has exited. The server exits at end of input.
 """
 
 import os
@@ -290,7 +290,8 @@ def main() -> None:
     import threading
 
     config = json.loads(sys.argv[1])
-    config["root"] = os.path.realpath(config["root"])
+    config["root"] = root = os.path.realpath(config["root"])
+    sys.path[:] = [p for p in sys.path if os.path.realpath(p) != root]
     slot = _marker_slot(config["marker_env"])
     hello = _preload(config, threading.active_count())
     _reply(hello)
@@ -306,14 +307,16 @@ def main() -> None:
                 return
             buf += chunk
         line, _, buf = buf.partition(b"\n")
+        rid = None
         try:
             req = json.loads(line)
+            rid = req["id"]
             pid = _spawn(req, slot, config)
         except Exception as exc:
-            _reply({"error": f"{type(exc).__name__}: {exc}"})
+            _reply({"id": rid, "error": f"{type(exc).__name__}: {exc}"})
             continue
-        _reply({"pid": pid})
-        _reply({"status": _exit_code(os.waitpid(pid, 0)[1])})
+        _reply({"id": rid, "pid": pid})
+        _reply({"id": rid, "status": _exit_code(os.waitpid(pid, 0)[1])})
 
 
 if __name__ == "__main__":

@@ -125,8 +125,36 @@ def peek_prior(ctx: SearchContext, node: Node) -> float:
     return stack[-1].prior if stack else 0.0
 
 
+def neutral(ctx: SearchContext, node: Node) -> bool:
+    """A node that changed behaviour without getting worse: it compiles, scores at least as
+    well as its parent and breaks no passing test. Its children are the two-edit fixes whose
+    single edits each fix nothing on their own."""
+    if node.parent is None or node.result is None or node.plausible:
+        return False
+    parent = ctx.tree.get(node.parent)
+    res = node.result
+    return (
+        res.applied
+        and not res.compile_error
+        and (node.reward or 0.0) >= (parent.reward or 0.0) - EPS
+        and not res.broken(ctx.task.passing_tests)
+        and node.depth < ctx.params.max_depth
+    )
+
+
 def expandable(ctx: SearchContext) -> list[Node]:
-    return [n for n in ctx.tree if not n.expanded and not n.plausible and improved(ctx, n)]
+    """Nodes worth expanding: the root and nodes that improved on their parent; once those
+    are used up, also neutral nodes (so stacked edits are tried while budget remains)."""
+    open_nodes = [n for n in ctx.tree if not n.expanded and not n.plausible]
+    frontier = [n for n in open_nodes if improved(ctx, n)]
+    if frontier:
+        return frontier
+    return [n for n in open_nodes if neutral(ctx, n)]
+
+
+def path_prior(node: Node) -> float:
+    """How likely the proposer thought this node's edit was (1 for the root)."""
+    return 1.0 if node.parent is None else max(node.prior, 1e-3)
 
 
 def evaluate_candidate(ctx: SearchContext, parent: Node, cand: Candidate) -> Node:

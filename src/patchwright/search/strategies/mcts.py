@@ -13,7 +13,9 @@ from patchwright.search.strategies.base import (
     evaluate_candidate,
     expandable,
     finish,
+    improved,
     next_candidate,
+    path_prior,
     peek_prior,
 )
 
@@ -36,6 +38,7 @@ class MctsStrategy:
                 params.exploration,
                 bonus=lambda n: params.prior_weight
                 * peek_prior(ctx, n)
+                * (1.0 if improved(ctx, n) else path_prior(n))
                 * params.depth_discount**n.depth,
             )
             assert node is not None

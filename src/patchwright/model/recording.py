@@ -1,0 +1,175 @@
+"""The wrapper every tool talks to: budget check -> cache -> inner call -> accounting ->
+a ``model_call`` Step in the trajectory.
+
+Order matters: the budget's worst case is reserved *before* anything else (a refused call
+sends nothing and is recorded as an ``error`` step naming the cap); a cache hit releases
+the reservation and costs nothing; a real call settles it with the real usage.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from patchwright.core.protocols import Model
+from patchwright.core.types import Message, ModelResponse, Step
+from patchwright.model.budget import Budget
+from patchwright.model.cache import ResponseCache, request_key
+from patchwright.model.errors import ModelError
+from patchwright.model.prices import Price, estimate_prompt_tokens, lookup
+
+Record = Callable[[Step], None]
+
+
+class RecordingModel:
+    def __init__(
+        self,
+        inner: Model,
+        budget: Budget | None = None,
+        cache: ResponseCache | None = None,
+        record: Record | None = None,
+        *,
+        price: Price | None = None,
+    ) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.budget = budget
+        self.cache = cache
+        self.record = record
+        self.price = (
+            price if price is not None else getattr(inner, "price", None) or lookup(inner.name)
+        )
+        self._lock = threading.Lock()
+        self._seen: Counter[str] = Counter()
+        self.calls = 0
+        self.tokens = 0
+        self.cost = 0.0
+        self.cache_hits = 0
+
+    def close(self) -> None:
+        close = getattr(self.inner, "close", None)
+        if callable(close):
+            close()
+
+    def __enter__(self) -> RecordingModel:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def complete(
+        self,
+        messages: Sequence[Message],
+        *,
+        max_tokens: int = 1024,
+        temperature: float = 0.0,
+        stop: Sequence[str] | None = None,
+    ) -> ModelResponse:
+        messages = list(messages)
+        request = {"max_tokens": max_tokens, "temperature": temperature, "stop": list(stop or [])}
+        reservation = None
+        try:
+            if self.budget is not None:
+                reservation = self.budget.reserve(
+                    estimate_prompt_tokens(messages), max_tokens, self.price
+                )
+            key = self._key(messages, max_tokens, temperature, stop)
+            hit = self.cache.get(key) if self.cache is not None else None
+            if hit is not None:
+                if reservation is not None and self.budget is not None:
+                    self.budget.release(reservation)
+                    reservation = None
+                self._account(hit)
+                self._emit(messages, request, hit)
+                return hit
+            started = time.monotonic()
+            resp = self.inner.complete(
+                messages, max_tokens=max_tokens, temperature=temperature, stop=stop
+            )
+            latency = resp.latency or (time.monotonic() - started)
+            cost = resp.cost
+            if cost is None and self.price is not None:
+                cost = self.price.cost(resp.prompt_tokens, resp.completion_tokens)
+            resp = resp.model_copy(
+                update={"latency": latency, "cost": cost, "model": resp.model or self.name}
+            )
+            if reservation is not None and self.budget is not None:
+                self.budget.settle(reservation, resp.prompt_tokens, resp.completion_tokens, cost)
+                reservation = None
+            if self.cache is not None:
+                self.cache.put(key, resp, {"model": self.name, **request})
+        except ModelError as exc:
+            self._emit_error(messages, request, exc)
+            raise
+        finally:
+            if reservation is not None and self.budget is not None:
+                self.budget.release(reservation)
+        self._account(resp)
+        self._emit(messages, request, resp)
+        return resp
+
+    def _key(
+        self,
+        messages: list[Message],
+        max_tokens: int,
+        temperature: float,
+        stop: Sequence[str] | None,
+    ) -> str:
+        base = request_key(self.name, messages, max_tokens, temperature, stop)
+        if temperature <= 0:
+            return base
+        with self._lock:
+            sample = self._seen[base]
+            self._seen[base] += 1
+        return request_key(self.name, messages, max_tokens, temperature, stop, sample=sample)
+
+    def _account(self, resp: ModelResponse) -> None:
+        with self._lock:
+            self.calls += 1
+            if resp.cached:
+                self.cache_hits += 1
+                return
+            self.tokens += resp.prompt_tokens + resp.completion_tokens
+            self.cost += resp.cost or 0.0
+
+    def _emit(self, messages: list[Message], request: dict[str, Any], resp: ModelResponse) -> None:
+        if self.record is None:
+            return
+        self.record(
+            Step(
+                kind="model_call",
+                name=self.name,
+                data={
+                    "model": resp.model or self.name,
+                    "messages": [m.model_dump() for m in messages],
+                    "response": resp.text,
+                    "prompt_tokens": resp.prompt_tokens,
+                    "completion_tokens": resp.completion_tokens,
+                    "cost": resp.cost,
+                    "latency": round(resp.latency, 4),
+                    "cached": resp.cached,
+                    "finish_reason": resp.finish_reason,
+                    **request,
+                },
+            )
+        )
+
+    def _emit_error(
+        self, messages: list[Message], request: dict[str, Any], exc: ModelError
+    ) -> None:
+        if self.record is None:
+            return
+        data: dict[str, Any] = {
+            "model": self.name,
+            "error": type(exc).__name__,
+            "message": str(exc),
+            "prompt_chars": sum(len(m.content) for m in messages),
+            **request,
+        }
+        for attr in ("cap", "scope"):
+            if hasattr(exc, attr):
+                data[attr] = getattr(exc, attr)
+        self.record(Step(kind="error", name="model_call", data=data))

@@ -1,0 +1,581 @@
+"""A sandbox in one long-lived Docker container (the one module that imports ``docker``).
+
+The container (no network, memory / CPU / pids limits, no capabilities but the few root
+needs to repair the workspace, ``no-new-privileges``, tini as pid 1) holds:
+
+- ``/pw/git``: the base repository, copied in once, root-owned and read-only to the
+  sandbox user, with ``/pw/index`` (its index after the first checkout);
+- ``/workspace``: the work tree, owned by the unprivileged user ``pw`` who runs git and
+  the tests; ``/workspace/.git`` is a file pointing at ``/pw/git``.
+
+Every evaluation is one ``exec`` as ``pw`` (exec and archive calls cost ~70 ms each here):
+reset the work tree to the base (fresh copy of ``/pw/index``, ``git read-tree --reset -u``,
+``git clean -ffdx``: exact, since stat data a test cannot forge decides what is rewritten),
+apply the pending patch, run pytest under ``timeout``, kill every process of ``pw``
+(``kill -KILL -1``), and print the exit code, JUnit report, coverage data and output tail
+on standard output. :meth:`DockerSandbox.apply` checks on the host (``git apply --check``
+in the workspace, which is never written) and leaves the container work to that exec.
+A reset that fails (a test wrecked the work tree) rebuilds the work tree as root, and a
+container that died is recreated.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import io
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tarfile
+import tempfile
+import threading
+import time
+import uuid
+import weakref
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import docker
+import docker.errors
+
+from patchwright.core.diff import PatchError
+from patchwright.core.protocols import CoverageMap, RunLimits
+from patchwright.core.types import Patch, TestOutcome, TestResult, TestStatus
+from patchwright.sandbox import images
+from patchwright.sandbox.images import SANDBOX_USER, STATE, VENV, WORKSPACE, ImageError
+from patchwright.sandbox.local import _validate
+from patchwright.sandbox.runners import pytest as runner
+
+LABEL = "patchwright"
+INTERRUPT_GRACE = 1.0
+MAX_FILE = 64 * 1024 * 1024
+"""Largest report file copied out of a container."""
+_OUT = f"{STATE}/run/out"
+_GIT_ENV = (
+    f"GIT_DIR={STATE}/git GIT_WORK_TREE={WORKSPACE} GIT_INDEX_FILE={STATE}/run/index "
+    "GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null GIT_NO_REPLACE_OBJECTS=1 "
+    "GIT_CONFIG_COUNT=3 GIT_CONFIG_KEY_0=safe.directory GIT_CONFIG_VALUE_0='*' "
+    "GIT_CONFIG_KEY_1=core.hooksPath GIT_CONFIG_VALUE_1=/dev/null "
+    "GIT_CONFIG_KEY_2=core.fsmonitor GIT_CONFIG_VALUE_2=false"
+)
+# $1 reset (0/1)  $2 base commit  $3 patch text ("" none, "@in" /pw/in/patch.diff)
+# $4 wall seconds  $5 memory KiB  $6 "cov" to copy coverage data out; then the command.
+_RUN = f"""
+reset() {{
+  rm -rf {WORKSPACE}/.git /tmp/* /tmp/.[!.]* 2>/dev/null
+  cd {WORKSPACE} && cp {STATE}/index {STATE}/run/index && (export {_GIT_ENV}
+    git read-tree --reset -u "$base" && git clean -ffdxq) || return 1
+  printf 'gitdir: {STATE}/git\\n' > {WORKSPACE}/.git
+}}
+base=$2
+if [ "$1" = 1 ]; then
+  reset || {{ echo "PWSTATE reset"; exit 0; }}
+  if [ -n "$3" ]; then
+    pf={STATE}/in/patch.diff
+    [ "$3" = @in ] || {{ pf={STATE}/run/patch.diff; printf '%s' "$3" > $pf; }}
+    (export {_GIT_ENV}; git apply --whitespace=nowarn $pf 2>/dev/null) || {{
+      reset; echo "PWSTATE apply"; exit 0; }}
+  fi
+fi
+wall=$4 mem=$5 cov=$6; shift 6
+rm -rf {_OUT}; mkdir -p {_OUT}; cd {WORKSPACE} || exit 3
+read t0 _ < /proc/uptime
+(ulimit -v $mem; ulimit -c 0; ulimit -f 2097152
+ exec timeout -k {INTERRUPT_GRACE:g} -s INT $wall "$@") >{_OUT}/output.log 2>&1 </dev/null
+rc=$?
+read t1 _ < /proc/uptime
+kill -KILL -1 2>/dev/null; kill -KILL -1 2>/dev/null
+echo "PWRC $rc $t0 $t1"
+emit() {{
+  [ -f "$2" ] || return 0; n=$(wc -c < "$2")
+  [ "$n" -le {MAX_FILE} ] || return 0
+  echo "PWFILE $1 $n"; cat "$2"
+}}
+emit junit {_OUT}/junit.xml
+[ "$cov" = cov ] && emit cov {_OUT}/.coverage
+tail -c {runner.TAIL_LIMIT * 4} {_OUT}/output.log > {_OUT}/tail 2>/dev/null
+emit tail {_OUT}/tail
+"""
+# Root, once per container (and when a test wrecked the work tree): pristine git dir.
+_SETUP = f"""set -e
+chown -R root:root {STATE}/git && chmod -R a+rX,go-w {STATE}/git
+mkdir -p {STATE}/in {STATE}/run && chown {SANDBOX_USER}:{SANDBOX_USER} {STATE}/run
+chmod 700 {STATE}/run
+printf '%s' "$1" > {STATE}/coveragerc
+"""
+_REBUILD = f"""set -e
+rm -rf {WORKSPACE} && mkdir {WORKSPACE} && chown {SANDBOX_USER}:{SANDBOX_USER} {WORKSPACE}
+"""
+_CHECKOUT = f"""set -e
+cd {WORKSPACE}; rm -f {STATE}/run/index
+env {_GIT_ENV} git read-tree --reset -u "$1"
+printf 'gitdir: {STATE}/git\\n' > {WORKSPACE}/.git
+"""
+_PUBLISH_INDEX = f"""set -e
+cp {STATE}/run/index {STATE}/index.new && chmod 644 {STATE}/index.new
+mv {STATE}/index.new {STATE}/index && cp {STATE}/index {STATE}/git/index
+"""
+
+
+class DockerUnavailableError(RuntimeError):
+    """Docker was asked for but no engine answers (one-line message; CLI exit code 2)."""
+
+
+class DockerEngine:
+    """A connected docker client; implements :class:`images.ImageEngine`."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self.api = client.api
+
+    @classmethod
+    def connect(cls, timeout: int = 120) -> DockerEngine:
+        where = os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
+        try:
+            client = docker.from_env(timeout=timeout)
+            client.ping()
+        except Exception as exc:
+            reason = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
+            raise DockerUnavailableError(
+                f"no Docker engine answers at {where} ({reason}); start dockerd "
+                "(scripts/docker-setup.sh) or use --sandbox local"
+            ) from None
+        return cls(client)
+
+    def image_id(self, ref: str) -> str | None:
+        try:
+            return str(self.client.images.get(ref).id)
+        except docker.errors.ImageNotFound:
+            return None
+
+    def pull(self, ref: str) -> bool:
+        repo, _, tag = ref.partition(":")
+        try:
+            self.client.images.pull(repo, tag=tag or "latest")
+            return True
+        except Exception:
+            return False
+
+    def import_rootfs(self, tar_path: str, ref: str) -> None:
+        repo, _, tag = ref.partition(":")
+        self.api.import_image_from_file(tar_path, repository=repo, tag=tag)
+        if self.image_id(ref) is None:
+            raise ImageError(f"docker import did not create {ref}")
+
+    def build(self, context_dir: str, ref: str, *, network: bool = False) -> None:
+        try:
+            self.client.images.build(
+                path=context_dir,
+                tag=ref,
+                rm=True,
+                forcerm=True,
+                pull=False,
+                network_mode=None if network else "none",
+            )
+        except docker.errors.BuildError as exc:
+            lines = [str(c.get("stream") or c.get("error") or "") for c in exc.build_log]
+            tail = [ln.strip() for ln in lines if ln.strip()][-1:]
+            raise ImageError(f"building {ref} failed: {' '.join(tail) or exc.msg}") from None
+
+
+def _start_time(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rpartition(")")[2].split()[19]
+    except (OSError, IndexError):
+        return ""
+
+
+def cleanup_orphans(engine: DockerEngine) -> int:
+    """Remove this host's patchwright containers whose owner process is gone."""
+    removed, host = 0, socket.gethostname()
+    for ct in engine.client.containers.list(all=True, filters={"label": f"{LABEL}=1"}):
+        labels = ct.labels or {}
+        if labels.get(f"{LABEL}.host") != host:
+            continue
+        pid = int(labels.get(f"{LABEL}.pid", "0") or 0)
+        if pid > 0 and _start_time(pid) == labels.get(f"{LABEL}.started"):
+            continue  # owner alive
+        with contextlib.suppress(docker.errors.NotFound, docker.errors.APIError):
+            ct.remove(force=True)
+            removed += 1
+    return removed
+
+
+_LIVE: weakref.WeakSet[DockerSandbox] = weakref.WeakSet()
+
+
+def _close_all() -> None:
+    for box in list(_LIVE):
+        box.close()
+
+
+atexit.register(_close_all)
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)  # unwinds: finally blocks and atexit remove containers
+
+
+class DockerSandbox:
+    """Implements :class:`patchwright.core.protocols.Sandbox` in one container."""
+
+    def __init__(
+        self,
+        root: str | os.PathLike[str],
+        *,
+        image: str | None = None,
+        requirements: Sequence[str] | None = None,
+        extra_args: Sequence[str] = (),
+        autoload_plugins: bool = True,
+        env: Mapping[str, str] | None = None,
+        memory_mb: int = 2048,
+        cpus: float | None = None,
+        max_processes: int = 256,
+        engine: DockerEngine | None = None,
+    ) -> None:
+        self._root = os.path.abspath(os.fspath(root))
+        self.extra_args = list(extra_args)
+        self.autoload_plugins = autoload_plugins
+        self.extra_env = dict(env or {})
+        self._host_env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+        self._host_env.update(GIT_CONFIG_NOSYSTEM="1", GIT_CONFIG_GLOBAL=os.devnull)
+        code, out = self._host_git("rev-parse", "--verify", "HEAD^{commit}")
+        if code != 0:
+            raise ValueError(f"not a git repository with a commit: {self._root}")
+        self.base = out.strip()
+        self._git_dir = self._host_git("rev-parse", "--path-format=absolute", "--git-common-dir")
+        if os.path.exists(os.path.join(self._git_dir[1].strip(), "objects/info/alternates")):
+            raise ValueError(f"repositories with alternates are not supported: {self._root}")
+        self.engine = engine or DockerEngine.connect()
+        cleanup_orphans(self.engine)
+        reqs = images.read_requirements(self._root) if requirements is None else requirements
+        self.image = image or images.bootstrap(self.engine, reqs)
+        self.memory_mb, self.max_processes = memory_mb, max_processes
+        self.cpus = cpus or float(min(os.cpu_count() or 1, 2))
+        self.run_id = uuid.uuid4().hex[:12]
+        self.container: Any = None
+        self._dirty = True
+        self._pending = ""
+        self._closed = False
+        _LIVE.add(self)
+        if threading.current_thread() is threading.main_thread():
+            with contextlib.suppress(ValueError):
+                if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+                    signal.signal(signal.SIGTERM, _on_sigterm)
+        self._start()
+
+    @property
+    def root(self) -> str:
+        return self._root
+
+    # -- container ---------------------------------------------------------------------------
+
+    def _host_git(self, *args: str) -> tuple[int, str]:
+        cmd = ["git", "-c", "core.hooksPath=/dev/null", "-c", f"safe.directory={self._root}"]
+        proc = subprocess.run(
+            [*cmd, *args], cwd=self._root, env=self._host_env, capture_output=True, check=False
+        )
+        return proc.returncode, proc.stdout.decode("utf-8", "replace")
+
+    def _start(self) -> None:
+        labels = {
+            LABEL: "1",
+            f"{LABEL}.run": self.run_id,
+            f"{LABEL}.pid": str(os.getpid()),
+            f"{LABEL}.started": _start_time(os.getpid()),
+            f"{LABEL}.host": socket.gethostname(),
+        }
+        self.container = self.engine.client.containers.run(
+            self.image,
+            ["sleep", "infinity"],
+            name=f"patchwright-{self.run_id}-{uuid.uuid4().hex[:4]}",
+            detach=True,
+            init=True,
+            network_mode="none",
+            mem_limit=f"{self.memory_mb + 512}m",
+            memswap_limit=f"{self.memory_mb + 512}m",
+            nano_cpus=int(self.cpus * 1e9),
+            pids_limit=self.max_processes + 64,
+            cap_drop=["ALL"],
+            cap_add=["CHOWN", "DAC_OVERRIDE", "FOWNER", "KILL"],
+            security_opt=["no-new-privileges"],
+            tmpfs={"/tmp": "size=512m,mode=1777"},
+            labels=labels,
+        )
+        self.container.put_archive(STATE, _tar_dir(self._git_dir[1].strip(), "git"))
+        self._root_exec(_SETUP, runner.coverage_rc_text(f"{_OUT}/.coverage"))
+        self._checkout()
+
+    def _exec(
+        self, script: str, *args: str, user: str = SANDBOX_USER, stderr: bool = False
+    ) -> tuple[int, bytes]:
+        res = self.container.exec_run(
+            ["sh", "-c", script, "pw", *args], user=user, workdir="/", stderr=stderr
+        )
+        return int(res.exit_code or 0), bytes(res.output or b"")
+
+    def _root_exec(self, script: str, *args: str) -> None:
+        code, out = self._exec(script, *args, user="root", stderr=True)
+        if code != 0:
+            raise RuntimeError(f"sandbox set-up failed ({code}): {out[-300:]!r}")
+
+    def _checkout(self) -> None:
+        """Fresh work tree at the base; its index becomes the pristine one."""
+        code, out = self._exec(_CHECKOUT, self.base, stderr=True)
+        if code != 0:
+            raise RuntimeError(f"checkout in the sandbox failed: {out[-300:]!r}")
+        self._root_exec(_PUBLISH_INDEX)
+        self._dirty = False
+
+    def _rebuild_workspace(self) -> None:
+        self._root_exec(_REBUILD)
+        self._checkout()
+
+    def _recreate(self) -> None:
+        self._remove()
+        self._start()
+
+    def _remove(self) -> None:
+        if self.container is not None:
+            with contextlib.suppress(docker.errors.NotFound, docker.errors.APIError):
+                self.container.remove(force=True)
+            self.container = None
+
+    # -- workspace ---------------------------------------------------------------------------
+
+    def reset(self) -> None:
+        """Back to the base commit (done in the container by the next run)."""
+        self._pending, self._dirty = "", True
+
+    def apply(self, patch: Patch) -> bool:
+        """Reset, then apply ``patch``; False (workspace at base) when it does not apply."""
+        self.reset()
+        if patch.empty:
+            return True
+        try:
+            _validate(patch.diff)
+        except PatchError:
+            return False
+        cmd = ["git", "-c", "core.hooksPath=/dev/null", "-c", f"safe.directory={self._root}"]
+        proc = subprocess.run(
+            [*cmd, "apply", "--check", "--whitespace=nowarn", "-"],
+            cwd=self._root,
+            env=self._host_env,
+            input=patch.diff.encode(),
+            capture_output=True,
+            check=False,
+        )
+        if proc.returncode != 0:
+            return False
+        self._pending = patch.diff
+        return True
+
+    # -- running -----------------------------------------------------------------------------
+
+    def _env(self, coverage: bool) -> list[str]:
+        env = {
+            "PATH": f"{VENV}/bin:/usr/local/bin:/usr/bin:/bin",
+            "HOME": f"/home/{SANDBOX_USER}",
+            "USER": SANDBOX_USER,
+            "LANG": "C.UTF-8",
+            "TMPDIR": "/tmp",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "PYTHONHASHSEED": "0",
+            "PYTHONBREAKPOINT": "0",
+            "GIT_CONFIG_COUNT": "1",
+            "GIT_CONFIG_KEY_0": "safe.directory",
+            "GIT_CONFIG_VALUE_0": "*",
+        }
+        env.update(self.extra_env)
+        if not self.autoload_plugins:
+            env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+        if coverage:
+            env["COVERAGE_FILE"] = f"{_OUT}/.coverage"
+        return [f"{k}={v}" for k, v in env.items()]
+
+    def _run(self, tests: Sequence[str], limits: RunLimits, coverage: bool) -> RunOutput:
+        cmd = runner.build_command(
+            f"{VENV}/bin/python",
+            WORKSPACE,
+            f"{_OUT}/junit.xml",
+            limits,
+            tests,
+            extra_args=self.extra_args,
+            autoload_plugins=self.autoload_plugins,
+            coverage_rc=f"{STATE}/coveragerc" if coverage else None,
+        )
+        patch = self._pending
+        if len(patch.encode()) > 100_000:  # too long for an argument
+            self.container.put_archive(f"{STATE}/in", _tar_file("patch.diff", patch.encode()))
+            patch = "@in"
+        args = ["1" if self._dirty else "0", self.base, patch, f"{limits.wall_timeout:g}"]
+        args += [str(limits.memory_mb * 1024), "cov" if coverage else "-"]
+        args += ["env", "-i", *self._env(coverage), *cmd]
+        for attempt in range(3):
+            try:
+                out = self._watched(args, limits)
+            except docker.errors.APIError:
+                if attempt == 2:
+                    raise
+                self._recreate()  # the container died (e.g. its init was killed)
+                args[0] = "1"
+                continue
+            if out.state == "reset":  # a test wrecked the work tree: rebuild it, then all
+                if attempt == 2:
+                    raise RuntimeError("the sandbox's work tree cannot be reset")
+                if attempt == 0:
+                    self._rebuild_workspace()
+                else:
+                    self._recreate()
+                args[0] = "1"
+                continue
+            self._dirty = False
+            return out
+        raise RuntimeError("unreachable")
+
+    def _watched(self, args: list[str], limits: RunLimits) -> RunOutput:
+        """The run script under a host-side watchdog (kills every ``pw`` process)."""
+        deadline = limits.wall_timeout + INTERRUPT_GRACE + 30
+        self.engine.api.timeout = deadline + 60
+        fired = threading.Event()
+
+        def kill() -> None:
+            fired.set()
+            with contextlib.suppress(Exception):
+                self._exec("kill -KILL -1")
+
+        timer = threading.Timer(deadline, kill)
+        timer.daemon = True
+        start = time.monotonic()
+        timer.start()
+        try:
+            _, raw = self._exec(_RUN, *args)
+        finally:
+            timer.cancel()
+        out = RunOutput.parse(raw, time.monotonic() - start)
+        if fired.is_set():
+            out.timed_out = True
+        out.timed_out = out.timed_out or (
+            out.returncode in (124, 137) and out.elapsed >= limits.wall_timeout - 0.05
+        )
+        return out
+
+    def _result(self, out: RunOutput, tests: Sequence[str], limits: RunLimits) -> TestResult:
+        if out.state == "apply":
+            message = "patch did not apply in the container"
+            return TestResult(
+                compile_error=message,
+                tests={t: TestOutcome(status=TestStatus.ERROR, message=message) for t in tests},
+                duration=out.elapsed,
+            )
+        junit = out.files.get("junit")
+        return runner.interpret(
+            junit.decode("utf-8", "replace") if junit is not None else None,
+            returncode=out.returncode,
+            requested=list(tests),
+            fail_fast=limits.fail_fast or limits.max_failures > 0,
+            timed_out=out.timed_out,
+            output=out.files.get("tail", b"").decode("utf-8", "replace"),
+            duration=out.elapsed,
+            root=WORKSPACE,
+        )
+
+    def run_tests(self, tests: Sequence[str], limits: RunLimits) -> TestResult:
+        """Run ``tests`` (node ids relative to the root; empty: discover) in the container."""
+        return self._result(self._run(tests, limits, False), tests, limits)
+
+    def collect_coverage(
+        self, tests: Sequence[str], limits: RunLimits
+    ) -> tuple[TestResult, CoverageMap]:
+        out = self._run(tests, limits, True)
+        cov: CoverageMap = {}
+        data = out.files.get("cov")
+        if data:
+            with tempfile.TemporaryDirectory(prefix="pw-cov-") as tmp:
+                path = os.path.join(tmp, ".coverage")
+                with open(path, "wb") as fh:
+                    fh.write(data)
+                with contextlib.suppress(Exception):  # a crashed run can leave a broken file
+                    cov = runner.read_coverage(path, WORKSPACE)
+        return self._result(out, tests, limits), cov
+
+    def close(self) -> None:
+        """Remove the container."""
+        if not self._closed:
+            self._closed = True
+            self._remove()
+            _LIVE.discard(self)
+
+    def __enter__(self) -> DockerSandbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class RunOutput:
+    """What the run script printed: exit code, timings and copied files."""
+
+    def __init__(self, elapsed: float) -> None:
+        self.returncode: int | None = None
+        self.state = ""
+        self.files: dict[str, bytes] = {}
+        self.elapsed = elapsed
+        self.timed_out = False
+
+    @classmethod
+    def parse(cls, raw: bytes, elapsed: float) -> RunOutput:
+        out, pos = cls(elapsed), 0
+        while pos < len(raw):
+            end = raw.find(b"\n", pos)
+            if end < 0:
+                break
+            words = raw[pos:end].decode("ascii", "replace").split()
+            pos = end + 1
+            if words[:1] == ["PWSTATE"] and len(words) == 2:
+                out.state = words[1]
+            elif words[:1] == ["PWRC"] and len(words) == 4:
+                out.returncode = int(words[1])
+                with contextlib.suppress(ValueError):
+                    out.elapsed = float(words[3]) - float(words[2])
+            elif words[:1] == ["PWFILE"] and len(words) == 3:
+                size = int(words[2])
+                out.files[words[1]] = raw[pos : pos + size]
+                pos += size
+        return out
+
+
+def _tar_dir(path: str, arcname: str) -> bytes:
+    buf = io.BytesIO()
+
+    def owner(info: tarfile.TarInfo) -> tarfile.TarInfo | None:
+        if not (info.isfile() or info.isdir() or info.issym()):
+            return None
+        info.uid = info.gid = 0
+        info.uname = info.gname = "root"
+        return info
+
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        tar.add(path, arcname=arcname, filter=owner)
+    return buf.getvalue()
+
+
+def _tar_file(name: str, data: bytes) -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        info = tarfile.TarInfo(name)
+        info.size, info.mode = len(data), 0o644
+        tar.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+def bootstrap_images(requirements: Sequence[str] = (), source: str = "auto") -> str:
+    """``patchwright sandbox bootstrap``: build base and env images; the env image's ref."""
+    engine = DockerEngine.connect()
+    ref = images.bootstrap(engine, requirements, source)
+    print(ref, file=sys.stdout)
+    return ref
