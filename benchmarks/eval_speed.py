@@ -3,7 +3,8 @@
 Builds a tiny git project (one function, a parametrized test module of 10 cases), then
 applies N alternating candidate patches and runs the tests after each, for fork_server
 False/True with plugin autoload off and on. The first evaluation of each configuration
-(which starts the fork server) is reported apart and left out of the mean.
+(which starts the fork server) is reported apart and left out of the mean. The plain and
+the forked sandbox take turns, so that other load on the machine hits both alike.
 
     python benchmarks/eval_speed.py [-n 30] [--autoload off|on|both]
 """
@@ -54,24 +55,47 @@ def make_project(root: Path) -> None:
         subprocess.run([*cmd, *args], cwd=root, env=env, check=True)
 
 
-def measure(root: Path, patches: list[Patch], *, fork: bool, autoload: bool) -> dict[str, object]:
-    """First evaluation, mean and stdev of the others, and the pass counts seen."""
-    times, passed = [], []
-    with LocalSandbox(root, autoload_plugins=autoload, fork_server=fork) as box:
-        for patch in patches:
-            start = time.perf_counter()
-            assert box.apply(patch)
-            result = box.run_tests(TEST_IDS, LIMITS)
-            times.append(time.perf_counter() - start)
-            passed.append(sum(o.status.value == "pass" for o in result.tests.values()))
-        fell_back = bool(box.fork_server and box.fork_server.disabled)
-    rest = times[1:]
+def evaluate(box: LocalSandbox, patch: Patch) -> tuple[float, int]:
+    """Seconds for apply + run_tests, and the number of passing cases."""
+    start = time.perf_counter()
+    assert box.apply(patch)
+    result = box.run_tests(TEST_IDS, LIMITS)
+    seconds = time.perf_counter() - start
+    return seconds, sum(o.status.value == "pass" for o in result.tests.values())
+
+
+def measure(tmp: Path, patches: list[Patch], autoload: bool) -> dict[bool, dict[str, float]]:
+    """Per fork_server setting: first evaluation, mean/median/stdev of the others.
+
+    The two sandboxes (one project copy each) take turns, so that load from elsewhere on
+    the machine hits both alike; their results must agree.
+    """
+    boxes = {}
+    for fork in (False, True):
+        root = tmp / f"proj-{int(autoload)}-{int(fork)}"
+        make_project(root)
+        boxes[fork] = LocalSandbox(root, autoload_plugins=autoload, fork_server=fork)
+    times: dict[bool, list[float]] = {False: [], True: []}
+    try:
+        for i, patch in enumerate(patches):
+            passed = {}
+            for fork in (False, True) if i % 2 else (True, False):
+                seconds, passed[fork] = evaluate(boxes[fork], patch)
+                times[fork].append(seconds)
+            assert passed[False] == passed[True], f"results differ on evaluation {i}"
+        server = boxes[True].fork_server
+        assert server is not None and not server.disabled, "the fork server was not used"
+    finally:
+        for box in boxes.values():
+            box.close()
     return {
-        "first": times[0],
-        "mean": statistics.mean(rest),
-        "stdev": statistics.stdev(rest) if len(rest) > 1 else 0.0,
-        "passed": passed,
-        "fell_back": fell_back,
+        fork: {
+            "first": values[0],
+            "mean": statistics.mean(values[1:]),
+            "median": statistics.median(values[1:]),
+            "stdev": statistics.stdev(values[1:]) if len(values) > 2 else 0.0,
+        }
+        for fork, values in times.items()
     }
 
 
@@ -83,21 +107,17 @@ def main() -> None:
     patches = [make_patch({"mod.py": MOD}, {"mod.py": CANDIDATES[i % 2]}) for i in range(args.n)]
     modes = {"off": [False], "on": [True], "both": [False, True]}[args.autoload]
     print(f"{args.n} evaluations (apply + run_tests of 10 parametrized cases) per configuration")
-    header = ("autoload", "fork_server", "first s", "mean s", "stdev", "speedup")
-    print(" ".join(f"{h:>{w}}" for h, w in zip(header, (8, 11, 8, 8, 7, 7))))
+    header = ("autoload", "fork_server", "first s", "mean s", "median s", "stdev", "speedup")
+    print(" ".join(f"{h:>{w}}" for h, w in zip(header, (8, 11, 8, 8, 8, 7, 7))))
     with tempfile.TemporaryDirectory(prefix="pw-bench-") as tmp:
-        root = Path(tmp) / "proj"
-        make_project(root)
         for autoload in modes:
-            plain = measure(root, patches, fork=False, autoload=autoload)
-            forked = measure(root, patches, fork=True, autoload=autoload)
-            assert plain["passed"] == forked["passed"], "results differ between the modes"
-            assert not forked["fell_back"], "the fork server was not used"
-            for label, row in (("False", plain), ("True", forked)):
-                speedup = plain["mean"] / row["mean"]  # type: ignore[operator]
+            rows = measure(Path(tmp), patches, autoload)
+            for fork, row in rows.items():
+                speedup = rows[False]["mean"] / row["mean"]
                 print(
-                    f"{'on' if autoload else 'off':>8} {label:>11} {row['first']:8.3f}"
-                    f" {row['mean']:8.3f} {row['stdev']:7.3f} {speedup:6.1f}x"
+                    f"{'on' if autoload else 'off':>8} {fork!s:>11} {row['first']:8.3f}"
+                    f" {row['mean']:8.3f} {row['median']:8.3f} {row['stdev']:7.3f}"
+                    f" {speedup:6.1f}x"
                 )
 
 

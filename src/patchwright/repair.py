@@ -93,6 +93,7 @@ def make_sandbox(config: RunConfig, root: Path) -> Sandbox:
         python=sb.python or None,
         extra_args=tuple(sb.pytest_args),
         autoload_plugins=sb.plugins != "none",
+        fork_server=sb.fork_server,
     )
 
 

@@ -100,7 +100,9 @@ def make_repo(root: Path, files: dict[str, str]) -> Path:
 def state(root: Path) -> dict[str, bytes]:
     """Every file under root, .git included, with its bytes."""
     return {
-        p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
     }
 
 
@@ -188,14 +190,14 @@ def test_apply_reset_round_trip(box: DockerSandbox, repo: Path) -> None:
             os.makedirs('build/deep', exist_ok=True)
             pathlib.Path('build/deep/x.bin').write_bytes(b'1')
             pathlib.Path('mod.py').write_text('broken')
-            os.chmod('tests/test_mod.py', 0o600)
+            os.chmod('tests/test_mod.py', 0o755)
     """
     probe = """\
         import os, pathlib
         def test_clean():
             assert not pathlib.Path('out.log').exists() and not pathlib.Path('build').exists()
             assert pathlib.Path('mod.py').read_text().startswith('def add')
-            assert oct(os.stat('tests/test_mod.py').st_mode & 0o777) == '0o644'
+            assert not os.stat('tests/test_mod.py').st_mode & 0o111
             assert pathlib.Path('pkg/new.py').read_text() == 'X = 1\\n'
     """
     assert run_candidate(box, candidate("test_writer.py", writer), "tests/test_writer.py").passed(
@@ -211,6 +213,25 @@ def test_apply_reset_round_trip(box: DockerSandbox, repo: Path) -> None:
     assert result.compile_error  # the probe is gone again
     assert_works(box)
     assert state(repo) == before
+
+
+def test_same_size_edits_right_after_start_are_reset(
+    repo: Path, engine: DockerEngine, image: str
+) -> None:
+    """git trusts stat data in whole seconds: a same-size edit made in the second of the
+    checkout must still be undone by the next reset."""
+    sandbox = DockerSandbox(repo, image=image, engine=engine, autoload_plugins=False)
+    try:
+        for _ in range(3):
+            assert sandbox.apply(make_patch({"mod.py": MOD}, {"mod.py": FIXED}))
+            assert sandbox.run_tests(["tests/test_mod.py::test_add"], FAST).passed(
+                "tests/test_mod.py::test_add"
+            )
+            sandbox.reset()
+            result = sandbox.run_tests(["tests/test_mod.py::test_add"], FAST)
+            assert result.status("tests/test_mod.py::test_add") == TestStatus.FAIL
+    finally:
+        sandbox.close()
 
 
 def statuses(sandbox: Sandbox, patch: Patch) -> dict[str, TestStatus]:
@@ -231,12 +252,17 @@ def test_statuses_match_local_sandbox(box: DockerSandbox, repo: Path, tmp_path: 
     assert statuses(box, fixed)["tests/test_mod.py::test_slow"] == TestStatus.TIMEOUT
 
 
-def test_coverage_map(box: DockerSandbox) -> None:
+def test_coverage_map_matches_local(box: DockerSandbox, tmp_path: Path) -> None:
+    local_root = make_repo(tmp_path / "local", {"mod.py": MOD, "tests/test_mod.py": TESTS})
+    tests = ["tests/test_mod.py::test_add", "tests/test_mod.py::test_sign"]
     box.reset()
-    result, cov = box.collect_coverage(["tests/test_mod.py::test_add"], FAST)
+    result, cov = box.collect_coverage(tests, FAST)
     assert result.status("tests/test_mod.py::test_add") == TestStatus.FAIL
-    assert cov["tests/test_mod.py::test_add"]["mod.py"] == {1, 2}
-    assert 6 not in cov["tests/test_mod.py::test_add"]["mod.py"]
+    assert cov["tests/test_mod.py::test_add"]["mod.py"] == {2}
+    assert cov["tests/test_mod.py::test_sign[-5]"]["mod.py"] == {6, 7}
+    with LocalSandbox(local_root, autoload_plugins=False) as local:
+        _, expected = local.collect_coverage(tests, FAST)
+    assert cov == expected
 
 
 # -- containment ------------------------------------------------------------------------------
@@ -302,7 +328,7 @@ def test_fork_bomb_is_contained(box: DockerSandbox) -> None:
     """
     start = time.monotonic()
     result = run_candidate(box, candidate("test_fork.py", source), "tests/test_fork.py")
-    assert time.monotonic() - start < 30
+    assert time.monotonic() - start < 60  # generous: CI machines can be very loaded
     assert result.status("tests/test_fork.py::test_fork") in (TestStatus.TIMEOUT, TestStatus.FAIL)
     assert_works(box)
 
@@ -314,7 +340,8 @@ def test_unbounded_allocation_is_contained(box: DockerSandbox) -> None:
             while True:
                 chunks.append(bytearray(50 * 1024 * 1024))
     """
-    result = run_candidate(box, candidate("test_alloc.py", source), "tests/test_alloc.py")
+    limits = RunLimits(per_test_timeout=30, wall_timeout=60, memory_mb=512, max_processes=64)
+    result = run_candidate(box, candidate("test_alloc.py", source), "tests/test_alloc.py", limits)
     assert result.status("tests/test_alloc.py::test_alloc") in (TestStatus.FAIL, TestStatus.ERROR)
     assert "MemoryError" in result.tests["tests/test_alloc.py::test_alloc"].message
     assert_works(box)
@@ -337,7 +364,7 @@ def test_endless_loops_time_out(box: DockerSandbox) -> None:
     limits = RunLimits(per_test_timeout=60, wall_timeout=3, memory_mb=512, max_processes=64)
     start = time.monotonic()
     result = run_candidate(box, candidate("test_stub.py", stubborn), "tests/test_stub.py", limits)
-    assert time.monotonic() - start < 15
+    assert time.monotonic() - start < 30
     assert result.timed_out
     assert result.status("tests/test_stub.py") == TestStatus.TIMEOUT
     assert_works(box)

@@ -31,6 +31,9 @@ class SandboxConfig(_Config):
     (much faster where heavy plugins are installed), "auto" checks at reproduce that the
     suite gives the same results without them and then skips them."""
     pytest_args: list[str] = Field(default_factory=list)
+    fork_server: bool = True
+    """Run candidates' tests in children forked from a warm pytest process (3-4x faster);
+    coverage runs always use a fresh process."""
 
 
 class SearchConfig(_Config):

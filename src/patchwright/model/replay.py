@@ -42,8 +42,8 @@ class ReplayModel:
         self.calls: list[dict[str, Any]] = [
             s.data for s in steps if s.kind == "model_call" and "messages" in s.data
         ]
-        models = {c.get("model") for c in self.calls if c.get("model")}
-        self.name = models.pop() if len(models) == 1 else "replay"
+        models = {str(c["model"]) for c in self.calls if c.get("model")}
+        self.name: str = models.pop() if len(models) == 1 else "replay"
         self.position = 0
         self._lock = threading.Lock()
 

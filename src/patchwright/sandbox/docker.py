@@ -13,8 +13,9 @@ reset the work tree to the base (fresh copy of ``/pw/index``, ``git read-tree --
 ``git clean -ffdx``: exact, since stat data a test cannot forge decides what is rewritten),
 apply the pending patch, run pytest under ``timeout``, kill every process of ``pw``
 (``kill -KILL -1``), and print the exit code, JUnit report, coverage data and output tail
-on standard output. :meth:`DockerSandbox.apply` checks on the host (``git apply --check``
-in the workspace, which is never written) and leaves the container work to that exec.
+on standard output. :meth:`DockerSandbox.apply` checks on the host (``git apply --check
+--cached`` against the base tree in a private index) and leaves the container work to
+that exec.
 A reset that fails (a test wrecked the work tree) rebuilds the work tree as root, and a
 container that died is recreated.
 """
@@ -23,13 +24,12 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import io
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
-import tarfile
 import tempfile
 import threading
 import time
@@ -43,81 +43,26 @@ import docker.errors
 
 from patchwright.core.diff import PatchError
 from patchwright.core.protocols import CoverageMap, RunLimits
-from patchwright.core.types import Patch, TestOutcome, TestResult, TestStatus
+from patchwright.core.types import Patch, TestResult
 from patchwright.sandbox import images
+from patchwright.sandbox.docker_scripts import (
+    CHECKOUT,
+    INTERRUPT_GRACE,
+    OUT,
+    PUBLISH_INDEX,
+    REBUILD,
+    RUN,
+    SETUP,
+    RunOutput,
+    sandbox_env,
+    tar_dir,
+    tar_file,
+)
 from patchwright.sandbox.images import SANDBOX_USER, STATE, VENV, WORKSPACE, ImageError
 from patchwright.sandbox.local import _validate
 from patchwright.sandbox.runners import pytest as runner
 
 LABEL = "patchwright"
-INTERRUPT_GRACE = 1.0
-MAX_FILE = 64 * 1024 * 1024
-"""Largest report file copied out of a container."""
-_OUT = f"{STATE}/run/out"
-_GIT_ENV = (
-    f"GIT_DIR={STATE}/git GIT_WORK_TREE={WORKSPACE} GIT_INDEX_FILE={STATE}/run/index "
-    "GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null GIT_NO_REPLACE_OBJECTS=1 "
-    "GIT_CONFIG_COUNT=3 GIT_CONFIG_KEY_0=safe.directory GIT_CONFIG_VALUE_0='*' "
-    "GIT_CONFIG_KEY_1=core.hooksPath GIT_CONFIG_VALUE_1=/dev/null "
-    "GIT_CONFIG_KEY_2=core.fsmonitor GIT_CONFIG_VALUE_2=false"
-)
-# $1 reset (0/1)  $2 base commit  $3 patch text ("" none, "@in" /pw/in/patch.diff)
-# $4 wall seconds  $5 memory KiB  $6 "cov" to copy coverage data out; then the command.
-_RUN = f"""
-reset() {{
-  rm -rf {WORKSPACE}/.git /tmp/* /tmp/.[!.]* 2>/dev/null
-  cd {WORKSPACE} && cp {STATE}/index {STATE}/run/index && (export {_GIT_ENV}
-    git read-tree --reset -u "$base" && git clean -ffdxq) || return 1
-  printf 'gitdir: {STATE}/git\\n' > {WORKSPACE}/.git
-}}
-base=$2
-if [ "$1" = 1 ]; then
-  reset || {{ echo "PWSTATE reset"; exit 0; }}
-  if [ -n "$3" ]; then
-    pf={STATE}/in/patch.diff
-    [ "$3" = @in ] || {{ pf={STATE}/run/patch.diff; printf '%s' "$3" > $pf; }}
-    (export {_GIT_ENV}; git apply --whitespace=nowarn $pf 2>/dev/null) || {{
-      reset; echo "PWSTATE apply"; exit 0; }}
-  fi
-fi
-wall=$4 mem=$5 cov=$6; shift 6
-rm -rf {_OUT}; mkdir -p {_OUT}; cd {WORKSPACE} || exit 3
-read t0 _ < /proc/uptime
-(ulimit -v $mem; ulimit -c 0; ulimit -f 2097152
- exec timeout -k {INTERRUPT_GRACE:g} -s INT $wall "$@") >{_OUT}/output.log 2>&1 </dev/null
-rc=$?
-read t1 _ < /proc/uptime
-kill -KILL -1 2>/dev/null; kill -KILL -1 2>/dev/null
-echo "PWRC $rc $t0 $t1"
-emit() {{
-  [ -f "$2" ] || return 0; n=$(wc -c < "$2")
-  [ "$n" -le {MAX_FILE} ] || return 0
-  echo "PWFILE $1 $n"; cat "$2"
-}}
-emit junit {_OUT}/junit.xml
-[ "$cov" = cov ] && emit cov {_OUT}/.coverage
-tail -c {runner.TAIL_LIMIT * 4} {_OUT}/output.log > {_OUT}/tail 2>/dev/null
-emit tail {_OUT}/tail
-"""
-# Root, once per container (and when a test wrecked the work tree): pristine git dir.
-_SETUP = f"""set -e
-chown -R root:root {STATE}/git && chmod -R a+rX,go-w {STATE}/git
-mkdir -p {STATE}/in {STATE}/run && chown {SANDBOX_USER}:{SANDBOX_USER} {STATE}/run
-chmod 700 {STATE}/run
-printf '%s' "$1" > {STATE}/coveragerc
-"""
-_REBUILD = f"""set -e
-rm -rf {WORKSPACE} && mkdir {WORKSPACE} && chown {SANDBOX_USER}:{SANDBOX_USER} {WORKSPACE}
-"""
-_CHECKOUT = f"""set -e
-cd {WORKSPACE}; rm -f {STATE}/run/index
-env {_GIT_ENV} git read-tree --reset -u "$1"
-printf 'gitdir: {STATE}/git\\n' > {WORKSPACE}/.git
-"""
-_PUBLISH_INDEX = f"""set -e
-cp {STATE}/run/index {STATE}/index.new && chmod 644 {STATE}/index.new
-mv {STATE}/index.new {STATE}/index && cp {STATE}/index {STATE}/git/index
-"""
 
 
 class DockerUnavailableError(RuntimeError):
@@ -250,10 +195,20 @@ class DockerSandbox:
         self._git_dir = self._host_git("rev-parse", "--path-format=absolute", "--git-common-dir")
         if os.path.exists(os.path.join(self._git_dir[1].strip(), "objects/info/alternates")):
             raise ValueError(f"repositories with alternates are not supported: {self._root}")
-        self.engine = engine or DockerEngine.connect()
-        cleanup_orphans(self.engine)
-        reqs = images.read_requirements(self._root) if requirements is None else requirements
-        self.image = image or images.bootstrap(self.engine, reqs)
+        # apply() checks patches against the base tree in a private index: the host work
+        # tree may be anything (another sandbox may be using it).
+        self._private = tempfile.mkdtemp(prefix="patchwright-docker-")
+        self._host_env["GIT_INDEX_FILE"] = os.path.join(self._private, "index")
+        try:
+            if self._host_git("read-tree", self.base)[0] != 0:
+                raise ValueError(f"cannot read the base tree of {self._root}")
+            self.engine = engine or DockerEngine.connect()
+            cleanup_orphans(self.engine)
+            reqs = images.read_requirements(self._root) if requirements is None else requirements
+            self.image = image or images.bootstrap(self.engine, reqs)
+        except BaseException:
+            shutil.rmtree(self._private, ignore_errors=True)
+            raise
         self.memory_mb, self.max_processes = memory_mb, max_processes
         self.cpus = cpus or float(min(os.cpu_count() or 1, 2))
         self.run_id = uuid.uuid4().hex[:12]
@@ -306,8 +261,8 @@ class DockerSandbox:
             tmpfs={"/tmp": "size=512m,mode=1777"},
             labels=labels,
         )
-        self.container.put_archive(STATE, _tar_dir(self._git_dir[1].strip(), "git"))
-        self._root_exec(_SETUP, runner.coverage_rc_text(f"{_OUT}/.coverage"))
+        self.container.put_archive(STATE, tar_dir(self._git_dir[1].strip(), "git"))
+        self._root_exec(SETUP, runner.coverage_rc_text(f"{OUT}/.coverage"))
         self._checkout()
 
     def _exec(
@@ -325,14 +280,14 @@ class DockerSandbox:
 
     def _checkout(self) -> None:
         """Fresh work tree at the base; its index becomes the pristine one."""
-        code, out = self._exec(_CHECKOUT, self.base, stderr=True)
+        code, out = self._exec(CHECKOUT, self.base, stderr=True)
         if code != 0:
             raise RuntimeError(f"checkout in the sandbox failed: {out[-300:]!r}")
-        self._root_exec(_PUBLISH_INDEX)
+        self._root_exec(PUBLISH_INDEX)
         self._dirty = False
 
     def _rebuild_workspace(self) -> None:
-        self._root_exec(_REBUILD)
+        self._root_exec(REBUILD)
         self._checkout()
 
     def _recreate(self) -> None:
@@ -362,7 +317,7 @@ class DockerSandbox:
             return False
         cmd = ["git", "-c", "core.hooksPath=/dev/null", "-c", f"safe.directory={self._root}"]
         proc = subprocess.run(
-            [*cmd, "apply", "--check", "--whitespace=nowarn", "-"],
+            [*cmd, "apply", "--check", "--cached", "--whitespace=nowarn", "-"],
             cwd=self._root,
             env=self._host_env,
             input=patch.diff.encode(),
@@ -376,32 +331,11 @@ class DockerSandbox:
 
     # -- running -----------------------------------------------------------------------------
 
-    def _env(self, coverage: bool) -> list[str]:
-        env = {
-            "PATH": f"{VENV}/bin:/usr/local/bin:/usr/bin:/bin",
-            "HOME": f"/home/{SANDBOX_USER}",
-            "USER": SANDBOX_USER,
-            "LANG": "C.UTF-8",
-            "TMPDIR": "/tmp",
-            "PYTHONDONTWRITEBYTECODE": "1",
-            "PYTHONHASHSEED": "0",
-            "PYTHONBREAKPOINT": "0",
-            "GIT_CONFIG_COUNT": "1",
-            "GIT_CONFIG_KEY_0": "safe.directory",
-            "GIT_CONFIG_VALUE_0": "*",
-        }
-        env.update(self.extra_env)
-        if not self.autoload_plugins:
-            env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
-        if coverage:
-            env["COVERAGE_FILE"] = f"{_OUT}/.coverage"
-        return [f"{k}={v}" for k, v in env.items()]
-
     def _run(self, tests: Sequence[str], limits: RunLimits, coverage: bool) -> RunOutput:
         cmd = runner.build_command(
             f"{VENV}/bin/python",
             WORKSPACE,
-            f"{_OUT}/junit.xml",
+            f"{OUT}/junit.xml",
             limits,
             tests,
             extra_args=self.extra_args,
@@ -410,11 +344,11 @@ class DockerSandbox:
         )
         patch = self._pending
         if len(patch.encode()) > 100_000:  # too long for an argument
-            self.container.put_archive(f"{STATE}/in", _tar_file("patch.diff", patch.encode()))
+            self.container.put_archive(f"{STATE}/in", tar_file("patch.diff", patch.encode()))
             patch = "@in"
         args = ["1" if self._dirty else "0", self.base, patch, f"{limits.wall_timeout:g}"]
         args += [str(limits.memory_mb * 1024), "cov" if coverage else "-"]
-        args += ["env", "-i", *self._env(coverage), *cmd]
+        args += ["env", "-i", *sandbox_env(self.extra_env, self.autoload_plugins, coverage), *cmd]
         for attempt in range(3):
             try:
                 out = self._watched(args, limits)
@@ -453,7 +387,7 @@ class DockerSandbox:
         start = time.monotonic()
         timer.start()
         try:
-            _, raw = self._exec(_RUN, *args)
+            _, raw = self._exec(RUN, *args)
         finally:
             timer.cancel()
         out = RunOutput.parse(raw, time.monotonic() - start)
@@ -464,29 +398,9 @@ class DockerSandbox:
         )
         return out
 
-    def _result(self, out: RunOutput, tests: Sequence[str], limits: RunLimits) -> TestResult:
-        if out.state == "apply":
-            message = "patch did not apply in the container"
-            return TestResult(
-                compile_error=message,
-                tests={t: TestOutcome(status=TestStatus.ERROR, message=message) for t in tests},
-                duration=out.elapsed,
-            )
-        junit = out.files.get("junit")
-        return runner.interpret(
-            junit.decode("utf-8", "replace") if junit is not None else None,
-            returncode=out.returncode,
-            requested=list(tests),
-            fail_fast=limits.fail_fast or limits.max_failures > 0,
-            timed_out=out.timed_out,
-            output=out.files.get("tail", b"").decode("utf-8", "replace"),
-            duration=out.elapsed,
-            root=WORKSPACE,
-        )
-
     def run_tests(self, tests: Sequence[str], limits: RunLimits) -> TestResult:
         """Run ``tests`` (node ids relative to the root; empty: discover) in the container."""
-        return self._result(self._run(tests, limits, False), tests, limits)
+        return self._run(tests, limits, False).result(tests, limits)
 
     def collect_coverage(
         self, tests: Sequence[str], limits: RunLimits
@@ -501,13 +415,14 @@ class DockerSandbox:
                     fh.write(data)
                 with contextlib.suppress(Exception):  # a crashed run can leave a broken file
                     cov = runner.read_coverage(path, WORKSPACE)
-        return self._result(out, tests, limits), cov
+        return out.result(tests, limits), cov
 
     def close(self) -> None:
         """Remove the container."""
         if not self._closed:
             self._closed = True
             self._remove()
+            shutil.rmtree(self._private, ignore_errors=True)
             _LIVE.discard(self)
 
     def __enter__(self) -> DockerSandbox:
@@ -515,62 +430,6 @@ class DockerSandbox:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-class RunOutput:
-    """What the run script printed: exit code, timings and copied files."""
-
-    def __init__(self, elapsed: float) -> None:
-        self.returncode: int | None = None
-        self.state = ""
-        self.files: dict[str, bytes] = {}
-        self.elapsed = elapsed
-        self.timed_out = False
-
-    @classmethod
-    def parse(cls, raw: bytes, elapsed: float) -> RunOutput:
-        out, pos = cls(elapsed), 0
-        while pos < len(raw):
-            end = raw.find(b"\n", pos)
-            if end < 0:
-                break
-            words = raw[pos:end].decode("ascii", "replace").split()
-            pos = end + 1
-            if words[:1] == ["PWSTATE"] and len(words) == 2:
-                out.state = words[1]
-            elif words[:1] == ["PWRC"] and len(words) == 4:
-                out.returncode = int(words[1])
-                with contextlib.suppress(ValueError):
-                    out.elapsed = float(words[3]) - float(words[2])
-            elif words[:1] == ["PWFILE"] and len(words) == 3:
-                size = int(words[2])
-                out.files[words[1]] = raw[pos : pos + size]
-                pos += size
-        return out
-
-
-def _tar_dir(path: str, arcname: str) -> bytes:
-    buf = io.BytesIO()
-
-    def owner(info: tarfile.TarInfo) -> tarfile.TarInfo | None:
-        if not (info.isfile() or info.isdir() or info.issym()):
-            return None
-        info.uid = info.gid = 0
-        info.uname = info.gname = "root"
-        return info
-
-    with tarfile.open(fileobj=buf, mode="w") as tar:
-        tar.add(path, arcname=arcname, filter=owner)
-    return buf.getvalue()
-
-
-def _tar_file(name: str, data: bytes) -> bytes:
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w") as tar:
-        info = tarfile.TarInfo(name)
-        info.size, info.mode = len(data), 0o644
-        tar.addfile(info, io.BytesIO(data))
-    return buf.getvalue()
 
 
 def bootstrap_images(requirements: Sequence[str] = (), source: str = "auto") -> str:

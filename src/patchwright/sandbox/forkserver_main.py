@@ -91,9 +91,9 @@ def _plugins(config: "dict[str, Any]", root: str) -> "list[tuple[str, str]]":
     from importlib import metadata
 
     try:
-        eps = metadata.entry_points(group="pytest11")  # type: ignore[call-arg]
+        eps: Any = metadata.entry_points(group="pytest11")
     except TypeError:  # Python < 3.10
-        eps = metadata.entry_points().get("pytest11", [])  # type: ignore[attr-defined]
+        eps = metadata.entry_points().get("pytest11", [])
     found = []
     for ep in eps:
         module = ep.value.partition(":")[0].strip()

@@ -41,7 +41,12 @@ _HEADER_PATH_RE = re.compile(r"^(?:rename|copy) (?:from|to) (.+)$")
 
 
 class LocalSandbox:
-    """Implements :class:`patchwright.core.protocols.Sandbox` on a local git workspace."""
+    """Implements :class:`patchwright.core.protocols.Sandbox` on a local git workspace.
+
+    ``fork_server``: :meth:`run_tests` forks each run from a long-lived pytest process
+    (:mod:`patchwright.sandbox.forkserver`), with the same containment and results as a
+    plain subprocess, which it falls back to whenever the server cannot be used.
+    """
 
     def __init__(
         self,
