@@ -10,7 +10,10 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from patchwright.model.budget import Budget as ModelBudget
 
 from patchwright import __version__
 from patchwright.core.artifacts import RunDir, TrajectoryWriter, read_trajectory, write_json
@@ -37,6 +40,7 @@ from patchwright.search.strategies import (
     SearchParams,
     make_strategy,
 )
+from patchwright.search.strategies.base import finish
 from patchwright.search.tree import Tree
 
 
@@ -97,7 +101,12 @@ def make_sandbox(config: RunConfig, root: Path) -> Sandbox:
     )
 
 
-def make_proposers(config: RunConfig, model: Model | None = None) -> list[Proposer]:
+PROPOSERS = ("mutations", "llm")
+
+
+def make_proposers(
+    config: RunConfig, model: Model | None = None, record: Callable[[Step], None] | None = None
+) -> list[Proposer]:
     """The proposers named by ``config.search.proposers``; "llm" needs ``model``."""
     proposers: list[Proposer] = []
     for name in config.search.proposers:
@@ -114,7 +123,7 @@ def make_proposers(config: RunConfig, model: Model | None = None) -> list[Propos
                 raise RepairError("the llm proposer needs a model (set --model)")
             from patchwright.tools.propose.llm_patch import LlmPatchProposer
 
-            proposers.append(LlmPatchProposer(model))
+            proposers.append(LlmPatchProposer(model, record=record))
         else:
             raise RepairError(f"unknown proposer {name!r} (available: mutations, llm)")
     return proposers
@@ -214,6 +223,25 @@ def validate(sandbox: Sandbox, task: Task, patch: Patch, limits: RunLimits) -> T
     return sandbox.run_tests(task.failing_tests + task.passing_tests, full)
 
 
+def llm_localize(
+    task: Task, locations: list[Location], model: Model, record: Callable[[Step], None]
+) -> list[Location]:
+    """Re-rank SBFL locations with the model, adding BM25 hits for the issue text."""
+    from patchwright.repo.index import CodeIndex
+    from patchwright.tools.localize.bm25 import Bm25Localizer
+    from patchwright.tools.localize.llm_rank import LlmRanker
+
+    hits: list[Location] = []
+    if task.description.strip():
+        hits = Bm25Localizer().rank(task.description, CodeIndex.from_repo(Path(task.repo)).chunks())
+    paths = sorted({loc.path for loc in locations} | {h.path for h in hits})
+    files = read_files(Path(task.repo), paths)
+    ranker = LlmRanker(model, record=record)
+    return ranker.rank(
+        locations, files, issue=task.description, hits=hits, tests=task.failing_tests
+    )
+
+
 def load_evaluations(trajectory: Path) -> dict[str, TestResult]:
     """Results of the candidates a previous process evaluated (resume: never test twice)."""
     if not trajectory.exists():
@@ -237,6 +265,7 @@ def run_search(
     coverage: CoverageMap,
     run_dir: Path,
     record: Callable[[Step], None],
+    model: Model | None = None,
 ) -> SearchOutcome:
     """Search for a plausible patch, continuing from the run's tree and evaluations if any."""
     run = RunDir(run_dir)
@@ -279,7 +308,16 @@ def run_search(
             seed=config.search.seed,
         ),
     )
-    return make_strategy(config.search.strategy).run(ctx)
+    if model is not None:
+        from patchwright.tools.llm_rethink import LlmRethinker
+
+        ctx.rethinker = LlmRethinker(model, record=record)
+    from patchwright.tools.propose.llm_patch import ProposerStop
+
+    try:
+        return make_strategy(config.search.strategy).run(ctx)
+    except ProposerStop as stop:
+        return finish(ctx, f"model budget: {stop.reason}")
 
 
 class Recorder:
@@ -336,6 +374,8 @@ def repair(
     *,
     resume: bool = False,
     confirm: Callable[[str], bool] | None = None,
+    batch: ModelBudget | None = None,
+    home: Path | None = None,
 ) -> tuple[RunResult, Patch | None, Snapshot | None]:
     """Run (or resume) the repair graph; raises :class:`RepairError` on bad input."""
     from langgraph.checkpoint.sqlite import SqliteSaver
@@ -343,6 +383,8 @@ def repair(
 
     from patchwright.agent.graph import build_graph
     from patchwright.agent.state import RepairDeps
+    from patchwright.model.errors import ModelError
+    from patchwright.model.factory import make_model, model_name
 
     config = request.config
     source = Path(request.source)
@@ -355,7 +397,11 @@ def repair(
         make_strategy(config.search.strategy)
     except ValueError as exc:
         raise RepairError(str(exc)) from None
-    make_proposers(config)
+    unknown = [p for p in config.search.proposers if p not in PROPOSERS]
+    if unknown:
+        raise RepairError(f"unknown proposer {unknown[0]!r} (available: {', '.join(PROPOSERS)})")
+    if "llm" in config.search.proposers and model_name(config.model).lower() in ("", "none"):
+        raise RepairError("the llm proposer needs a model (set --model)")
     run = RunDir(request.run_dir)
     if not resume:
         _save_request(run, request)
@@ -365,13 +411,19 @@ def repair(
         old, _ = read_trajectory(run.trajectory)
         header = old or header
     with TrajectoryWriter(run.trajectory, header) as writer:
+        recorder = Recorder(writer, observer)
+        try:
+            model = make_model(config, recorder, batch=batch, home=home)
+        except ModelError as exc:
+            raise RepairError(str(exc).splitlines()[0]) from None
         deps = RepairDeps(
             config=config,
             make_sandbox=lambda root: make_sandbox(config, root),
-            make_proposers=lambda: make_proposers(config),
-            record=Recorder(writer, observer),
+            make_proposers=lambda: make_proposers(config, model, recorder),
+            record=recorder,
             confirm=confirm is not None,
             started=header.started,
+            model=model,
         )
         conn = sqlite3.connect(str(run.path / "checkpoints.sqlite"), check_same_thread=False)
         try:
@@ -397,6 +449,8 @@ def repair(
         finally:
             conn.close()
             deps.close()
+            if model is not None:
+                model.close()
     if state.get("status") == "error":
         raise RepairError(state.get("error") or "the run failed")
     result = run.read_result()

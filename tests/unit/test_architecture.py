@@ -17,6 +17,8 @@ ADAPTERS = {
     "textual": ("tui/",),
     "tree_sitter": ("repo/index.py",),
     "git": ("repo/git.py",),
+    "bm25s": ("tools/localize/bm25.py",),
+    "llama_cpp": ("model/local.py",),
     "rich": ("progress.py", "inspect.py", "benchmarks/runner.py", "tui/"),
 }
 STDLIB = set(sys.stdlib_module_names)

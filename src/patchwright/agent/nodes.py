@@ -74,6 +74,9 @@ def reproduce(state: RepairState, runtime: Runtime[RepairDeps]) -> dict[str, Any
     except RepairError as exc:
         return {"status": "error", "error": str(exc)}
     task.failing_tests, task.passing_tests = baseline.failing, baseline.passing
+    task.spec["failure_messages"] = {
+        t: o.message[:300] for t, o in baseline.result.tests.items() if t in set(baseline.failing)
+    }
     coverage = {
         t: {p: sorted(ls) for p, ls in files.items()} for t, files in baseline.coverage.items()
     }
@@ -112,6 +115,10 @@ def localize(state: RepairState, runtime: Runtime[RepairDeps]) -> dict[str, Any]
     cfg = deps.config.localize
     localizer = SbflLocalizer(Path(task.repo), cfg.formula, cfg.top)
     locations = localizer.localize(task, load_coverage(state["run_dir"]), TestResult())
+    if deps.model is not None and locations:
+        from patchwright.repair import llm_localize
+
+        locations = llm_localize(task, locations, deps.model, deps.record)
     deps.record(
         Step(
             kind="tool_call",
@@ -149,6 +156,7 @@ def search(state: RepairState, runtime: Runtime[RepairDeps]) -> dict[str, Any]:
         coverage=load_coverage(state["run_dir"]),
         run_dir=Path(state["run_dir"]),
         record=deps.record,
+        model=deps.model,
     )
     update: dict[str, Any] = {
         "evaluations": outcome.evaluations,
@@ -156,9 +164,14 @@ def search(state: RepairState, runtime: Runtime[RepairDeps]) -> dict[str, Any]:
         "stage": "search",
     }
     if outcome.plausible and outcome.plausible[0].patch is not None:
-        update.update(status="plausible", patch=outcome.plausible[0].patch.model_dump(),
-                      edits=outcome.plausible[0].depth)
-    elif outcome.stopped_by in ("max_evals", "max_seconds"):
+        update.update(
+            status="plausible",
+            patch=outcome.plausible[0].patch.model_dump(),
+            edits=outcome.plausible[0].depth,
+        )
+    elif outcome.stopped_by in ("max_evals", "max_seconds") or outcome.stopped_by.startswith(
+        "model budget"
+    ):
         update.update(
             status="budget_exhausted", message=f"stopped by {outcome.stopped_by}", patch=None
         )
@@ -188,8 +201,17 @@ def validate(state: RepairState, runtime: Runtime[RepairDeps]) -> dict[str, Any]
         sandbox.close()
         shutil.rmtree(fresh, ignore_errors=True)
     ok = full.plausible(task)
-    deps.record(Step(kind="tool_call", name="validate",
-                     data={"plausible": ok, "failed": full.failed_ids()[:5], "seconds": round(full.duration, 3)}))
+    deps.record(
+        Step(
+            kind="tool_call",
+            name="validate",
+            data={
+                "plausible": ok,
+                "failed": full.failed_ids()[:5],
+                "seconds": round(full.duration, 3),
+            },
+        )
+    )
     update: dict[str, Any] = {"validated": ok, "stage": "validate"}
     if not ok:
         update.update(
@@ -256,6 +278,11 @@ def finalize(state: RepairState, runtime: Runtime[RepairDeps]) -> dict[str, Any]
         validated=state.get("validated"),
         edits=state.get("edits", 0) if status == "plausible" else 0,
     )
+    model = deps.model
+    if model is not None:
+        result.model_calls = getattr(model, "calls", 0)
+        result.tokens = getattr(model, "tokens", 0)
+        result.cost = round(getattr(model, "cost", 0.0) or 0.0, 6)
     patch = state.get("patch")
     if status == "plausible" and patch:
         p = Patch.model_validate(patch)

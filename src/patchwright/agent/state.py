@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, TypedDict
 
 from patchwright.core.config import RunConfig
-from patchwright.core.protocols import Proposer, Sandbox
+from patchwright.core.protocols import Model, Proposer, Sandbox
 from patchwright.core.types import Step
 
 
@@ -54,6 +54,8 @@ class RepairDeps:
     record: Callable[[Step], None] = lambda step: None
     confirm: bool = False
     """Pause for human approval before finalize (LangGraph interrupt)."""
+    model: Model | None = None
+    """The run's model (budget, cache and recording included), or None: LLM-free."""
     started: float = 0.0
     """Wall-clock start of the run (time.time()), for the seconds reported."""
     _sandboxes: dict[str, Sandbox] = field(default_factory=dict)
