@@ -9,7 +9,7 @@ of them alike; sandbox start-up (container creation) is reported apart.
 - local: ``LocalSandbox`` (subprocess pytest on the host, plugin autoload off);
 - container: ``DockerSandbox`` (one long-lived container; one ``exec`` per evaluation);
 - fresh: ``docker run --rm`` per candidate (same image and limits; the repository is
-  bind-mounted read-only, cloned, patched, tested, and the report printed).
+  bind-mounted read-only, copied, patched, tested, and the report printed).
 
     python benchmarks/docker_speed.py [-n 20] [--json FILE]
 """
@@ -89,7 +89,7 @@ MUTATIONS = [
 TEST_IDS = ["test_find_first_in_sorted.py"]
 LIMITS = RunLimits(per_test_timeout=3, wall_timeout=60)
 _FRESH = f"""set -e
-git -c safe.directory='*' clone -q /src /tmp/w && cd /tmp/w
+cp -r /src /tmp/w && cd /tmp/w
 printf '%s' "$1" > /tmp/p.diff && git -c safe.directory='*' apply /tmp/p.diff
 timeout -k 1 -s INT {LIMITS.wall_timeout:g} python -m pytest -q -p no:cacheprovider \\
   -p pytest_timeout -o junit_family=xunit1 --junitxml=/tmp/j.xml \\

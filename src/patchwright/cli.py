@@ -62,7 +62,7 @@ def _config_args(p: argparse.ArgumentParser) -> None:
         metavar="KEY=VALUE",
         help="override a config value, e.g. --set search.max_evals=100",
     )
-    p.add_argument("--strategy", help="search strategy (default: ranked)")
+    p.add_argument("--strategy", help="search strategy: mcts (default), greedy, sample_vote, random, ranked; bench takes a comma-separated list")
     p.add_argument("--proposers", help="comma-separated proposers (default: mutations)")
     p.add_argument(
         "--sandbox", choices=["local", "docker"], help="where tests run (default: local)"
