@@ -1,7 +1,7 @@
 """Seconds per candidate evaluation: bare local pytest, a persistent container, and a fresh
 ``docker run`` per candidate, on the same candidates and tests.
 
-A QuixBugs-like function (``find_first_in_sorted``) with a 10-case parametrized test module;
+A QuixBugs-like function (``is_valid_parenthesization``, bug: ``return True``) with a 10-case parametrized test module;
 N candidate patches (mutants and the fix). Each evaluation is apply + run the test module.
 Modes run interleaved (candidate by candidate), so that a change of machine load hits all
 of them alike; sandbox start-up (container creation) is reported apart.
@@ -34,59 +34,55 @@ from patchwright.sandbox.local import LocalSandbox
 from patchwright.sandbox.runners import pytest as runner
 
 MOD = """\
-def find_first_in_sorted(arr, x):
-    lo = 0
-    hi = len(arr)
-    while lo <= hi:
-        mid = (lo + hi) // 2
-        if x == arr[mid] and (mid == 0 or x != arr[mid - 1]):
-            return mid
-        elif x <= arr[mid]:
-            hi = mid
+def is_valid_parenthesization(parens):
+    depth = 0
+    for paren in parens:
+        if paren == '(':
+            depth += 1
         else:
-            lo = mid + 1
-    return -1
+            depth -= 1
+            if depth < 0:
+                return False
+    return True
 """
 TESTS = """\
 import pytest
-from find_first_in_sorted import find_first_in_sorted
+from is_valid_parenthesization import is_valid_parenthesization
 
 
 @pytest.mark.parametrize(
-    "arr, x, expected",
+    "parens, expected",
     [
-        ([3, 4, 5, 5, 5, 5, 6], 5, 2), ([3, 4, 5, 5, 5, 5, 6], 7, -1),
-        ([3, 4, 5, 5, 5, 5, 6], 2, -1), ([3, 6, 7, 9, 9, 10, 14, 27], 14, 6),
-        ([0, 1, 6, 8, 13, 14, 67, 128], 80, -1), ([0, 1, 6, 8, 13, 14, 67, 128], 67, 6),
-        ([0, 1, 6, 8, 13, 14, 67, 128], 128, 7), ([1], 1, 0), ([], 1, -1), ([2, 2, 2], 2, 0),
+        ("((()()))()", True), (")()(", False), ("((", False), ("", True), ("()", True),
+        ("(()", False), ("())", False), ("(()())", True), ("))((", False), ("((())", False),
     ],
 )
-def test_find_first_in_sorted(arr, x, expected):
-    assert find_first_in_sorted(arr, x) == expected
+def test_is_valid_parenthesization(parens, expected):
+    assert is_valid_parenthesization(parens) == expected
 """
 MUTATIONS = [
-    ("lo <= hi", "lo < hi"),  # the fix
-    ("lo = 0", "lo = 1"),
-    ("hi = len(arr)", "hi = len(arr) - 1"),
-    ("(lo + hi) // 2", "(lo + hi) // 3"),
-    ("x == arr[mid]", "x != arr[mid]"),
-    ("mid == 0", "mid == 1"),
-    ("x != arr[mid - 1]", "x == arr[mid - 1]"),
-    ("x <= arr[mid]", "x < arr[mid]"),
-    ("hi = mid\n", "hi = mid - 1\n"),
-    ("lo = mid + 1", "lo = mid + 2"),
-    ("return -1", "return 0"),
-    ("return mid", "return mid + 1"),
-    ("x <= arr[mid]", "x >= arr[mid]"),
-    ("lo <= hi", "lo <= hi - 1"),
-    ("mid - 1", "mid + 1"),
-    ("(lo + hi)", "(lo + hi + 1)"),
-    ("elif", "if"),
-    ("lo = mid + 1", "lo = mid"),
-    ("hi = len(arr)", "hi = len(arr) + 1"),
-    ("or x", "and x"),
+    ("return True", "return depth == 0"),  # the fix
+    ("return True", "return depth <= 0"),
+    ("return True", "return depth >= 0"),
+    ("return True", "return False"),
+    ("return True", "return depth != 0"),
+    ("depth = 0", "depth = 1"),
+    ("depth < 0", "depth <= 0"),
+    ("depth < 0", "depth > 0"),
+    ("depth += 1", "depth += 2"),
+    ("depth -= 1", "depth -= 2"),
+    ("paren == '('", "paren != '('"),
+    ("return False", "return True"),
+    ("return False", "continue"),
+    ("depth < 0", "depth < -1"),
+    ("depth = 0", "depth = -1"),
+    ("paren == '('", "paren == ')'"),
+    ("depth += 1", "depth -= 1"),
+    ("depth -= 1", "depth += 1"),
+    ("return True", "return depth < 1"),
+    ("return True", "return not depth"),
 ]
-TEST_IDS = ["test_find_first_in_sorted.py"]
+TEST_IDS = ["test_is_valid_parenthesization.py"]
 LIMITS = RunLimits(per_test_timeout=3, wall_timeout=60)
 _FRESH = f"""set -e
 cp -r /src /tmp/w && cd /tmp/w
@@ -101,8 +97,8 @@ cat /tmp/j.xml
 
 def make_project(root: Path) -> None:
     root.mkdir(parents=True)
-    (root / "find_first_in_sorted.py").write_text(MOD)
-    (root / "test_find_first_in_sorted.py").write_text(TESTS)
+    (root / "is_valid_parenthesization.py").write_text(MOD)
+    (root / TEST_IDS[0]).write_text(TESTS)
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
     for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "base"]):
         cmd = ["git", "-c", "user.name=b", "-c", "user.email=b@b", "-c", "commit.gpgsign=false"]
@@ -119,8 +115,8 @@ def candidates(n: int) -> list[Patch]:
         assert old in MOD, old
         out.append(
             make_patch(
-                {"find_first_in_sorted.py": MOD},
-                {"find_first_in_sorted.py": MOD.replace(old, new, 1)},
+                {"is_valid_parenthesization.py": MOD},
+                {"is_valid_parenthesization.py": MOD.replace(old, new, 1)},
             )
         )
     return out

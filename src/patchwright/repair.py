@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -101,7 +102,9 @@ def make_sandbox(config: RunConfig, root: Path) -> Sandbox:
     )
 
 
-PROPOSERS = ("mutations", "llm")
+PROPOSERS = ("mutations", "llm", "migrate_rules")
+RULES_ENV = "PATCHWRIGHT_MIGRATE_RULES"
+"""Rules file of the migrate_rules proposer (set by ``patchwright migrate``)."""
 
 
 def make_proposers(
@@ -123,9 +126,31 @@ def make_proposers(
                 raise RepairError("the llm proposer needs a model (set --model)")
             from patchwright.tools.propose.llm_patch import LlmPatchProposer
 
-            proposers.append(LlmPatchProposer(model, record=record))
+            llm = config.llm
+            proposers.append(
+                LlmPatchProposer(
+                    model,
+                    n=llm.samples,
+                    max_tokens=llm.max_tokens,
+                    temperature=llm.temperature,
+                    format=llm.edit_format,
+                    record=record,
+                )
+            )
+        elif name == "migrate_rules":
+            from patchwright.migrate.rules import RulesError, load_rules
+            from patchwright.tools.propose.migrate_rules import MigrateRulesProposer
+
+            path = os.environ.get(RULES_ENV, "")
+            if not path:
+                raise RepairError(f"the migrate_rules proposer needs ${RULES_ENV} (a rules file)")
+            try:
+                rules = load_rules(path)
+            except RulesError as exc:
+                raise RepairError(str(exc)) from None
+            proposers.append(MigrateRulesProposer(rules))
         else:
-            raise RepairError(f"unknown proposer {name!r} (available: mutations, llm)")
+            raise RepairError(f"unknown proposer {name!r} (available: {', '.join(PROPOSERS)})")
     return proposers
 
 
@@ -308,7 +333,7 @@ def run_search(
             seed=config.search.seed,
         ),
     )
-    if model is not None:
+    if model is not None and config.llm.rethink:
         from patchwright.tools.llm_rethink import LlmRethinker
 
         ctx.rethinker = LlmRethinker(model, record=record)

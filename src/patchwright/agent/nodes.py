@@ -115,7 +115,7 @@ def localize(state: RepairState, runtime: Runtime[RepairDeps]) -> dict[str, Any]
     cfg = deps.config.localize
     localizer = SbflLocalizer(Path(task.repo), cfg.formula, cfg.top)
     locations = localizer.localize(task, load_coverage(state["run_dir"]), TestResult())
-    if deps.model is not None and locations:
+    if deps.model is not None and locations and deps.config.llm.rank:
         from patchwright.repair import llm_localize
 
         locations = llm_localize(task, locations, deps.model, deps.record)

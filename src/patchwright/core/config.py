@@ -110,6 +110,20 @@ class BudgetConfig(_Config):
     batch_max_seconds: float | None = None
 
 
+class LlmConfig(_Config):
+    """How the LLM tools use the model (when one is set)."""
+
+    samples: int = 1
+    """Candidates asked for per expansion."""
+    max_tokens: int = 1024
+    temperature: float = 0.0
+    edit_format: Literal["auto", "search_replace", "whole_function"] = "auto"
+    rethink: bool = True
+    """Rewrite a node's thought from failing test output with the model (else rules)."""
+    rank: bool = True
+    """Re-rank SBFL locations (and BM25 hits for an issue text) with the model."""
+
+
 class RunConfig(_Config):
     version: int = 1
     sandbox: SandboxConfig = Field(default_factory=SandboxConfig)
@@ -117,6 +131,7 @@ class RunConfig(_Config):
     localize: LocalizeConfig = Field(default_factory=LocalizeConfig)
     model: ModelConfig = Field(default_factory=ModelConfig)
     budget: BudgetConfig = Field(default_factory=BudgetConfig)
+    llm: LlmConfig = Field(default_factory=LlmConfig)
     validate_full: bool = True
     """Re-run the whole suite on the found patch before reporting it."""
 

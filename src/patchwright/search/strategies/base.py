@@ -52,8 +52,10 @@ class SearchContext:
     rethinker: Rethinker = field(default_factory=RuleRethinker)
     pending: dict[int, list[Candidate]] = field(default_factory=dict)
     """Untried candidates per node, best first (built lazily)."""
+    failures: dict[int, int] = field(default_factory=dict)
+    """Failed children per node (each one adds feedback to the node)."""
     feedback_seen: dict[int, int] = field(default_factory=dict)
-    """How much feedback each node had when its candidates were last built."""
+    """Failed children each node had when its candidates were last built."""
 
     def save(self) -> None:
         if self.tree_path is not None:
@@ -93,11 +95,20 @@ def improved(ctx: SearchContext, node: Node) -> bool:
 def pending(ctx: SearchContext, node: Node) -> list[Candidate]:
     """``node``'s untried candidates as a stack (best last), built on first use, and
     rebuilt with the node's new feedback when a proposer reads feedback (rethink)."""
-    stale = ctx.expander.uses_feedback and ctx.feedback_seen.get(node.id) != len(node.feedback)
+    failures = ctx.failures.get(node.id, 0)
+    new_feedback = failures - ctx.feedback_seen.get(node.id, 0)
+    # Ask feedback-reading proposers (a model) again once a few children have failed, or
+    # when the node's candidates are used up -- not after every single failure.
+    stale = (
+        ctx.expander.uses_feedback
+        and node.id in ctx.pending
+        and new_feedback > 0
+        and (new_feedback >= ctx.params.children_per_expansion or not ctx.pending[node.id])
+    )
     if node.id not in ctx.pending or stale:
         cands = ctx.expander.candidates(node)
         ctx.pending[node.id] = list(reversed(cands))
-        ctx.feedback_seen[node.id] = len(node.feedback)
+        ctx.feedback_seen[node.id] = failures
         ctx.record(
             Step(
                 kind="expansion",
@@ -189,6 +200,7 @@ def evaluate_candidate(ctx: SearchContext, parent: Node, cand: Candidate) -> Nod
         feedback = summarize(ctx.task, result)
         node.feedback = [feedback]
         thought = attach_feedback(parent, node, feedback, ctx.rethinker)
+        ctx.failures[parent.id] = ctx.failures.get(parent.id, 0) + 1
         ctx.record(
             Step(kind="rethink", data={"node": parent.id, "feedback": feedback, "thought": thought})
         )

@@ -36,10 +36,12 @@ class MctsStrategy:
                 frontier,
                 ctx.tree.root.visits,
                 params.exploration,
-                bonus=lambda n: params.prior_weight
-                * peek_prior(ctx, n)
-                * (1.0 if improved(ctx, n) else path_prior(n))
-                * params.depth_discount**n.depth,
+                bonus=lambda n: (
+                    params.prior_weight
+                    * peek_prior(ctx, n)
+                    * (1.0 if improved(ctx, n) else path_prior(n))
+                    * params.depth_discount**n.depth
+                ),
             )
             assert node is not None
             ctx.record(

@@ -1,0 +1,54 @@
+from patchwright.core.protocols import ProposalContext
+from patchwright.core.types import Task
+from patchwright.migrate.codemod import rewrite
+from patchwright.migrate.rules import Rule
+from patchwright.tools.propose.migrate_rules import MigrateRulesProposer
+
+RULES = {"numpy.float_": "numpy.float64", "numpy.product": "numpy.prod",
+         "numpy.alltrue": "numpy.all", "numpy.AxisError": "numpy.exceptions.AxisError"}
+
+SRC = '''import numpy as np  # numeric
+import numpy
+from numpy import product, alltrue as at
+
+
+def f(x):
+    # keep me
+    y = np.float_( x )  # trailing
+    z = numpy.product([1, 2])
+    return product([3]) + at([True]), y, z, np.AxisError
+'''
+
+
+def test_rewrite_keeps_formatting_and_handles_aliases():
+    out, sites = rewrite(SRC, RULES)
+    assert "import numpy as np  # numeric" in out
+    assert "# keep me" in out
+    assert "y = np.float64( x )  # trailing" in out
+    assert "numpy.prod([1, 2])" in out
+    assert "from numpy import prod, all as at" in out
+    assert "return prod([3]) + at([True])" in out
+    assert "np.exceptions.AxisError" in out
+    assert len(sites) == 6
+
+
+def test_rewrite_only_selected_site():
+    out, sites = rewrite(SRC, RULES, {(8, "np.float_")})
+    assert "np.float64( x )" in out and "numpy.product" in out
+    assert len(sites) == 1
+
+
+def test_unrelated_names_untouched():
+    src = "import math\nclass np:\n    float_ = 1\nx = np.float_\n"
+    assert rewrite(src, RULES)[0] == src
+
+
+def test_proposer_candidates():
+    rules = [Rule(kind="renamed", old=k, new=v) for k, v in RULES.items()]
+    ctx = ProposalContext(task=Task(id="t", repo=""), base_files={"m.py": SRC},
+                          files={"m.py": SRC}, locations=[])
+    cands = list(MigrateRulesProposer(rules).propose(ctx))
+    assert cands[0].prior == max(c.prior for c in cands)
+    assert "np.float64" in cands[0].patch.diff and "numpy.prod" in cands[0].patch.diff
+    assert len({c.patch.hash for c in cands}) == len(cands)
+    assert all(c.patch.files == ["m.py"] for c in cands)
