@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -103,8 +102,6 @@ def make_sandbox(config: RunConfig, root: Path) -> Sandbox:
 
 
 PROPOSERS = ("mutations", "llm", "migrate_rules")
-RULES_ENV = "PATCHWRIGHT_MIGRATE_RULES"
-"""Rules file of the migrate_rules proposer (set by ``patchwright migrate``)."""
 
 
 def make_proposers(
@@ -141,9 +138,9 @@ def make_proposers(
             from patchwright.migrate.rules import RulesError, load_rules
             from patchwright.tools.propose.migrate_rules import MigrateRulesProposer
 
-            path = os.environ.get(RULES_ENV, "")
+            path = config.search.rules_file
             if not path:
-                raise RepairError(f"the migrate_rules proposer needs ${RULES_ENV} (a rules file)")
+                raise RepairError("the migrate_rules proposer needs search.rules_file (a rules file)")
             try:
                 rules = load_rules(path)
             except RulesError as exc:

@@ -61,7 +61,7 @@ def test_migrate_example_to_numpy2(tmp_path, from_import):
     if not from_import:  # collection works on numpy 2: the search path (not the fallback)
         init = project / "legacy_stats" / "__init__.py"
         text = init.read_text().replace("from numpy import product  # old spelling of np.prod\n",
-                                        "").replace("product(", "np.product(")
+                                        "").replace("return product(", "return np.product(")
         init.write_text(text)
     proc = _cli("migrate", str(project), "--to", TARGET, "--out", str(tmp_path / "run"))
     assert proc.returncode == 0, proc.stderr[-3000:]

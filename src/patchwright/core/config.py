@@ -55,6 +55,8 @@ class SearchConfig(_Config):
     samples: int = 60
     """sample_vote: candidates sampled from the base."""
     seed: int = 0
+    rules_file: str = ""
+    """Migration rules for the migrate_rules proposer (set by ``patchwright migrate``)."""
 
 
 class LocalizeConfig(_Config):

@@ -4,7 +4,6 @@ the ordinary pipeline (tests run in the target environment, warnings as errors).
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -106,7 +105,7 @@ def migrate(
     request: MigrateRequest, log: Callable[[str], None], observer: Callable | None = None
 ) -> tuple[RunResult, Patch | None, list[str], dict[str, list[Site]]]:
     """Run the migration; returns the repair result, the patch, changed sites and the scan."""
-    from patchwright.repair import RULES_ENV, RepairError, RepairRequest, repair
+    from patchwright.repair import RepairError, RepairRequest, repair
 
     source = request.source
     if not source.is_dir():
@@ -134,8 +133,7 @@ def migrate(
     request.run_dir.mkdir(parents=True, exist_ok=True)
     rules_file = request.run_dir / "rules.json"
     save_rules(rules, rules_file)
-    previous = os.environ.get(RULES_ENV)
-    os.environ[RULES_ENV] = str(rules_file)
+    config.search.rules_file = str(rules_file)
     try:
         result, patch, _ = repair(
             RepairRequest(source=source, run_dir=request.run_dir, config=config,
@@ -151,11 +149,6 @@ def migrate(
         result, patch = direct_migrate(
             source, request.run_dir, rules, str(python), config.sandbox.pytest_args
         )
-    finally:
-        if previous is None:
-            os.environ.pop(RULES_ENV, None)
-        else:
-            os.environ[RULES_ENV] = previous
     changed: list[str] = []
     if patch is not None:
         base = {

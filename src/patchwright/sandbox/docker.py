@@ -32,7 +32,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 import uuid
 import weakref
 from collections.abc import Mapping, Sequence
@@ -46,19 +45,21 @@ from patchwright.core.protocols import CoverageMap, RunLimits
 from patchwright.core.types import Patch, TestResult
 from patchwright.sandbox import images
 from patchwright.sandbox.docker_scripts import (
+    AGENT_COMMAND,
     CHECKOUT,
     INTERRUPT_GRACE,
     OUT,
     PUBLISH_INDEX,
     REBUILD,
-    RUN,
     SETUP,
-    RunOutput,
+    AgentChannel,
+    AgentError,
     sandbox_env,
+    split_files,
     tar_dir,
-    tar_file,
+    to_result,
 )
-from patchwright.sandbox.images import SANDBOX_USER, STATE, VENV, WORKSPACE, ImageError
+from patchwright.sandbox.images import SANDBOX_USER, STATE, WORKSPACE, ImageError
 from patchwright.sandbox.local import _validate
 from patchwright.sandbox.runners import pytest as runner
 
@@ -213,6 +214,7 @@ class DockerSandbox:
         self.cpus = cpus or float(min(os.cpu_count() or 1, 2))
         self.run_id = uuid.uuid4().hex[:12]
         self.container: Any = None
+        self._agent: AgentChannel | None = None
         self._dirty = True
         self._pending = ""
         self._closed = False
@@ -256,7 +258,7 @@ class DockerSandbox:
             nano_cpus=int(self.cpus * 1e9),
             pids_limit=self.max_processes + 64,
             cap_drop=["ALL"],
-            cap_add=["CHOWN", "DAC_OVERRIDE", "FOWNER", "KILL"],
+            cap_add=["CHOWN", "DAC_OVERRIDE", "FOWNER", "KILL", "SETUID", "SETGID"],
             security_opt=["no-new-privileges"],
             tmpfs={"/tmp": "size=512m,mode=1777"},
             labels=labels,
@@ -264,6 +266,14 @@ class DockerSandbox:
         self.container.put_archive(STATE, tar_dir(self._git_dir[1].strip(), "git"))
         self._root_exec(SETUP, runner.coverage_rc_text(f"{OUT}/.coverage"))
         self._checkout()
+        self._start_agent()
+
+    def _start_agent(self) -> None:
+        api = self.engine.api
+        exec_id = api.exec_create(
+            self.container.id, AGENT_COMMAND, stdin=True, user="root", workdir="/"
+        )["Id"]
+        self._agent = AgentChannel(api.exec_start(exec_id, socket=True))
 
     def _exec(
         self, script: str, *args: str, user: str = SANDBOX_USER, stderr: bool = False
@@ -295,6 +305,9 @@ class DockerSandbox:
         self._start()
 
     def _remove(self) -> None:
+        if self._agent is not None:
+            self._agent.close()
+            self._agent = None
         if self.container is not None:
             with contextlib.suppress(docker.errors.NotFound, docker.errors.APIError):
                 self.container.remove(force=True)
@@ -331,9 +344,11 @@ class DockerSandbox:
 
     # -- running -----------------------------------------------------------------------------
 
-    def _run(self, tests: Sequence[str], limits: RunLimits, coverage: bool) -> RunOutput:
-        cmd = runner.build_command(
-            f"{VENV}/bin/python",
+    def _run(
+        self, tests: Sequence[str], limits: RunLimits, coverage: bool
+    ) -> tuple[dict[str, Any], dict[str, bytes]]:
+        args = runner.build_command(
+            "python",
             WORKSPACE,
             f"{OUT}/junit.xml",
             limits,
@@ -341,73 +356,55 @@ class DockerSandbox:
             extra_args=self.extra_args,
             autoload_plugins=self.autoload_plugins,
             coverage_rc=f"{STATE}/coveragerc" if coverage else None,
-        )
-        patch = self._pending
-        if len(patch.encode()) > 100_000:  # too long for an argument
-            self.container.put_archive(f"{STATE}/in", tar_file("patch.diff", patch.encode()))
-            patch = "@in"
-        args = ["1" if self._dirty else "0", self.base, patch, f"{limits.wall_timeout:g}"]
-        args += [str(limits.memory_mb * 1024), "cov" if coverage else "-"]
-        args += ["env", "-i", *sandbox_env(self.extra_env, self.autoload_plugins, coverage), *cmd]
+        )[3:]  # after "python -m pytest": the agent runs pytest in-process
+        request = {
+            "reset": self._dirty,
+            "base": self.base,
+            "patch": self._pending,
+            "args": args,
+            "env": sandbox_env(self.extra_env, self.autoload_plugins, coverage),
+            "wall": limits.wall_timeout,
+            "grace": INTERRUPT_GRACE,
+            "mem": limits.memory_mb * 1024 * 1024,
+            "files": ["junit.xml", "output.log", *([".coverage"] if coverage else [])],
+        }
+        timeout = limits.wall_timeout + INTERRUPT_GRACE + 60
         for attempt in range(3):
             try:
-                out = self._watched(args, limits)
-            except docker.errors.APIError:
+                answer, payload = self._agent.call(request, timeout)
+            except (AgentError, OSError, docker.errors.APIError) as exc:
                 if attempt == 2:
-                    raise
-                self._recreate()  # the container died (e.g. its init was killed)
-                args[0] = "1"
+                    raise RuntimeError(f"the Docker sandbox failed: {exc}") from None
+                stalled = isinstance(exc, AgentError) and "stalled" in str(exc)
+                self._recreate()  # the agent or the container died, or hung
+                request["reset"] = True
+                if stalled:  # it outlived every limit: report a timeout
+                    return {"state": "", "rc": None, "timed_out": True}, {}
                 continue
-            if out.state == "reset":  # a test wrecked the work tree: rebuild it, then all
+            if answer.get("state") == "reset":  # a test wrecked the work tree
                 if attempt == 2:
                     raise RuntimeError("the sandbox's work tree cannot be reset")
                 if attempt == 0:
                     self._rebuild_workspace()
                 else:
                     self._recreate()
-                args[0] = "1"
+                request["reset"] = True
                 continue
             self._dirty = False
-            return out
+            return answer, split_files(answer, payload)
         raise RuntimeError("unreachable")
-
-    def _watched(self, args: list[str], limits: RunLimits) -> RunOutput:
-        """The run script under a host-side watchdog (kills every ``pw`` process)."""
-        deadline = limits.wall_timeout + INTERRUPT_GRACE + 30
-        self.engine.api.timeout = deadline + 60
-        fired = threading.Event()
-
-        def kill() -> None:
-            fired.set()
-            with contextlib.suppress(Exception):
-                self._exec("kill -KILL -1")
-
-        timer = threading.Timer(deadline, kill)
-        timer.daemon = True
-        start = time.monotonic()
-        timer.start()
-        try:
-            _, raw = self._exec(RUN, *args)
-        finally:
-            timer.cancel()
-        out = RunOutput.parse(raw, time.monotonic() - start)
-        if fired.is_set():
-            out.timed_out = True
-        out.timed_out = out.timed_out or (
-            out.returncode in (124, 137) and out.elapsed >= limits.wall_timeout - 0.05
-        )
-        return out
 
     def run_tests(self, tests: Sequence[str], limits: RunLimits) -> TestResult:
         """Run ``tests`` (node ids relative to the root; empty: discover) in the container."""
-        return self._run(tests, limits, False).result(tests, limits)
+        answer, files = self._run(tests, limits, False)
+        return to_result(answer, files, tests, limits)
 
     def collect_coverage(
         self, tests: Sequence[str], limits: RunLimits
     ) -> tuple[TestResult, CoverageMap]:
-        out = self._run(tests, limits, True)
+        answer, files = self._run(tests, limits, True)
         cov: CoverageMap = {}
-        data = out.files.get("cov")
+        data = files.get(".coverage")
         if data:
             with tempfile.TemporaryDirectory(prefix="pw-cov-") as tmp:
                 path = os.path.join(tmp, ".coverage")
@@ -415,7 +412,7 @@ class DockerSandbox:
                     fh.write(data)
                 with contextlib.suppress(Exception):  # a crashed run can leave a broken file
                     cov = runner.read_coverage(path, WORKSPACE)
-        return out.result(tests, limits), cov
+        return to_result(answer, files, tests, limits), cov
 
     def close(self) -> None:
         """Remove the container."""
