@@ -172,6 +172,11 @@ def compare(summaries: dict[str, dict[str, Any]]) -> dict[str, Any]:
         for i in all_ids
         if len([n for n in fixed if i in fixed[n]]) < len(fixed)
     }
+    evals = {
+        name: {r["id"]: r["evaluations_to_plausible"] for r in s["results"] if r["status"] == "plausible"}
+        for name, s in summaries.items()
+    }
+    common = sorted(set.intersection(*(set(e) for e in evals.values()))) if evals else []
     multi_edit = {
         i: {n: fixed[n][i] for n in fixed if fixed[n].get(i, 0) >= 2} for i in all_ids
     }
@@ -184,9 +189,14 @@ def compare(summaries: dict[str, dict[str, Any]]) -> dict[str, Any]:
                 "median_evaluations_to_plausible": s["median_evaluations_to_plausible"],
                 "total_evaluations": s["total_evaluations"],
                 "wall_seconds": s["wall_seconds"],
+                "instance_seconds": s["instance_seconds"],
+                "median_evaluations_on_common": (
+                    statistics.median(evals[name][i] for i in common) if common else None
+                ),
             }
             for name, s in summaries.items()
         },
+        "common_fixed": common,
         "fixed_by_some_only": only,
         "multi_edit_fixes": {i: v for i, v in multi_edit.items() if v},
     }
@@ -197,11 +207,14 @@ def print_comparison(comparison: dict[str, Any]) -> None:
     from rich.table import Table
 
     table = Table(title="strategies side by side")
-    for col in ("strategy", "plausible", "median evals to plausible", "total evals", "wall s"):
+    common = len(comparison["common_fixed"])
+    for col in ("strategy", "plausible", "median evals to plausible",
+                f"median on the {common} fixed by all", "total evals", "bug-seconds"):
         table.add_column(col, justify="left" if col == "strategy" else "right")
     for name, s in comparison["strategies"].items():
         table.add_row(name, f"{s['plausible']}/{s['instances']}", str(s["median_evaluations_to_plausible"]),
-                      str(s["total_evaluations"]), str(s["wall_seconds"]))
+                      str(s["median_evaluations_on_common"]), str(s["total_evaluations"]),
+                      str(s["instance_seconds"]))
     console = Console(width=110)
     console.print(table)
     for bug, names in comparison["fixed_by_some_only"].items():
