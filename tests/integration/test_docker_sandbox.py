@@ -7,6 +7,7 @@ answers these tests FAIL, unless ``PATCHWRIGHT_NO_DOCKER=1`` is set explicitly.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -421,6 +422,21 @@ def test_orphans_of_a_killed_run_are_removed(repo: Path, engine: DockerEngine, i
         assert not engine.client.containers.list(all=True, filters={"id": cid})
     finally:
         sandbox.close()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_container_removed_on_termination(
+    repo: Path, engine: DockerEngine, image: str, sig: int
+) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _HOLDER, str(repo), image], stdout=subprocess.PIPE, text=True
+    )
+    assert proc.stdout is not None
+    cid = proc.stdout.readline().strip()
+    assert engine.client.containers.list(all=True, filters={"id": cid})
+    proc.send_signal(sig)
+    proc.wait(timeout=60)
+    assert not engine.client.containers.list(all=True, filters={"id": cid})
 
 
 def test_no_engine_is_one_line_and_exit_2(cli, monkeypatch: pytest.MonkeyPatch) -> None:

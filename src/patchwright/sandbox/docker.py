@@ -1,23 +1,27 @@
 """A sandbox in one long-lived Docker container (the one module that imports ``docker``).
 
-The container (no network, memory / CPU / pids limits, no capabilities but the few root
-needs to repair the workspace, ``no-new-privileges``, tini as pid 1) holds:
+The container (no network, memory / CPU / pids limits, ``no-new-privileges``, only the
+capabilities root needs to drop to the sandbox user and repair the workspace, tini as
+pid 1) holds:
 
 - ``/pw/git``: the base repository, copied in once, root-owned and read-only to the
-  sandbox user, with ``/pw/index`` (its index after the first checkout);
-- ``/workspace``: the work tree, owned by the unprivileged user ``pw`` who runs git and
-  the tests; ``/workspace/.git`` is a file pointing at ``/pw/git``.
+  sandbox user ``pw``, and ``/pw/index``, the index of the first checkout;
+- ``/workspace``: the work tree, owned by ``pw``; ``/workspace/.git`` points at ``/pw/git``.
 
-Every evaluation is one ``exec`` as ``pw`` (exec and archive calls cost ~70 ms each here):
-reset the work tree to the base (fresh copy of ``/pw/index``, ``git read-tree --reset -u``,
-``git clean -ffdx``: exact, since stat data a test cannot forge decides what is rewritten),
-apply the pending patch, run pytest under ``timeout``, kill every process of ``pw``
-(``kill -KILL -1``), and print the exit code, JUnit report, coverage data and output tail
-on standard output. :meth:`DockerSandbox.apply` checks on the host (``git apply --check
---cached`` against the base tree in a private index) and leaves the container work to
-that exec.
-A reset that fails (a test wrecked the work tree) rebuilds the work tree as root, and a
-container that died is recreated.
+Engine calls cost ~70 ms each here, so an evaluation makes none: an agent
+(:mod:`patchwright.sandbox.docker_agent`, one long-lived ``exec`` whose standard input
+and output carry JSON requests and answers) resets the work tree as ``pw`` (a fresh copy
+of ``/pw/index``, ``git read-tree --reset -u``, ``git clean -ffdx``: exact, since ctimes a
+test cannot forge decide what is rewritten), applies the pending patch, runs pytest in a
+forked child that dropped to ``pw`` (pytest preloaded; rlimits; SIGINT at the wall limit,
+then SIGKILL), kills every process of ``pw``, and sends back the JUnit report, coverage
+data and output tail. :meth:`DockerSandbox.apply` only checks the patch on the host
+(``git apply --check --cached`` against the base tree in a private index).
+
+A reset that fails (a test wrecked the work tree) rebuilds the work tree; a dead or hung
+agent or container is replaced. Containers carry labels (owner pid, its start time, host)
+and are removed on close, at exit (also on SIGTERM) and, after a crash or ``kill -9``, by
+:func:`cleanup_orphans` when the next sandbox starts.
 """
 
 from __future__ import annotations
@@ -223,7 +227,11 @@ class DockerSandbox:
             with contextlib.suppress(ValueError):
                 if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
                     signal.signal(signal.SIGTERM, _on_sigterm)
-        self._start()
+        try:
+            self._start()
+        except BaseException:
+            self.close()
+            raise
 
     @property
     def root(self) -> str:
@@ -274,6 +282,9 @@ class DockerSandbox:
             self.container.id, AGENT_COMMAND, stdin=True, user="root", workdir="/"
         )["Id"]
         self._agent = AgentChannel(api.exec_start(exec_id, socket=True))
+        answer, _ = self._agent.call({"hello": True}, timeout=180)  # preloaded and warm
+        if not answer.get("ready"):
+            raise RuntimeError(f"the sandbox agent did not start: {answer}")
 
     def _exec(
         self, script: str, *args: str, user: str = SANDBOX_USER, stderr: bool = False

@@ -31,20 +31,6 @@ if TYPE_CHECKING:
     from typing import Any
 TAIL = 16000
 
-_RESET = """
-reset() {
-  rm -rf "$WS/.git" /tmp/* /tmp/.[!.]* 2>/dev/null
-  cd "$WS" && cp "$STATE/index" "$GIT_INDEX_FILE" && git read-tree --reset -u "$1" \\
-    && git clean -ffdxq || return 1
-  printf 'gitdir: %s/git\\n' "$STATE" > "$WS/.git"
-}
-reset "$1" || { echo reset; exit 0; }
-if [ -n "$2" ]; then
-  printf '%s' "$2" > "$STATE/run/patch.diff"
-  git apply --whitespace=nowarn "$STATE/run/patch.diff" 2>/dev/null || {
-    reset "$1"; echo apply; }
-fi
-"""
 MAX_FILE = 64 * 1024 * 1024
 
 
@@ -170,17 +156,36 @@ def _wait(pid: int, timeout: float) -> int | None:
             os.close(fd)
 
 
-def _kill_user(cfg: dict[str, Any]) -> None:
-    """SIGKILL every process of the sandbox user (from a child that became that user)."""
-    for _ in range(2):
-        pid = os.fork()
-        if pid == 0:
+def _user_pids(uid: int) -> list[int]:
+    """Live (not zombie) processes of ``uid``."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
             try:
-                _drop(cfg)
-                os.kill(-1, signal.SIGKILL)
-            finally:
-                os._exit(0)
-        os.waitpid(pid, 0)
+                if os.stat("/proc/" + entry).st_uid == uid:
+                    with open(f"/proc/{entry}/stat", "rb") as fh:
+                        if fh.read().rpartition(b")")[2].split()[:1] != [b"Z"]:
+                            pids.append(int(entry))
+            except OSError:
+                pass
+    return pids
+
+
+def _kill_user(cfg: dict[str, Any]) -> None:
+    """SIGKILL every process of the sandbox user. ``kill(-1)`` as that user (real and
+    effective uid; the saved uid stays root to come back): no fork needed, so it works
+    when a fork bomb holds every pid."""
+    for attempt in range(200):
+        os.setresuid(cfg["uid"], cfg["uid"], 0)
+        try:
+            os.kill(-1, signal.SIGKILL)
+        except OSError:
+            pass  # nothing left to signal
+        finally:
+            os.setresuid(0, 0, 0)
+        if not _user_pids(cfg["uid"]):
+            return
+        time.sleep(min(0.001 * (attempt + 1), 0.02))
 
 
 def _read(path: str, uid: int, tail: bool) -> bytes | None:
@@ -205,26 +210,80 @@ def _read(path: str, uid: int, tail: bool) -> bytes | None:
         os.close(fd)
 
 
+def _git(cfg: dict[str, Any], *args: str) -> bool:
+    """git as the sandbox user in the work tree (root-owned git dir, private index)."""
+    proc = subprocess.run(
+        ["git", *args],
+        env=cfg["git_env"],
+        cwd=cfg["workspace"],
+        user=cfg["uid"],
+        group=cfg["gid"],
+        extra_groups=[],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        check=False,
+    )
+    return proc.returncode == 0
+
+
+def _remove(path: str) -> None:
+    """Remove a file, link or folder without following links (no sandbox process is
+    alive at this point, so nothing can swap it meanwhile)."""
+    import shutil
+
+    try:
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            os.unlink(path)
+    except OSError:
+        pass
+
+
+def _write(path: str, data: bytes, cfg: dict[str, Any]) -> None:
+    """A fresh file owned by the sandbox user (never written through a planted link)."""
+    _remove(path)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+    try:
+        os.write(fd, data)
+        os.fchown(fd, cfg["uid"], cfg["gid"])
+    finally:
+        os.close(fd)
+
+
+def _reset(cfg: dict[str, Any], base: str, patch: str) -> str:
+    """Work tree at ``base`` plus ``patch``: "" done, "apply" the patch did not apply (tree
+    at base), "reset" the tree cannot be reset."""
+    env, ws = cfg["git_env"], cfg["workspace"]
+    _remove(os.path.join(ws, ".git"))
+    for name in os.listdir("/tmp"):
+        _remove(os.path.join("/tmp", name))
+    try:
+        with open(os.path.join(env["STATE"], "index"), "rb") as fh:
+            _write(env["GIT_INDEX_FILE"], fh.read(), cfg)
+    except OSError:
+        return "reset"
+    if not (_git(cfg, "read-tree", "--reset", "-u", base) and _git(cfg, "clean", "-ffdxq")):
+        return "reset"
+    _write(os.path.join(ws, ".git"), f"gitdir: {env['STATE']}/git\n".encode(), cfg)
+    if patch:
+        patch_file = os.path.join(env["STATE"], "run", "patch.diff")
+        _write(patch_file, patch.encode(), cfg)
+        if not _git(cfg, "apply", "--whitespace=nowarn", patch_file):
+            return _reset(cfg, base, "") or "apply"
+    return ""
+
+
 def _handle(
     req: dict[str, Any], cfg: dict[str, Any], preloaded: set[str]
 ) -> tuple[dict[str, Any], list[bytes]]:
     answer: dict[str, Any] = {"state": "", "rc": None, "timed_out": False, "elapsed": 0.0}
     if req["reset"]:
-        proc = subprocess.run(
-            ["sh", "-c", _RESET, "reset", req["base"], req["patch"]],
-            env=cfg["git_env"],
-            cwd="/",
-            user=cfg["uid"],
-            group=cfg["gid"],
-            extra_groups=[],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            check=False,
-        )
-        answer["state"] = proc.stdout.decode(errors="replace").strip()
+        started = time.monotonic()
+        answer["state"] = _reset(cfg, req["base"], req["patch"])
+        answer["reset_seconds"] = time.monotonic() - started
         if answer["state"]:
-            _kill_user(cfg)
             return answer, []
     start = time.monotonic()
     pid = os.fork()
@@ -260,17 +319,73 @@ def _handle(
     return answer, blobs
 
 
+_WARM_TEST = "def test_warm():\n    assert [1] == [1]\n"
+
+
+def _warm(cfg: dict[str, Any], preloaded: set[str]) -> set[str]:
+    """Run pytest once on a throw-away test as the sandbox user, then import here the
+    library modules that run needed (never the test's): later children start warmer."""
+    import importlib
+    import importlib.util
+    import shutil
+
+    folder = "/tmp/pw-warm"
+    shutil.rmtree(folder, ignore_errors=True)
+    os.makedirs(folder)
+    with open(os.path.join(folder, "test_warm.py"), "w") as fh:
+        fh.write(_WARM_TEST)
+    os.chown(folder, cfg["uid"], cfg["gid"])
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(read_end)
+            args = ["-q", "-p", "no:cacheprovider", "-p", "pytest_timeout", "--timeout=30"]
+            env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+            args += ["-o", "junit_family=xunit1", f"--junitxml={folder}/j.xml"]
+            req = {"mem": 1 << 40, "env": env, "args": args}
+            _child(req, {**cfg, "workspace": folder, "out": folder + "/out"}, preloaded)
+            os.write(write_end, "\n".join(sys.modules).encode())
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as fh:
+        names = fh.read().decode().split()
+    os.waitpid(pid, 0)
+    _kill_user(cfg)
+    shutil.rmtree(folder, ignore_errors=True)
+    prefixes = tuple({sys.prefix, sys.base_prefix, os.path.dirname(os.__file__)})
+    before = set(sys.modules)
+    for name in sorted(set(names) - before):
+        try:
+            spec = importlib.util.find_spec(name)
+            origin = spec.origin if spec else None
+            if origin in ("built-in", "frozen") or (origin and origin.startswith(prefixes)):
+                importlib.import_module(name)
+        except Exception:
+            pass
+    return preloaded | (set(sys.modules) - before)
+
+
 def main() -> None:
     import gc
 
     cfg = json.loads(sys.argv[1])
     preloaded = _preload()
+    try:
+        preloaded = _warm(cfg, preloaded)
+    except Exception:
+        pass
     gc.collect()
     gc.freeze()  # children neither copy nor scan the preloaded objects
     out = sys.stdout.buffer
     for line in sys.stdin.buffer:
         try:
-            answer, blobs = _handle(json.loads(line), cfg, preloaded)
+            req = json.loads(line)
+            if req.get("hello"):
+                answer, blobs = {"ready": True, "preloaded": len(preloaded)}, []
+            else:
+                answer, blobs = _handle(req, cfg, preloaded)
         except Exception as exc:
             answer, blobs = {"state": "error", "error": f"{type(exc).__name__}: {exc}"}, []
         out.write(json.dumps(answer).encode() + b"\n")
