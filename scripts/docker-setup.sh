@@ -5,6 +5,10 @@
 # did not change. Needs root (apt, dockerd). Log of a dockerd started here:
 # ${PATCHWRIGHT_DOCKERD_LOG:-/var/log/patchwright-dockerd.log}.
 set -euo pipefail
+if [ "${PATCHWRIGHT_NO_DOCKER:-}" = 1 ]; then
+    echo "docker-setup: skipped (PATCHWRIGHT_NO_DOCKER=1)" >&2
+    exit 0
+fi
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 LOG="${PATCHWRIGHT_DOCKERD_LOG:-/var/log/patchwright-dockerd.log}"
 
