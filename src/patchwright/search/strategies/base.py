@@ -230,3 +230,42 @@ def finish(ctx: SearchContext, stopped_by: str) -> SearchOutcome:
 
 def enough(ctx: SearchContext) -> bool:
     return len(ctx.tree.plausible()) >= ctx.params.stop_after
+
+
+def tree_search(
+    ctx: SearchContext,
+    choose: Callable[[list[Node]], Node],
+    children: int | None = None,
+) -> SearchOutcome:
+    """The loop every tree strategy shares: pick an expandable node with ``choose``,
+    evaluate up to ``children`` of its untried candidates, stop on a plausible patch,
+    on a budget cap, or when nothing is left to expand."""
+    per_expansion = ctx.params.children_per_expansion if children is None else children
+    while True:
+        cap = ctx.budget.exhausted()
+        if cap:
+            return finish(ctx, cap)
+        frontier = expandable(ctx)
+        if not frontier:
+            return finish(ctx, "exhausted")
+        node = choose(frontier)
+        ctx.record(
+            Step(
+                kind="selection",
+                data={
+                    "node": node.id,
+                    "visits": node.visits,
+                    "value": round(node.value, 4),
+                    "reward": node.reward,
+                },
+            )
+        )
+        for _ in range(per_expansion):
+            if ctx.budget.exhausted():
+                break
+            cand = next_candidate(ctx, node)
+            if cand is None:
+                break
+            evaluate_candidate(ctx, node, cand)
+            if enough(ctx):
+                return finish(ctx, "plausible")

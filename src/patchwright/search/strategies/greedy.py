@@ -2,37 +2,13 @@
 
 from __future__ import annotations
 
-from patchwright.core.types import Step
-from patchwright.search.strategies.base import (
-    SearchContext,
-    SearchOutcome,
-    enough,
-    evaluate_candidate,
-    expandable,
-    finish,
-    next_candidate,
-)
+from patchwright.search.strategies.base import SearchContext, SearchOutcome, tree_search
 
 
 class GreedyStrategy:
     name = "greedy"
 
     def run(self, ctx: SearchContext) -> SearchOutcome:
-        while True:
-            cap = ctx.budget.exhausted()
-            if cap:
-                return finish(ctx, cap)
-            frontier = expandable(ctx)
-            if not frontier:
-                return finish(ctx, "exhausted")
-            node = max(frontier, key=lambda n: (n.reward or 0.0, n.depth, n.id))
-            ctx.record(Step(kind="selection", data={"node": node.id, "reward": node.reward}))
-            for _ in range(ctx.params.children_per_expansion):
-                if ctx.budget.exhausted():
-                    break
-                cand = next_candidate(ctx, node)
-                if cand is None:
-                    break
-                evaluate_candidate(ctx, node, cand)
-                if enough(ctx):
-                    return finish(ctx, "plausible")
+        return tree_search(
+            ctx, lambda frontier: max(frontier, key=lambda n: (n.reward or 0.0, n.depth, n.id))
+        )
