@@ -18,8 +18,7 @@ def inspect_run(path: Path) -> int:
 
     from patchwright.search.tree import Tree
 
-    run = RunDir.__new__(RunDir)
-    run.path = Path(path)
+    run = RunDir(Path(path), create=False)
     console = Console()
     if not run.trajectory.exists():
         print(f"patchwright: error: not a run directory: {path}", file=sys.stderr)

@@ -42,9 +42,10 @@ def write_json(path: Path, data: BaseModel | dict[str, Any]) -> None:
 class RunDir:
     """Files of one run. ``result.json`` present means the run finished."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, create: bool = True) -> None:
         self.path = Path(path)
-        self.path.mkdir(parents=True, exist_ok=True)
+        if create:
+            self.path.mkdir(parents=True, exist_ok=True)
 
     @property
     def trajectory(self) -> Path:
