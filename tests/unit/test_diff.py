@@ -78,3 +78,18 @@ def test_truncated_hunk_is_refused():
     patch = make_patch({"m.py": BASE}, {"m.py": BASE.replace("+ 1", "- 1")})
     with pytest.raises(PatchError):
         apply_to_files({"m.py": BASE}, patch.diff.rsplit("\n", 3)[0])
+
+
+@pytest.mark.parametrize(
+    "diff",
+    [
+        "diff --git a/x.py b/x.py\nsimilarity index 100%\nrename from x.py\nrename to ../x.py\n",
+        "diff --git a/x.py b/.git/hooks/pre-commit\ncopy from x.py\ncopy to .git/hooks/pre-commit\n",
+        "diff --git a/l b/l\nnew file mode 120000\n--- /dev/null\n+++ b/l\n@@ -0,0 +1 @@\n+/etc/passwd\n",
+    ],
+)
+def test_validate_patch_checks_every_header(diff):
+    from patchwright.core.diff import validate_patch
+
+    with pytest.raises(PatchError):
+        validate_patch(diff)

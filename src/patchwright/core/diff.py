@@ -170,6 +170,25 @@ def touched_paths(diff: str) -> list[str]:
     return [f.path for f in parse(diff)]
 
 
+_HEADER_PATH_RE = re.compile(r"^(?:rename|copy) (?:from|to) (.+)$")
+
+
+def validate_patch(diff: str) -> None:
+    """Raise :class:`PatchError` for paths outside the repo or in ``.git`` (in any header
+    git reads, renames and copies included), or for a patch that creates a symlink."""
+    touched_paths(diff)
+    for line in diff.splitlines():
+        if line.startswith("diff --git "):
+            for part in line[len("diff --git ") :].split(" "):
+                part = part.strip('"')
+                if part[:2] in ("a/", "b/"):
+                    check_path(part[2:])
+        elif m := _HEADER_PATH_RE.match(line):
+            check_path(m.group(1).strip('"'))
+        elif line.startswith(("new file mode 120000", "new mode 120000")):
+            raise PatchError("patch creates a symbolic link")
+
+
 def deleted_paths(diff: str) -> list[str]:
     return [f.path for f in parse(diff) if f.deleted]
 

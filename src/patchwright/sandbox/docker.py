@@ -44,7 +44,7 @@ from typing import Any
 import docker
 import docker.errors
 
-from patchwright.core.diff import PatchError
+from patchwright.core.diff import PatchError, validate_patch
 from patchwright.core.protocols import CoverageMap, RunLimits
 from patchwright.core.types import Patch, TestResult
 from patchwright.sandbox import images
@@ -64,7 +64,6 @@ from patchwright.sandbox.docker_scripts import (
     to_result,
 )
 from patchwright.sandbox.images import SANDBOX_USER, STATE, WORKSPACE, ImageError
-from patchwright.sandbox.local import _validate
 from patchwright.sandbox.runners import pytest as runner
 
 LABEL = "patchwright"
@@ -336,7 +335,7 @@ class DockerSandbox:
         if patch.empty:
             return True
         try:
-            _validate(patch.diff)
+            validate_patch(patch.diff)
         except PatchError:
             return False
         cmd = ["git", "-c", "core.hooksPath=/dev/null", "-c", f"safe.directory={self._root}"]

@@ -10,7 +10,6 @@ later git calls run its commands.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -19,7 +18,7 @@ import tempfile
 import time
 from collections.abc import Mapping, Sequence
 
-from patchwright.core.diff import PatchError, check_path, touched_paths
+from patchwright.core.diff import PatchError, validate_patch
 from patchwright.core.protocols import CoverageMap, RunLimits
 from patchwright.core.types import Patch, TestOutcome, TestResult, TestStatus
 from patchwright.sandbox.forkserver import ForkServer, blocked_plugins
@@ -37,7 +36,6 @@ _GIT_ENV_DROP = (
     "GIT_COMMON_DIR",
 )
 _ENV_DROP_PREFIXES = ("PYTEST_", "COVERAGE_")
-_HEADER_PATH_RE = re.compile(r"^(?:rename|copy) (?:from|to) (.+)$")
 
 
 class LocalSandbox:
@@ -122,7 +120,7 @@ class LocalSandbox:
         if patch.empty:
             return True
         try:
-            _validate(patch.diff)
+            validate_patch(patch.diff)
         except PatchError:
             return False
         if self._git("apply", "--whitespace=nowarn", "-", stdin=patch.diff.encode())[0] != 0:
@@ -242,21 +240,6 @@ class LocalSandbox:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _validate(diff: str) -> None:
-    """Raise :class:`PatchError` for paths outside the repo or in ``.git``, or new symlinks."""
-    touched_paths(diff)
-    for line in diff.splitlines():
-        if line.startswith("diff --git "):
-            for part in line[len("diff --git ") :].split(" "):
-                part = part.strip('"')
-                if part[:2] in ("a/", "b/"):
-                    check_path(part[2:])
-        elif m := _HEADER_PATH_RE.match(line):
-            check_path(m.group(1).strip('"'))
-        elif line.startswith(("new file mode 120000", "new mode 120000")):
-            raise PatchError("patch creates a symbolic link")
 
 
 def _error(message: str) -> TestOutcome:
