@@ -293,7 +293,13 @@ def run_search(
     run = RunDir(run_dir)
     paths = sorted({loc.path for loc in locations})
     base_files = read_files(Path(task.repo), paths)
-    expander = Expander(task, base_files, locations, proposers, limit=config.search.max_candidates)
+    def retired(name: str, reason: str) -> None:
+        record(Step(kind="note", name="proposer retired", data={"proposer": name, "reason": reason}))
+
+    expander = Expander(
+        task, base_files, locations, proposers, limit=config.search.max_candidates,
+        on_retire=retired,
+    )  # fmt: skip
     evaluator = Evaluator(sandbox, task, limits, coverage=coverage)
     evaluator.preload(load_evaluations(run.trajectory))
     if run.tree_path.exists():
@@ -334,12 +340,16 @@ def run_search(
         from patchwright.tools.llm_rethink import LlmRethinker
 
         ctx.rethinker = LlmRethinker(model, record=record)
-    from patchwright.tools.propose.llm_patch import ProposerStop
+    from patchwright.core.protocols import ProposerStop
 
     try:
-        return make_strategy(config.search.strategy).run(ctx)
+        outcome = make_strategy(config.search.strategy).run(ctx)
     except ProposerStop as stop:
         return finish(ctx, f"model budget: {stop.reason}")
+    if expander.retired and outcome.stopped_by:
+        notes = "; ".join(f"{n} retired by model budget: {r}" for n, r in expander.retired.items())
+        outcome.stopped_by = f"{outcome.stopped_by} ({notes})"
+    return outcome
 
 
 class Recorder:

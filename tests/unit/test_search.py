@@ -6,7 +6,7 @@ import re
 import pytest
 
 from patchwright.core.diff import make_patch
-from patchwright.core.protocols import RunLimits
+from patchwright.core.protocols import ProposerStop, RunLimits
 from patchwright.core.types import Node, Task, TestStatus
 from patchwright.sandbox.scripted import ScriptedSandbox
 from patchwright.search.budget import Budget
@@ -170,3 +170,37 @@ def test_two_edits_that_fix_nothing_alone_are_found_once_the_frontier_is_used_up
         assert bool(outcome.plausible) is expect, name
         if expect:
             assert outcome.plausible[0].depth == 2
+
+
+class SpentProposer:
+    """A proposer whose (model) budget is used up: it raises ProposerStop when asked."""
+
+    name = "llm"
+
+    def __init__(self):
+        self.calls = 0
+
+    def propose(self, ctx):
+        self.calls += 1
+        raise ProposerStop("max_calls reached")
+
+
+def test_a_spent_proposer_is_retired_and_the_others_go_on():
+    task = Task(id="t", repo="/nonexistent", failing_tests=FAILING, passing_tests=PASSING)
+    spent, retired = SpentProposer(), []
+    expander = Expander(
+        task, BASE, [], [spent, ScriptedProposer(EDITS)],
+        on_retire=lambda name, reason: retired.append((name, reason)),
+    )  # fmt: skip
+    assert len(expander.candidates(Node(id=0))) == len(EDITS)
+    assert len(expander.candidates(Node(id=0))) == len(EDITS)
+    assert spent.calls == 1  # asked once, then retired
+    assert retired == [("llm", "max_calls reached")]
+    assert expander.retired == {"llm": "max_calls reached"}
+
+
+def test_a_spent_proposer_alone_stops_the_search():
+    task = Task(id="t", repo="/nonexistent", failing_tests=FAILING, passing_tests=PASSING)
+    expander = Expander(task, BASE, [], [SpentProposer()])
+    with pytest.raises(ProposerStop):
+        expander.candidates(Node(id=0))

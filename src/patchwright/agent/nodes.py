@@ -169,9 +169,7 @@ def search(state: RepairState, runtime: Runtime[RepairDeps]) -> dict[str, Any]:
             patch=outcome.plausible[0].patch.model_dump(),
             edits=outcome.plausible[0].depth,
         )
-    elif outcome.stopped_by in ("max_evals", "max_seconds") or outcome.stopped_by.startswith(
-        "model budget"
-    ):
+    elif outcome.stopped_by.startswith(("max_evals", "max_seconds", "model budget")):
         update.update(
             status="budget_exhausted", message=f"stopped by {outcome.stopped_by}", patch=None
         )

@@ -19,6 +19,7 @@ from patchwright.benchmarks.runner import (
     print_comparison,
     print_table,
     run_batch,
+    shared_server,
     summarize,
 )
 from patchwright.core.artifacts import write_json
@@ -148,18 +149,26 @@ def run_quixbugs(args: argparse.Namespace, config: RunConfig, strategies: list[s
     if not rows:
         raise BenchError("no Python QuixBugs rows selected")
     out = Path(args.out or DEFAULT_OUT)
-    summaries: dict[str, dict[str, Any]] = {}
-    for name in strategies:
-        cfg = config.model_copy(update={"search": config.search.model_copy(update={"strategy": name})})
-        folder = out / name if len(strategies) > 1 else out
-        config_data = cfg.model_dump()
-        results, wall = run_batch(rows, folder, repair_bug, config_data, max(1, args.jobs))
-        summary = summarize(results, wall, f"quixbugs-python/{name}", config_data)
-        write_json(folder / "summary.json", summary)
-        print_table(results, summary)
-        summaries[name] = summary
+    with shared_server(config) as config:
+        summaries = run_strategies(rows, out, args.jobs, config, strategies)
     if len(strategies) > 1:
         comparison = compare(summaries)
         write_json(out / "comparison.json", comparison)
         print_comparison(comparison)
     return 0
+
+
+def run_strategies(
+    rows: list[dict[str, Any]], out: Path, jobs: int, config: RunConfig, strategies: list[str]
+) -> dict[str, dict[str, Any]]:
+    summaries: dict[str, dict[str, Any]] = {}
+    for name in strategies:
+        cfg = config.model_copy(update={"search": config.search.model_copy(update={"strategy": name})})
+        folder = out / name if len(strategies) > 1 else out
+        config_data = cfg.model_dump()
+        results, wall = run_batch(rows, folder, repair_bug, config_data, max(1, jobs))
+        summary = summarize(results, wall, f"quixbugs-python/{name}", config_data)
+        write_json(folder / "summary.json", summary)
+        print_table(results, summary)
+        summaries[name] = summary
+    return summaries

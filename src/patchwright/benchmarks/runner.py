@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import statistics
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from patchwright.core.artifacts import write_json
+from patchwright.core.config import RunConfig
 from patchwright.core.types import FORMAT_VERSION
 
 INSTANCE_RESULT = "bench.json"
@@ -38,6 +40,20 @@ class InstanceResult(BaseModel):
     """Proposer edits stacked in the patch (2+ needs tree search)."""
     message: str = ""
     extra: dict[str, Any] = Field(default_factory=dict)
+
+
+@contextlib.contextmanager
+def shared_server(config: RunConfig) -> Iterator[RunConfig]:
+    """One embedded model server for the whole batch (see ``shared_model_server``); a model
+    that cannot start is a one-line BenchError."""
+    from patchwright.model.errors import ModelUnavailable
+    from patchwright.model.factory import shared_model_server
+
+    try:
+        with shared_model_server(config) as shared:
+            yield shared
+    except ModelUnavailable as exc:
+        raise BenchError(str(exc)) from None
 
 
 def load_rows(path: Path, only: Sequence[str], limit: int | None) -> list[dict[str, Any]]:

@@ -86,6 +86,16 @@ class ProposalContext:
     """Maximum number of candidates wanted (0: the proposer's own default)."""
 
 
+class ProposerStop(Exception):
+    """A proposer cannot go on because a budget it spends (a model's) is used up. Alone, it
+    stops the search cleanly (best patch so far kept, ``reason`` reported); beside other
+    proposers, it is retired and the search goes on with the rest."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 @runtime_checkable
 class Proposer(Protocol):
     name: str

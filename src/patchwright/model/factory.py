@@ -8,10 +8,12 @@ list of replies, or {"replies": [...], "cycle": true}), "replay:TRAJECTORY", "lo
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from patchwright.core.config import BudgetConfig, ModelConfig, RunConfig
 from patchwright.core.protocols import Model
@@ -23,6 +25,9 @@ from patchwright.model.prices import Price, load_table, lookup
 from patchwright.model.recording import Record, RecordingModel
 from patchwright.model.retry import RetryPolicy
 from patchwright.model.scripted import ScriptedModel, ScriptExhausted
+
+if TYPE_CHECKING:
+    from patchwright.model.local import LocalServer
 
 
 def model_name(config: ModelConfig) -> str:
@@ -120,9 +125,53 @@ def make_inner(config: ModelConfig, name: str, home: Path | None = None) -> Mode
     return OpenAIModel(endpoint, price=_price(config, name))
 
 
-def make_local(config: ModelConfig, local_name: str, home: Path | None = None) -> Model:
+def local_server(config: ModelConfig, local_name: str = "", home: Path | None = None) -> LocalServer:
+    """A not-yet-started :class:`~patchwright.model.local.LocalServer` for the named local
+    model, fetching the model first when allowed."""
     from patchwright.model.fetch import FetchError, fetch, get_spec, is_present, model_path
-    from patchwright.model.local import LocalModel, LocalServer
+    from patchwright.model.local import LocalServer
+
+    try:
+        spec = get_spec(local_name or config.local_model)
+        if not is_present(spec, home):
+            if not config.local_fetch:
+                raise ModelUnavailable(
+                    f"local model {spec.name} is not fetched: "
+                    f"run `patchwright model fetch {spec.name}`"
+                )
+            fetch(spec.name, home=home)
+    except FetchError as exc:
+        raise ModelUnavailable(str(exc)) from None
+    return LocalServer(
+        model_path(spec, home),
+        alias=spec.name,
+        threads=config.local_threads,
+        ctx=config.local_ctx,
+        startup_timeout=config.local_startup_timeout,
+    )
+
+
+@contextlib.contextmanager
+def shared_model_server(config: RunConfig, home: Path | None = None) -> Iterator[RunConfig]:
+    """For a batch: when the run uses the embedded model and no server is named, start one
+    server for all workers and yield the config pointing at it (else the config as is).
+    N workers with N servers would each get 1/N of the cores and N copies of the weights."""
+    name = model_name(config.model)
+    kind, _, arg = name.partition(":")
+    if kind != "local" or config.model.base_url:
+        yield config
+        return
+    server = local_server(config.model, arg, home).start()
+    try:
+        model = config.model.model_copy(update={"base_url": server.base_url})
+        yield config.model_copy(update={"model": model})
+    finally:
+        server.stop()
+
+
+def make_local(config: ModelConfig, local_name: str, home: Path | None = None) -> Model:
+    from patchwright.model.fetch import FetchError, get_spec
+    from patchwright.model.local import LocalModel
     from patchwright.model.openai_model import Endpoint, OpenAIModel
 
     retry = RetryPolicy(
@@ -138,22 +187,7 @@ def make_local(config: ModelConfig, local_name: str, home: Path | None = None) -
     if config.base_url:  # a server that is already running
         endpoint = Endpoint(spec.name, config.base_url, "sk-local", config.local_timeout, retry)
         return OpenAIModel(endpoint, price=Price(0.0, 0.0))
-    if not is_present(spec, home):
-        if not config.local_fetch:
-            raise ModelUnavailable(
-                f"local model {spec.name} is not fetched: run `patchwright model fetch {spec.name}`"
-            )
-        try:
-            fetch(spec.name, home=home)
-        except FetchError as exc:
-            raise ModelUnavailable(str(exc)) from None
-    server = LocalServer(
-        model_path(spec, home),
-        alias=spec.name,
-        threads=config.local_threads,
-        ctx=config.local_ctx,
-        startup_timeout=config.local_startup_timeout,
-    )
+    server = local_server(config, spec.name, home)
     return LocalModel(server, timeout=config.local_timeout, retry=retry)
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import heapq
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from patchwright.core.diff import PatchError, apply_to_files
-from patchwright.core.protocols import ProposalContext, Proposer
+from patchwright.core.protocols import ProposalContext, Proposer, ProposerStop
 from patchwright.core.types import Candidate, Location, Node, Task
 
 
@@ -19,6 +19,7 @@ class Expander:
         locations: Sequence[Location],
         proposers: Sequence[Proposer],
         limit: int = 0,
+        on_retire: Callable[[str, str], None] | None = None,
     ) -> None:
         self.task = task
         self.base_files = dict(base_files)
@@ -26,6 +27,9 @@ class Expander:
         self.proposers = list(proposers)
         self.limit = limit
         self.uses_feedback = any(getattr(p, "uses_feedback", False) for p in self.proposers)
+        self.on_retire = on_retire or (lambda name, reason: None)
+        self.retired: dict[str, str] = {}
+        """Proposers dropped after a :class:`ProposerStop`: name -> reason."""
 
     def files_at(self, node: Node) -> dict[str, str]:
         files = dict(self.base_files)
@@ -49,7 +53,17 @@ class Expander:
             feedback=list(node.feedback),
             limit=self.limit,
         )
-        streams = [list(p.propose(ctx)) for p in self.proposers]
+        streams = []
+        for proposer in list(self.proposers):
+            try:
+                streams.append(list(proposer.propose(ctx)))
+            except ProposerStop as stop:
+                if len(self.proposers) == 1:
+                    raise  # nothing left to search with: the strategy stops
+                self.proposers.remove(proposer)
+                name = getattr(proposer, "name", type(proposer).__name__)
+                self.retired[name] = stop.reason
+                self.on_retire(name, stop.reason)
         merged = heapq.merge(*streams, key=lambda c: -c.prior)
         out = list(itertools.islice(merged, self.limit or None))
         return out

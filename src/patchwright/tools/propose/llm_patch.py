@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Literal
 
 from patchwright.core.diff import PatchError, make_patch
-from patchwright.core.protocols import Model, ProposalContext
+from patchwright.core.protocols import Model, ProposalContext, ProposerStop
 from patchwright.core.types import Candidate, Location, Message, Step
 from patchwright.model.errors import BudgetExceeded
 from patchwright.prompts import render
@@ -32,15 +32,6 @@ FORMATS: tuple[str, ...] = ("search_replace", "whole_function", "auto")
 SAMPLE_TEMPERATURE = 0.8
 """Temperature of the samples after the first when ``n > 1`` and ``temperature`` is 0."""
 MAX_ECHO = 4000
-
-
-class ProposerStop(Exception):
-    """A proposer cannot go on because a model budget is spent: the search should stop
-    cleanly, keep its best patch so far, and report ``reason``."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 def is_budget_error(exc: BaseException) -> bool:
