@@ -256,3 +256,16 @@ def test_java_file_with_search_replace():
     (cand,) = list(LlmPatchProposer(model).propose(ctx))
     assert "a > b" in apply_to_files({path: base}, cand.patch.diff)[path]
     assert "```java" in model.calls[0][1].content
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt"),
+    [("qwen2.5-coder-0.5b", "whole_function"), ("llama-3.2-1b-instruct", "whole_function"),
+     ("gpt-4o", "search_replace"), ("Qwen/Qwen2.5-Coder-32B-Instruct", "search_replace"),
+     ("mistral-7b", "search_replace")],
+)  # fmt: skip
+def test_auto_format_gives_small_models_whole_functions(name, fmt):
+    from patchwright.tools.propose.llm_patch import resolve_format
+
+    assert resolve_format("auto", name) == fmt
+    assert resolve_format("search_replace", name) == "search_replace"

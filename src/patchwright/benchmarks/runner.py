@@ -68,6 +68,7 @@ def load_rows(path: Path, only: Sequence[str], limit: int | None) -> list[dict[s
                 rows.append(json.loads(line))
             except json.JSONDecodeError:
                 raise BenchError(f"{path}:{n}: not valid JSON") from None
+    only = [i.strip() for o in only for i in o.split(",") if i.strip()]
     if only:
         wanted = set(only)
         rows = [r for r in rows if r.get("id") in wanted or short_id(r.get("id", "")) in wanted]

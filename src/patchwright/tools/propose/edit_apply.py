@@ -20,6 +20,7 @@ from patchwright.tools.propose.edits import (
     FunctionReplace,
     ParsedReply,
     SearchReplace,
+    parse_functions,
     parse_reply,
 )
 
@@ -30,8 +31,22 @@ Window = tuple[int, int, str, str]
 
 
 def apply_reply(text: str, files: Mapping[str, str], focus: Focus | None = None) -> EditResult:
-    """Parse ``text`` and apply its edits to ``files`` (path -> current contents)."""
-    return apply_edits(files, parse_reply(text), focus)
+    """Parse ``text`` and apply its edits to ``files`` (path -> current contents).
+
+    Small models often echo the format's placeholder or garble the SEARCH text, then give
+    the whole fixed function in a code fence anyway: when no block applies, the reply's
+    whole functions are tried before giving up."""
+    result = apply_edits(files, parse_reply(text), focus)
+    if result.files or not any(f.kind in _RETRY_AS_FUNCTION for f in result.failures):
+        return result
+    alt = parse_functions(text)
+    if not alt.edits:
+        return result
+    second = apply_edits(files, alt, focus)
+    return second if second.files else result
+
+
+_RETRY_AS_FUNCTION = ("no_match", "ambiguous", "no_change")
 
 
 def apply_edits(files: Mapping[str, str], parsed: ParsedReply, focus: Focus | None = None)\

@@ -223,6 +223,18 @@ def _parse_udiff(lines: list[str], out: ParsedReply) -> None:
             out.edits.append(SearchReplace(path, "\n".join(search), "\n".join(replace)))
 
 
+def parse_functions(text: str) -> ParsedReply:
+    """Only the whole functions in a reply (fenced or not), ignoring any edit blocks: the
+    second reading of a reply whose blocks could not be applied."""
+    out = ParsedReply()
+    if isinstance(text, str) and text.strip():
+        lines = text[:MAX_REPLY_CHARS].replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        out.thought = _thought(lines)
+        _parse_functions(lines, out)
+        del out.edits[MAX_EDITS:]
+    return out
+
+
 def _parse_functions(lines: list[str], out: ParsedReply) -> None:
     blocks: list[tuple[int, list[str], bool]] = []
     i, n = 0, len(lines)

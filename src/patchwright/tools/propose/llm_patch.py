@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Literal
@@ -32,6 +33,19 @@ FORMATS: tuple[str, ...] = ("search_replace", "whole_function", "auto")
 SAMPLE_TEMPERATURE = 0.8
 """Temperature of the samples after the first when ``n > 1`` and ``temperature`` is 0."""
 MAX_ECHO = 4000
+
+
+SMALL_MODEL_BILLIONS = 3.0
+
+
+def resolve_format(format: EditFormat, model_name: str) -> str:
+    """``auto``: whole functions for small models (a size of at most 3B in the name, like
+    "qwen2.5-coder-0.5b"), which copy SEARCH text badly; SEARCH/REPLACE blocks otherwise."""
+    if format != "auto":
+        return format
+    sizes = re.findall(r"(?<![\w.])(\d+(?:\.\d+)?)b(?![a-z])", model_name.lower())
+    small = any(float(x) <= SMALL_MODEL_BILLIONS for x in sizes)
+    return "whole_function" if small else "search_replace"
 
 
 def is_budget_error(exc: BaseException) -> bool:
@@ -201,7 +215,7 @@ class LlmPatchProposer:
     # ------------------------------------------------------------------------------ prompt
 
     def messages(self, ctx: ProposalContext, code: str) -> list[Message]:
-        fmt = "whole_function" if self.format == "whole_function" else "search_replace"
+        fmt = resolve_format(self.format, getattr(self.model, "name", ""))
         system = render("propose_system", format_instructions=render(f"format_{fmt}"))
         feedback = [f"- {fb.strip()[:500]}" for fb in list(ctx.feedback)[-3:] if fb.strip()]
         if self.last_failure:
