@@ -112,7 +112,7 @@ def build_parser() -> _Parser:
     _config_args(rp)
 
     bp = sub.add_parser("bench", help="run a benchmark")
-    bp.add_argument("name", choices=["quixbugs"], help="benchmark name")
+    bp.add_argument("name", choices=["quixbugs", "gitchameleon"], help="benchmark name")
     bp.add_argument("--data", type=Path, help="benchmark data file (JSONL)")
     bp.add_argument("--out", type=Path, metavar="DIR", help="output folder (re-running resumes)")
     bp.add_argument("--jobs", type=int, default=1, metavar="N", help="bugs repaired in parallel")
@@ -120,6 +120,7 @@ def build_parser() -> _Parser:
     bp.add_argument(
         "--only", action="append", default=[], metavar="ID", help="only these bug ids (repeatable)"
     )
+    _gitchameleon_args(bp)
     _config_args(bp)
 
     ip = sub.add_parser("inspect", help="show a run directory's result, tree and patch")
@@ -140,6 +141,31 @@ def build_parser() -> _Parser:
 
     _migrate_parser(sub, _config_args)
     return parser
+
+
+def _gitchameleon_args(bp: argparse.ArgumentParser) -> None:
+    g = bp.add_argument_group("gitchameleon (--only also takes id,id and @FILE)")
+    g.add_argument("--libraries", metavar="L1,L2", help="only problems of these libraries")
+    g.add_argument(
+        "--solver", choices=["reference", "model"], help="reference (ground truth, default) or model"
+    )
+    g.add_argument(
+        "--docs", choices=["on", "off", "both"], help="model solver given the problem's docs"
+    )
+    g.add_argument(
+        "--python",
+        action="append",
+        default=[],
+        metavar="X.Y=PATH",
+        help="interpreter for Python X.Y (repeatable; default: pyenv, then pythonX.Y)",
+    )
+    g.add_argument(
+        "--env-cache", type=Path, metavar="DIR", help="venv cache (default: $PATCHWRIGHT_HOME/envs)"
+    )
+    g.add_argument("--timeout", type=float, metavar="S", help="wall limit of one hidden-test run")
+
+
+_GITCHAMELEON_ONLY = ("libraries", "solver", "docs", "python", "env_cache", "timeout")
 
 
 def _sandbox_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
@@ -257,6 +283,13 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from patchwright.config_files import load_config
     from patchwright.search.strategies import STRATEGIES
 
+    if args.name == "gitchameleon":
+        from patchwright.benchmarks.gitchameleon import run_gitchameleon
+
+        return run_gitchameleon(args, load_config(args.config, _overrides(args)))
+    for name in _GITCHAMELEON_ONLY:
+        if getattr(args, name):
+            raise BenchError(f"--{name.replace('_', '-')} applies to bench gitchameleon only")
     strategies = [s.strip() for s in (args.strategy or "").split(",") if s.strip()]
     args.strategy = None
     config = load_config(args.config, _overrides(args), base=BENCH_DEFAULTS)

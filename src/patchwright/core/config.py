@@ -20,6 +20,9 @@ class SandboxConfig(_Config):
     kind: Literal["local", "docker"] = "local"
     python: str = ""
     """Interpreter that runs the tests (default: the one running Patchwright)."""
+    pythons: dict[str, str] = Field(default_factory=dict)
+    """Interpreters by minor version ("3.10": path) for benchmarks whose problems each
+    name one (GitChameleon); a version not listed is looked up under pyenv, then on PATH."""
     per_test_timeout: float = 10.0
     """Upper bound for one test; candidate runs use a tighter bound learned at reproduce."""
     min_test_timeout: float = 1.0
