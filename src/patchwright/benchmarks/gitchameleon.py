@@ -42,6 +42,7 @@ from patchwright.benchmarks.pyenvs import (
     EnvError,
     default_cache_dir,
     ensure_env,
+    find_python,
     parse_python_map,
 )
 from patchwright.benchmarks.runner import BenchError, InstanceResult, run_batch
@@ -369,6 +370,8 @@ def run_gitchameleon(args: argparse.Namespace, config: RunConfig) -> int:
         raise BenchError("--jobs must be at least 1")
     try:
         pythons = {**config.sandbox.pythons, **parse_python_map(args.python or [])}
+        for version in pythons:  # a wrong explicit interpreter is bad input, not a drift
+            find_python(version, pythons)
     except EnvError as exc:
         raise BenchError(str(exc)) from None
     data = Path(args.data or DEFAULT_DATA)
