@@ -26,6 +26,7 @@ from patchwright.benchmarks.gitchameleon_data import (
     DEFAULT_DATA,
     Problem,
     load_problems,
+    requirements,
     select,
     split_requirements,
 )
@@ -354,6 +355,18 @@ def _check_out(out: Path, meta: dict[str, Any]) -> None:
         write_json(path, {"version": FORMAT_VERSION, **meta})
 
 
+def schedule(problems: list[Problem]) -> list[Problem]:
+    """The first problem of every environment first, then the others: parallel workers
+    build different environments instead of waiting on the same one."""
+    seen: set[tuple[str, ...]] = set()
+    first, rest = [], []
+    for p in problems:
+        key = (p.python_version, *sorted(requirements(p)))
+        (rest if key in seen else first).append(p)
+        seen.add(key)
+    return first + rest
+
+
 def run_gitchameleon(args: argparse.Namespace, config: RunConfig) -> int:
     """Score every selected problem with the chosen solver; a table and ``summary.json``
     per run, and ``comparison.json`` when ``--docs both`` ran the model twice."""
@@ -388,7 +401,8 @@ def run_gitchameleon(args: argparse.Namespace, config: RunConfig) -> int:
     )
     cache_dir = Path(args.env_cache) if args.env_cache else default_cache_dir()
     run_id = uuid.uuid4().hex
-    rows = [p.model_dump() for p in problems]
+    rows = [p.model_dump() for p in schedule(problems)]
+    order = {p.id: n for n, p in enumerate(problems)}
     summaries: dict[str, dict[str, Any]] = {}
     for name, docs in docs_runs:
         folder = out / name if len(docs_runs) > 1 else out
@@ -406,6 +420,7 @@ def run_gitchameleon(args: argparse.Namespace, config: RunConfig) -> int:
         }
         config_data = {"bench": bench, "run": config.model_dump()}
         results, wall = run_batch(rows, folder, solve_problem, config_data, args.jobs)
+        results.sort(key=lambda r: order[r.id])  # back to file order
         label = solver if docs is None else f"{solver}/{name}"
         summary = summarize(results, wall, f"gitchameleon2/{label}", config_data)
         write_json(folder / "summary.json", summary)
