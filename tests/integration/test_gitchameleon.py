@@ -128,3 +128,31 @@ def test_gitchameleon_options_are_refused_for_quixbugs(cli):
     res = cli("bench", "quixbugs", "--solver", "reference", timeout=120)
     assert res.returncode == 2
     assert "--solver applies to bench gitchameleon only" in res.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(1200)
+def test_model_solver_docs_both_side_by_side(cli, tmp_path, env_cache, monkeypatch):
+    monkeypatch.setenv("PYTHONPATH", str(ROOT / "tests"))
+    monkeypatch.setenv("PATCHWRIGHT_GITCHAMELEON_SOLVER", "fakes.gitchameleon_solver:solve")
+    out = tmp_path / "out"
+    res = _bench(cli, "--solver", "model", "--docs", "both", "--only", "143", "--out", str(out),
+                 "--env-cache", str(env_cache))
+    assert res.returncode == 0, res.stderr
+    docs = json.loads((out / "docs" / "summary.json").read_text())
+    nodocs = json.loads((out / "nodocs" / "summary.json").read_text())
+    assert (docs["passed"], nodocs["passed"]) == (1, 0)
+    assert docs["model_calls"] == 1 and docs["tokens"] == 7
+    comparison = json.loads((out / "comparison.json").read_text())
+    assert comparison["passed_by_only"] == {"docs": ["143"], "nodocs": []}
+    trajectory = (out / "docs" / "instances" / "143" / "trajectory.jsonl").read_text()
+    assert '"fake_solve"' in trajectory
+    assert "passed only with docs: 143" in res.stdout
+    other = _bench(cli, "--solver", "reference", "--only", "143", "--out", str(out / "docs"))
+    assert other.returncode == 2 and "choose another --out" in other.stderr
+
+
+def test_model_solver_must_be_installed(cli, monkeypatch):
+    monkeypatch.setenv("PATCHWRIGHT_GITCHAMELEON_SOLVER", "no_such_solver_module:solve")
+    res = _bench(cli, "--solver", "model", "--only", "143", timeout=120)
+    assert res.returncode == 2 and "needs no_such_solver_module" in res.stderr

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import os
 import re
 import shutil
 import sys
@@ -55,6 +56,8 @@ DEFAULT_OUT = Path("bench-out/gitchameleon")
 SOLVERS = ("reference", "model")
 DOCS_CHOICES = ("on", "off", "both")
 SOLVE_MODULE = "patchwright.benchmarks.gitchameleon_solve"
+SOLVER_ENV = "PATCHWRIGHT_GITCHAMELEON_SOLVER"
+"""``module:function`` to use instead of ``gitchameleon_solve.solve`` (experiments, tests)."""
 RUN_FILE = "run.json"
 STATUSES = ("pass", "fail", "env_error", "error")
 _NUMERIC = re.compile(r"^[-\d./%]+$")
@@ -101,9 +104,14 @@ def _recorder(folder: Path) -> Recorder:
     return record
 
 
+def _solver_name() -> tuple[str, str]:
+    module, _, func = (os.environ.get(SOLVER_ENV) or f"{SOLVE_MODULE}:solve").partition(":")
+    return module, func or "solve"
+
+
 def _load_solver() -> Solver:
-    module = importlib.import_module(SOLVE_MODULE)
-    solver: Solver = module.solve
+    module, func = _solver_name()
+    solver: Solver = getattr(importlib.import_module(module), func)
     return solver
 
 
@@ -377,8 +385,14 @@ def run_gitchameleon(args: argparse.Namespace, config: RunConfig) -> int:
         raise BenchError(f"--docs takes on, off or both, not {args.docs!r}")
     if solver == "reference" and args.docs is not None:
         raise BenchError("--docs applies to --solver model only")
-    if solver == "model" and importlib.util.find_spec(SOLVE_MODULE) is None:
-        raise BenchError(f"--solver model needs {SOLVE_MODULE}, which is not installed")
+    if solver == "model":
+        module, _ = _solver_name()
+        try:
+            found = importlib.util.find_spec(module) is not None
+        except (ImportError, ValueError):
+            found = False
+        if not found:
+            raise BenchError(f"--solver model needs {module}, which is not installed")
     if args.jobs < 1:
         raise BenchError("--jobs must be at least 1")
     try:
