@@ -128,6 +128,9 @@ def repair_bug(row: dict[str, Any], folder: str, config_data: dict[str, Any]) ->
         "changed_lines": result.changed_lines,
         "edits": result.edits,
         "message": result.message,
+        "model_calls": result.model_calls,
+        "tokens": result.tokens,
+        "cost": result.cost,
     }
     if patch is not None:
         ok = recheck(row, patch.diff, config)

@@ -39,6 +39,9 @@ class InstanceResult(BaseModel):
     edits: int = 0
     """Proposer edits stacked in the patch (2+ needs tree search)."""
     message: str = ""
+    model_calls: int = 0
+    tokens: int = 0
+    cost: float = 0.0
     extra: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -143,6 +146,9 @@ def summarize(
         "rechecked": sum(1 for r in plausible if r.rechecked),
         "median_evaluations_to_plausible": statistics.median(evals) if evals else None,
         "total_evaluations": sum(r.evaluations for r in results),
+        "model_calls": sum(r.model_calls for r in results),
+        "tokens": sum(r.tokens for r in results),
+        "cost": round(sum(r.cost for r in results), 6),
         "wall_seconds": round(wall, 1),
         "instance_seconds": round(sum(r.seconds for r in results), 1),
         "config": config,
@@ -174,6 +180,11 @@ def print_table(results: list[InstanceResult], summary: dict[str, Any]) -> None:
         f"plausible {summary['plausible']}/{summary['instances']}, "
         f"median evaluations to first plausible {summary['median_evaluations_to_plausible']}, "
         f"wall time {summary['wall_seconds']}s"
+        + (
+            f", {summary['model_calls']} model calls, {summary['tokens']} tokens"
+            if summary.get("model_calls")
+            else ""
+        )
     )
 
 
