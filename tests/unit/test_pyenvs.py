@@ -145,3 +145,28 @@ def test_default_cache_dir_follows_patchwright_home(tmp_path, monkeypatch):
     monkeypatch.setenv("PATCHWRIGHT_HOME", str(tmp_path / "pwhome"))
     assert default_cache_dir() == tmp_path / "pwhome" / "envs"
     assert os.fspath(default_cache_dir()).endswith("envs")
+
+
+def test_pip_error_line_names_the_cause():
+    from patchwright.benchmarks.pyenvs import _first_error
+
+    build = (
+        "      gcc -c x.cpp\n"
+        "      error: Failed to download any of the following: ['https://x/freetype.tar.gz']\n"
+        "      [end of output]\n"
+        "  note: This error originates from a subprocess, and is likely not a problem with pip.\n"
+        "error: legacy-install-failure\n"
+        "\u00d7 Encountered error while trying to install package.\n"
+        "\u2570\u2500> matplotlib\n"
+        "hint: See above for output from the failure.\n"
+    )
+    assert _first_error(build) == (
+        "building matplotlib: error: Failed to download any of the following: "
+        "['https://x/freetype.tar.gz']"
+    )
+    missing = (
+        "ERROR: Could not find a version that satisfies the requirement flask==99.0.0\n"
+        "ERROR: No matching distribution found for flask==99.0.0\n"
+    )
+    assert _first_error(missing).startswith("ERROR: Could not find a version")
+    assert _first_error("") == "no output"

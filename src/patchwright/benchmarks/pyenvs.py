@@ -38,6 +38,21 @@ ERROR_TAIL = 1500
 
 _VERSION_RE = re.compile(r"^(\d+)\.(\d+)$")
 _PYENV_DIR_RE = re.compile(r"^(\d+)\.(\d+)\.(\d+)$")
+_GENERIC_ERRORS = (
+    "subprocess-exited-with-error",
+    "legacy-install-failure",
+    "metadata-generation-failed",
+    "failed-wheel-build-for-install",
+    "Failed building wheel",
+    "Could not build wheels",
+    "Failed to build",
+    "Command errored out",
+    "See above",
+)
+_BUILDING = re.compile(
+    r"(?:Failed building wheel for|trying to install package\.\s*\S*)"
+    r"\s*([A-Za-z0-9][\w.-]*)"
+)
 _CONFLICT_MARKERS = ("ResolutionImpossible", "conflicting dependencies")
 _ENV_DROP = (
     "PYTHONPATH",
@@ -244,12 +259,16 @@ def _tail(text: str, limit: int = ERROR_TAIL) -> str:
 
 
 def _first_error(text: str) -> str:
-    """The most telling line of pip's output, for a one-line message."""
+    """The most telling error line of pip's output (and the package it was building), for
+    a one-line message."""
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
-    for ln in lines:
-        if ln.startswith("ERROR:"):
-            return ln[:300]
-    return (lines[-1] if lines else "no output")[:300]
+    errors = [ln for ln in lines if ln.lower().startswith("error")]
+    specific = [ln for ln in errors if not any(g in ln for g in _GENERIC_ERRORS)]
+    pick = (specific or errors or lines[-1:] or ["no output"])[0]
+    m = _BUILDING.search(text)
+    if m and m.group(1) not in pick:
+        pick = f"building {m.group(1)}: {pick}"
+    return pick[:300]
 
 
 def _failure_path(cache_dir: Path, key: str) -> Path:
