@@ -9,6 +9,7 @@ whose environment builds must pass) and ``model`` asks
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.util
 import json
 import os
@@ -47,7 +48,7 @@ from patchwright.benchmarks.pyenvs import (
     find_python,
     parse_python_map,
 )
-from patchwright.benchmarks.runner import BenchError, InstanceResult, run_batch
+from patchwright.benchmarks.runner import BenchError, InstanceResult, run_batch, shared_server
 from patchwright.core.artifacts import write_json
 from patchwright.core.config import RunConfig
 from patchwright.core.types import FORMAT_VERSION
@@ -418,30 +419,41 @@ def run_gitchameleon(args: argparse.Namespace, config: RunConfig) -> int:
     rows = [p.model_dump() for p in schedule(problems)]
     order = {p.id: n for n, p in enumerate(problems)}
     summaries: dict[str, dict[str, Any]] = {}
-    for name, docs in docs_runs:
-        folder = out / name if len(docs_runs) > 1 else out
-        _check_out(folder, {"solver": solver, "docs": docs})
-        bench = {
-            "solver": solver,
-            "docs": docs,
-            "pythons": pythons,
-            "cache_dir": str(cache_dir),
-            "run_id": run_id,
-            "timeout": args.timeout or HIDDEN_TIMEOUT,
-            "pip_timeout": PIP_TIMEOUT,
-            "memory_mb": MEMORY_MB,
-            "visible": True,
-        }
-        config_data = {"bench": bench, "run": config.model_dump()}
-        results, wall = run_batch(rows, folder, solve_problem, config_data, args.jobs)
-        results.sort(key=lambda r: order[r.id])  # back to file order
-        label = solver if docs is None else f"{solver}/{name}"
-        summary = summarize(results, wall, f"gitchameleon2/{label}", config_data)
-        write_json(folder / "summary.json", summary)
-        print_summary(summary)
-        summaries[name] = summary
+    with shared_server(config) if solver == "model" else contextlib.nullcontext(config) as config:
+        for name, docs in docs_runs:
+            summaries[name] = _run_one(
+                rows, out / name if len(docs_runs) > 1 else out, name, docs, solver, config,
+                dict(pythons=pythons, cache_dir=cache_dir, run_id=run_id, timeout=args.timeout,
+                     jobs=args.jobs, order=order),
+            )  # fmt: skip
     if len(summaries) > 1:
         comparison = compare(summaries)
         write_json(out / "comparison.json", comparison)
         print_comparison(comparison)
     return 0
+
+
+def _run_one(
+    rows: list[dict[str, Any]], folder: Path, name: str, docs: bool | None, solver: str,
+    config: RunConfig, opts: dict[str, Any],
+) -> dict[str, Any]:  # fmt: skip
+    _check_out(folder, {"solver": solver, "docs": docs})
+    bench = {
+        "solver": solver,
+        "docs": docs,
+        "pythons": opts["pythons"],
+        "cache_dir": str(opts["cache_dir"]),
+        "run_id": opts["run_id"],
+        "timeout": opts["timeout"] or HIDDEN_TIMEOUT,
+        "pip_timeout": PIP_TIMEOUT,
+        "memory_mb": MEMORY_MB,
+        "visible": True,
+    }
+    config_data = {"bench": bench, "run": config.model_dump()}
+    results, wall = run_batch(rows, folder, solve_problem, config_data, opts["jobs"])
+    results.sort(key=lambda r: opts["order"][r.id])  # back to file order
+    label = solver if docs is None else f"{solver}/{name}"
+    summary = summarize(results, wall, f"gitchameleon2/{label}", config_data)
+    write_json(folder / "summary.json", summary)
+    print_summary(summary)
+    return summary

@@ -1,9 +1,10 @@
 """Standalone script run *inside* a library's environment (never imported by Patchwright's
 process): walks the library's public API and prints it as JSON on standard output.
 
-Usage: python introspect.py LIB [PROBE_FILE]
+Usage: python introspect.py [--docs] LIB [PROBE_FILE]
 
-PROBE_FILE (JSON: {"module": ["name", ...]}) lists names to try with getattr even when they
+--docs adds each class's and function's docstring summary and, for classes, their public
+methods (for documentation retrieval; the rules miner leaves it off). PROBE_FILE (JSON: {"module": ["name", ...]}) lists names to try with getattr even when they
 are not in ``dir()``: removed names whose module ``__getattr__`` raises an explanatory error.
 Only the standard library is used here.
 """
@@ -67,6 +68,35 @@ def _kind(obj):
     return type(obj).__name__
 
 
+DOCS = False
+DOC_CHARS = 600
+MAX_METHODS = 80
+
+
+def _summary(doc):
+    """The docstring's first paragraphs, up to DOC_CHARS characters."""
+    out = []
+    for para in re.split(r"\n\s*\n", doc.strip()):
+        if sum(len(p) for p in out) + len(para) > DOC_CHARS and out:
+            break
+        out.append(" ".join(para.split()))
+    return "\n".join(out)[:DOC_CHARS]
+
+
+def _methods(cls):
+    out = {}
+    for name in sorted(n for n in dir(cls) if _public(n))[:MAX_METHODS]:
+        try:
+            obj = getattr(cls, name)
+        except Exception:
+            continue
+        if not callable(obj):
+            continue
+        sig, _ = _signature(obj)
+        out[name] = {"signature": sig, "doc": _summary(inspect.getdoc(obj) or "")[:300]}
+    return out
+
+
 def _describe(obj):
     kind = _kind(obj)
     entry = {"kind": kind}
@@ -77,6 +107,10 @@ def _describe(obj):
         m = DEPRECATED_DOC.search(doc[:4000])
         if m:
             entry["doc_deprecation"] = " ".join(m.group(0).split())[:400]
+        if DOCS:
+            entry["doc"] = _summary(doc)
+            if kind == "class":
+                entry["methods"] = _methods(obj)
     return entry
 
 
@@ -122,6 +156,10 @@ def _wanted(name, lib):
 
 
 def main(argv):
+    global DOCS
+    if len(argv) > 1 and argv[1] == "--docs":
+        DOCS = True
+        argv = argv[:1] + argv[2:]
     lib = argv[1]
     probe = {}
     if len(argv) > 2:

@@ -19,11 +19,17 @@ INTROSPECT = Path(__file__).with_name("introspect.py")
 
 
 def dump_api(
-    python: Path, module: str, probe: dict[str, list[str]] | None = None, timeout: float = 900.0
+    python: Path,
+    module: str,
+    probe: dict[str, list[str]] | None = None,
+    timeout: float = 900.0,
+    *,
+    docs: bool = False,
 ) -> dict[str, Any]:
-    """The public API of ``module`` as seen by interpreter ``python``."""
+    """The public API of ``module`` as seen by interpreter ``python`` (with docstring
+    summaries and class methods when ``docs``)."""
     with tempfile.TemporaryDirectory(prefix="patchwright-mine-") as tmp:
-        cmd = [str(python), str(INTROSPECT), module]
+        cmd = [str(python), str(INTROSPECT), *(["--docs"] if docs else []), module]
         if probe:
             probe_file = Path(tmp) / "probe.json"
             probe_file.write_text(json.dumps(probe), encoding="utf-8")

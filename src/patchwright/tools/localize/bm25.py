@@ -15,7 +15,7 @@ import bm25s  # type: ignore[import-untyped]
 from patchwright.core.types import Location
 from patchwright.repo.index import Chunk
 
-__all__ = ["Bm25Localizer", "tokenize"]
+__all__ = ["Bm25Index", "Bm25Localizer", "tokenize"]
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|\d+")
 _PART = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
@@ -35,6 +35,25 @@ def tokenize(text: str) -> list[str]:
             out.append(whole)
         out.extend(p for p in parts if len(p) > 1 and p not in STOPWORDS)
     return out
+
+
+class Bm25Index:
+    """BM25 over any texts (tokenized with :func:`tokenize`), built once, queried often."""
+
+    def __init__(self, texts: Sequence[str], k1: float = 1.5, b: float = 0.75) -> None:
+        self.size = len(texts)
+        self.retriever = bm25s.BM25(k1=k1, b=b)
+        if texts:
+            self.retriever.index([tokenize(t) or ["_"] for t in texts], show_progress=False)
+
+    def top(self, query: str, k: int) -> list[tuple[int, float]]:
+        """Indices of the ``k`` best-matching texts with their scores (score > 0), best first."""
+        terms = tokenize(query)
+        if not terms or not self.size:
+            return []
+        scores = self.retriever.get_scores(terms)
+        order = sorted(range(self.size), key=lambda i: (-float(scores[i]), i))[:k]
+        return [(i, float(scores[i])) for i in order if float(scores[i]) > 0.0]
 
 
 class Bm25Localizer:
