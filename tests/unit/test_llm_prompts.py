@@ -43,7 +43,12 @@ EXPECTED = {
     "rethink_user": {"plan", "attempt", "feedback"},
     "value_system": set(),
     "value_user": {"description", "patch", "outcome"},
-}
+    "versioned_system": set(),
+    "versioned_user": {"problem", "python_version", "library", "version", "starting_code",
+                       "reference"},
+    "versioned_reference": {"library", "version", "entries"},
+    "versioned_retry": {"library", "version", "error", "reference"},
+}  # fmt: skip
 
 
 def test_bundled_templates_and_their_variables():
