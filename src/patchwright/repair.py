@@ -101,7 +101,7 @@ def make_sandbox(config: RunConfig, root: Path) -> Sandbox:
     )
 
 
-PROPOSERS = ("mutations", "llm", "migrate_rules")
+PROPOSERS = ("mutations", "llm", "migrate_rules", "llm_migrate")
 
 
 def make_proposers(
@@ -118,22 +118,18 @@ def make_proposers(
                     max_lines=config.search.max_lines, max_candidates=config.search.max_candidates
                 )
             )
-        elif name == "llm":
+        elif name in ("llm", "llm_migrate"):
             if model is None:
-                raise RepairError("the llm proposer needs a model (set --model)")
-            from patchwright.tools.propose.llm_patch import LlmPatchProposer
-
+                raise RepairError(f"the {name} proposer needs a model (set --model)")
             llm = config.llm
-            proposers.append(
-                LlmPatchProposer(
-                    model,
-                    n=llm.samples,
-                    max_tokens=llm.max_tokens,
-                    temperature=llm.temperature,
-                    format=llm.edit_format,
-                    record=record,
-                )
-            )
+            options = dict(n=llm.samples, max_tokens=llm.max_tokens, temperature=llm.temperature,
+                           format=llm.edit_format, record=record)  # fmt: skip
+            if name == "llm":
+                from patchwright.tools.propose.llm_patch import LlmPatchProposer
+
+                proposers.append(LlmPatchProposer(model, **options))  # type: ignore[arg-type]
+            else:
+                proposers.append(_llm_migrate(config, model, options))
         elif name == "migrate_rules":
             from patchwright.migrate.rules import RulesError, load_rules
             from patchwright.tools.propose.migrate_rules import MigrateRulesProposer
@@ -149,6 +145,29 @@ def make_proposers(
         else:
             raise RepairError(f"unknown proposer {name!r} (available: {', '.join(PROPOSERS)})")
     return proposers
+
+
+def _llm_migrate(config: RunConfig, model: Model, options: dict[str, Any]) -> Proposer:
+    """The LLM migration proposer, reading docs from the target environment
+    (``sandbox.python``) for the library of ``search.rules_file``."""
+    from patchwright.migrate.docs import ApiDocs, import_name
+    from patchwright.migrate.rules import RulesError, load_rules
+    from patchwright.tools.propose.llm_migrate import LlmMigrateProposer
+
+    python, path = config.sandbox.python, config.search.rules_file
+    if not python or not path:
+        raise RepairError("the llm_migrate proposer needs the target environment and its rules"
+                          " (use `patchwright migrate`)")  # fmt: skip
+    try:
+        rules = load_rules(path)
+    except RulesError as exc:
+        raise RepairError(str(exc)) from None
+    env_dir = Path(python).parent.parent
+
+    def load() -> ApiDocs:
+        return ApiDocs.load(python, import_name(python, rules.library), cache_dir=env_dir)
+
+    return LlmMigrateProposer(model, load, rules.library, rules.to, **options)
 
 
 def _matches(test_id: str, selectors: Sequence[str]) -> bool:

@@ -70,3 +70,16 @@ def test_a_real_dump_from_an_interpreter(tmp_path):
     assert "Serialize" in d.lookup("dumps")[0].doc
     assert list(tmp_path.glob("apidocs-json-*.json"))  # cached
     assert import_name(sys.executable, "pydantic") == "pydantic"
+
+
+def test_use_instead_hints_are_looked_up():
+    d = docs()
+    hits = d.for_error("AttributeError: `lib.double` was removed. Use `lib.float64` instead.")
+    assert [e.name for e in hits] == ["lib.float64"]
+
+
+def test_library_calls_resolve_aliases_and_from_imports():
+    from patchwright.tools.propose.llm_migrate import library_calls
+
+    code = "import numpy as np\nfrom numpy.linalg import norm\nx = np.float_(1) + norm(np.ones(3))\n"
+    assert library_calls(code, "numpy") == ["numpy.float_", "numpy.linalg.norm", "numpy.ones"]

@@ -26,7 +26,7 @@ from patchwright.migrate.envs import EnvError
 from patchwright.migrate.mine import dump_api
 from patchwright.tools.localize.bm25 import Bm25Index
 
-DOCS_FORMAT = 1
+DOCS_FORMAT = 2
 
 _TOP_LEVEL = """
 import sys
@@ -78,7 +78,7 @@ def import_name(python: Path | str, dist: str, timeout: float = 60.0) -> str:
 def entries_from_dump(dump: dict[str, Any]) -> list[ApiEntry]:
     """Flatten an introspection dump (with docs) into entries, one per object, named by
     its shortest public path (``numpy.sum``, not ``numpy.core.fromnumeric.sum``)."""
-    best: dict[tuple[str, str, str], ApiEntry] = {}
+    best: dict[tuple[str, ...], ApiEntry] = {}
     for module, info in sorted(dump.get("modules", {}).items()):
         for name, member in (info.get("members") or {}).items():
             kind = member.get("kind", "")
@@ -87,9 +87,11 @@ def entries_from_dump(dump: dict[str, Any]) -> list[ApiEntry]:
             entry = ApiEntry(
                 f"{module}.{name}", kind, member.get("signature") or "", member.get("doc") or ""
             )
-            key = (member.get("obj_name") or name, entry.signature, entry.doc)
+            # the same object under the same name in several modules is one entry; aliases
+            # (numpy.double and numpy.float64) stay apart, since either may be looked up
+            key = (name, member.get("obj_name") or name, entry.signature, entry.doc)
             if kind == "module":
-                key = (f"{module}.{name}", "", "")
+                key = (f"{module}.{name}", "", "", "")
             old = best.get(key)
             if old is None or (old.name.count("."), len(old.name)) > (
                 entry.name.count("."),
@@ -126,7 +128,8 @@ class ApiDocs:
         interpreter's path and the module."""
         cache = None
         if cache_dir is not None:
-            key = hashlib.sha256(f"{Path(python).resolve()}\0{module}".encode()).hexdigest()[:16]
+            seed = f"{DOCS_FORMAT}\0{Path(python).resolve()}\0{module}"
+            key = hashlib.sha256(seed.encode()).hexdigest()[:16]
             cache = Path(cache_dir) / f"apidocs-{module}-{key}.json"
             if cache.exists():
                 try:
@@ -198,12 +201,15 @@ class ApiDocs:
             found += self.lookup(f"{owner}.{attr}") or self.near(owner, attr)
         for func in _bad_calls(output):
             found += self.lookup(func)
+        for hint in _HINT.findall(output):  # "Use `np.float64` instead."
+            found += self.lookup(hint, 1) or self.lookup(hint.rsplit(".", 1)[-1], 1)
         return _unique(found)[:k]
 
 
 _ATTR = re.compile(r"(?:module|type object|class) '([\w.]+)' has no attribute '(\w+)'")
 _OBJ_ATTR = re.compile(r"'(\w+)' object has no attribute '(\w+)'")
 _IMPORT = re.compile(r"cannot import name '(\w+)' from '([\w.]+)'")
+_HINT = re.compile(r"\b[Uu]se\s+`{0,2}([A-Za-z_][\w.]*)`{0,2}(?:\(\))?\s+instead")
 _CALL = re.compile(r"(?:^|\W)([\w.]+)\(\) (?:got an unexpected keyword argument|takes|missing)")
 
 

@@ -128,8 +128,11 @@ def migrate(
     config.sandbox.fork_server = False
     if request.warnings:
         config.sandbox.pytest_args = [*config.sandbox.pytest_args, "-W", request.warnings]
-    if config.search.proposers == ["mutations"]:
-        config.search.proposers = ["migrate_rules"]
+    if config.search.proposers == ["mutations"]:  # the default: rules, and the model if any
+        from patchwright.model.factory import model_name
+
+        with_model = model_name(config.model).lower() not in ("", "none")
+        config.search.proposers = ["migrate_rules", *(["llm_migrate"] if with_model else [])]
     request.run_dir.mkdir(parents=True, exist_ok=True)
     rules_file = request.run_dir / "rules.json"
     save_rules(rules, rules_file)
