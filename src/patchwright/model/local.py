@@ -88,7 +88,8 @@ class LocalServer:
             "--n_threads", str(self.threads), "--n_ctx", str(self.ctx),
         ]  # fmt: skip
 
-    def start(self) -> LocalServer:
+    def start(self, port: int = 0) -> LocalServer:
+        """Start the server on ``port`` (0: a free one) and wait until it answers."""
         if self.proc is not None:
             return self
         if not self.model_path.is_file():
@@ -97,7 +98,7 @@ class LocalServer:
             raise ModelUnavailable(
                 "llama-cpp-python is not installed: pip install 'patchwright[local]'"
             )
-        self.port = free_port()
+        self.port = port or free_port()
         self._log = tempfile.NamedTemporaryFile(prefix="patchwright-llama-", suffix=".log")  # noqa: SIM115
         started = time.monotonic()
         self.proc = subprocess.Popen(
