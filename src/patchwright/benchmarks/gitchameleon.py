@@ -83,7 +83,9 @@ class Solver(Protocol):
 
     ``env`` is the problem's ready venv (a solver may run the visible test in it with
     :func:`~patchwright.benchmarks.gitchameleon_score.run_visible`, never the hidden one);
-    ``docs`` says whether the problem's documentation links may be used.
+    ``docs`` says whether the solver may read the target version's documentation from the
+    package installed in ``env`` (:mod:`patchwright.migrate.docs`); the problem's own doc
+    links point to the web, which a run cannot reach.
     """
 
     def __call__(
