@@ -3,7 +3,6 @@ by ``example_id``, the requirements of each problem's environment, and selection
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -11,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from patchwright.benchmarks.runner import BenchError
+from patchwright.benchmarks.runner import BenchError, read_jsonl
 
 DEFAULT_DATA = Path("../shared/benchmarks/gitchameleon2_dataset.jsonl")
 ANSWERS_FILE = "gitchameleon2_ground_truth_solutions.jsonl"
@@ -108,21 +107,7 @@ def normalize_change(label: str) -> str:
 
 
 def _read_jsonl(path: Path) -> list[dict[str, Any]]:
-    if not path.exists():
-        raise BenchError(f"benchmark data not found: {path}")
-    rows = []
-    with path.open(encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError:
-                raise BenchError(f"{path}:{n}: not valid JSON") from None
-            if not isinstance(row, dict) or "example_id" not in row:
-                raise BenchError(f"{path}:{n}: no example_id")
-            rows.append(row)
-    return rows
+    return read_jsonl(path, "example_id")
 
 
 def _by_id(path: Path, field: str) -> dict[str, str]:

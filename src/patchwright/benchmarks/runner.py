@@ -59,7 +59,9 @@ def shared_server(config: RunConfig) -> Iterator[RunConfig]:
         raise BenchError(str(exc)) from None
 
 
-def load_rows(path: Path, only: Sequence[str], limit: int | None) -> list[dict[str, Any]]:
+def read_jsonl(path: Path, key: str = "") -> list[dict[str, Any]]:
+    """The objects of a JSONL data file (blank lines skipped); each must carry ``key`` when
+    one is given. Bad data is a one-line BenchError naming the line."""
     if not path.exists():
         raise BenchError(f"benchmark data not found: {path}")
     rows = []
@@ -68,9 +70,17 @@ def load_rows(path: Path, only: Sequence[str], limit: int | None) -> list[dict[s
             if not line.strip():
                 continue
             try:
-                rows.append(json.loads(line))
+                row = json.loads(line)
             except json.JSONDecodeError:
                 raise BenchError(f"{path}:{n}: not valid JSON") from None
+            if not isinstance(row, dict) or (key and key not in row):
+                raise BenchError(f"{path}:{n}: no {key or 'JSON object'}")
+            rows.append(row)
+    return rows
+
+
+def load_rows(path: Path, only: Sequence[str], limit: int | None) -> list[dict[str, Any]]:
+    rows = read_jsonl(path)
     only = [i.strip() for o in only for i in o.split(",") if i.strip()]
     if only:
         wanted = set(only)
