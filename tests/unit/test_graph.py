@@ -71,7 +71,13 @@ def test_full_run_routes_through_every_stage(make_repo, tmp_path):
     deps.close()
     assert out["status"] == "plausible" and out["validated"] is True
     assert "x + 1" in out["patch"]["diff"]
-    assert _stages(steps)[:6] == ["prepare", "reproduce", "reproduced", "localize", "search", "validate"]
+    assert _stages(steps)[:7] == [
+        "prepare", "prepared", "reproduce", "reproduced", "localize", "search", "validate"]  # fmt: skip
+    prepared = next(s for s in steps if s.name == "prepared")
+    assert len(prepared.data["base_commit"]) == 40  # the header's missing half
+    reproduced = next(s for s in steps if s.name == "reproduced")
+    assert reproduced.data["failing_tests"] and reproduced.data["failing"] == len(
+        reproduced.data["failing_tests"])
     assert _stages(steps)[-1] == "finalize" and "approve" not in _stages(steps)
     assert (Path(tmp_path) / "run" / "result.json").exists()
 

@@ -58,6 +58,8 @@ def prepare(state: RepairState, runtime: Runtime[RepairDeps]) -> dict[str, Any]:
         base_commit=snap.base_commit,
         description=state.get("issue", ""),
     )
+    # the trajectory header is written before the snapshot exists: this step completes it
+    _stage(deps, "prepared", task_id=task.id, base_commit=task.base_commit, repo=task.repo)
     return {"task": task.model_dump(), "stage": "prepare"}
 
 
@@ -87,6 +89,8 @@ def reproduce(state: RepairState, runtime: Runtime[RepairDeps]) -> dict[str, Any
         failing=len(task.failing_tests),
         passing=len(task.passing_tests),
         seconds=round(baseline.result.duration, 3),
+        failing_tests=task.failing_tests[:200],
+        passing_tests=task.passing_tests[:200],
     )
     update: dict[str, Any] = {"task": task.model_dump(), "stage": "reproduce"}
     if not task.failing_tests:
