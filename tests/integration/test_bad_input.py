@@ -1,5 +1,7 @@
 """Bad input: one clear line on standard error, exit code 2, never a traceback."""
 
+from pathlib import Path
+
 import pytest
 
 
@@ -62,3 +64,14 @@ def test_bad_config(cli, make_repo, args):
 def test_bench_missing_data(cli, tmp_path):
     line = _one_line_error(cli("bench", "quixbugs", "--data", str(tmp_path / "none.jsonl")))
     assert "not found" in line
+
+
+def test_serve_unknown_local_model(cli):
+    line = _one_line_error(cli("model", "serve", "no-such-model"))
+    assert "unknown local model" in line
+
+
+def test_bench_unknown_quixbugs_id(cli):
+    data = Path(__file__).resolve().parents[3] / "shared" / "benchmarks" / "quixbugs_python.jsonl"
+    line = _one_line_error(cli("bench", "quixbugs", "--data", str(data), "--only", "gcd,no_such_bug"))
+    assert "no_such_bug" in line and "gcd" not in line.split(":")[-1]
