@@ -46,6 +46,14 @@ def _import(name):
     return mod, _warning_texts(caught)
 
 
+def _repr(value):
+    """repr() of a default value; some objects (lazy loaders) raise from it."""
+    try:
+        return repr(value)[:80]
+    except Exception as exc:
+        return "<%s: repr failed: %s>" % (type(value).__name__, type(exc).__name__)
+
+
 def _signature(obj):
     try:
         sig = inspect.signature(obj)
@@ -53,7 +61,7 @@ def _signature(obj):
         return None, None
     params = []
     for p in sig.parameters.values():
-        default = None if p.default is inspect.Parameter.empty else repr(p.default)[:80]
+        default = None if p.default is inspect.Parameter.empty else _repr(p.default)
         params.append({"name": p.name, "kind": p.kind.name, "default": default})
     return str(sig)[:400], params
 
@@ -127,7 +135,10 @@ def _members(mod, probe):
                 if name in probe:
                     entries[name] = {"kind": "missing", "error": f"{type(exc).__name__}: {exc}"}
                 continue
-        entry = _describe(obj)
+        try:
+            entry = _describe(obj)
+        except Exception as exc:  # a library object that breaks when looked at
+            entry = {"kind": _kind(obj), "error": "%s: %s" % (type(exc).__name__, str(exc)[:200])}
         texts = _warning_texts(caught)
         if texts:
             entry["warnings"] = texts[:3]
