@@ -52,3 +52,17 @@ def test_proposer_candidates():
     assert "np.float64" in cands[0].patch.diff and "numpy.prod" in cands[0].patch.diff
     assert len({c.patch.hash for c in cands}) == len(cands)
     assert all(c.patch.files == ["m.py"] for c in cands)
+
+
+def test_changed_sites_lists_rule_rewrites_and_edits_no_rule_describes():
+    from patchwright.core.diff import make_patch
+    from patchwright.migrate.rules import RulesFile
+    from patchwright.migrate.run import changed_sites
+
+    base = {"s.py": "import numpy as np\n\nx = np.float_(1)\ny = np.product([1, 2])\nz = 3\n"}
+    new = {"s.py": "import numpy as np\n\nx = np.float64(1)\ny = np.prod([1, 2])\nz = 3\n"}
+    rules = RulesFile.model_validate({
+        "version": 1, "library": "numpy", "from": "1.26.4", "to": "2.4.6", "generated_by": "t",
+        "rules": [{"kind": "renamed", "old": "numpy.product", "new": "numpy.prod"}]})  # fmt: skip
+    sites = changed_sites(base, make_patch(base, new), rules)
+    assert sites == ["s.py:4 np.product -> np.prod", "s.py:3 x = np.float_(1) -> x = np.float64(1)"]

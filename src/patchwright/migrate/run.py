@@ -87,18 +87,48 @@ def scan_project(source: Path, rules: RulesFile) -> dict[str, list[Site]]:
 
 
 def changed_sites(base: dict[str, str], patch: Patch, rules: RulesFile) -> list[str]:
-    """``file:line old -> new`` for every call site the patch changes."""
+    """``file:line old -> new`` for every call site the patch changes: the rule-covered
+    uses it rewrote, then every other changed line (edits no rule describes, such as the
+    model's), as ``file:line old -> new`` from the diff itself."""
     table = {r.old: r.new for r in rules.rewrites() if r.new}
     lines = []
-    paths = [f.path for f in parse(patch.diff)]
+    covered: set[tuple[str, int]] = set()
+    files = parse(patch.diff)
     after = apply_to_files(base, patch.diff)
-    for path in paths:
-        before_sites = scan(base.get(path, ""), table)
-        still = {(s.old, s.text) for s in scan(after.get(path, ""), table)}
+    for fh in files:
+        before_sites = scan(base.get(fh.path, ""), table)
+        still = {(s.old, s.text) for s in scan(after.get(fh.path, ""), table)}
         for s in before_sites:
             if (s.old, s.text) not in still:
-                lines.append(f"{path}:{s.line} {s.text} -> {s.replacement}")
+                lines.append(f"{fh.path}:{s.line} {s.text} -> {s.replacement}")
+                covered.add((fh.path, s.line))
+    for fh in files:
+        for line, old, new in _replaced_lines(fh.hunks):
+            if (fh.path, line) not in covered:
+                lines.append(f"{fh.path}:{line} {old.strip()} -> {new.strip() or '(removed)'}")
     return lines
+
+
+def _replaced_lines(hunks: list[tuple[int, list[str]]]) -> list[tuple[int, str, str]]:
+    """(old line number, old text, new text) for each removed line, paired in order with
+    the lines added in its place."""
+    groups: list[tuple[list[tuple[int, str]], list[str]]] = []
+    for start, body in hunks:
+        line = start
+        for row in body:
+            tag, text = row[:1], row[1:]
+            if tag == "-":
+                if not groups or groups[-1][1]:  # removals after additions: a new run
+                    groups.append(([], []))
+                groups[-1][0].append((line, text))
+                line += 1
+            elif tag == "+" and groups:
+                groups[-1][1].append(text)  # pure insertions (no removals) are not listed
+            else:
+                line += 1
+                groups.append(([], []))  # a context line ends the run
+    return [(n, old, added[k] if k < len(added) else "")
+            for removed, added in groups for k, (n, old) in enumerate(removed)]  # fmt: skip
 
 
 def migrate(
