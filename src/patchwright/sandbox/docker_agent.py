@@ -1,8 +1,8 @@
 """The agent inside a sandbox container: resets the work tree, applies patches and runs
 pytest in forked children, one request at a time.
 
-Self-contained on purpose: :mod:`patchwright.sandbox.docker` sends this source to the
-image's Python (``python -I -c SOURCE CONFIG_JSON``, as root, in a long-lived ``exec``
+Self-contained on purpose: :mod:`patchwright.sandbox.docker` sends this source, after the
+shared fragment :mod:`patchwright.sandbox.inproc_pytest`, to the image's Python (``python -I -c SOURCE CONFIG_JSON``, as root, in a long-lived ``exec``
 whose standard input and output carry the protocol), so it must not import patchwright.
 It imports pytest and its plugins once (never anything from the work tree: ``-I`` and the
 working directory ``/`` keep it off ``sys.path``), and forks a child per run that drops to
@@ -29,6 +29,8 @@ import time
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
+if "run_pytest" not in globals():  # imported for tests; sent, the fragment comes first
+    from patchwright.sandbox.inproc_pytest import run_pytest
 TAIL = 16000
 
 MAX_FILE = 64 * 1024 * 1024
@@ -51,23 +53,6 @@ def _preload() -> set[str]:
     return set(sys.modules) - before
 
 
-def _quiet_preloaded(preloaded: set[str]) -> None:
-    """No "already imported, cannot be rewritten" warning for preloaded plugins."""
-    try:
-        from _pytest.assertion.rewrite import AssertionRewritingHook as Hook
-    except ImportError:
-        return
-    warn = getattr(Hook, "_warn_already_imported", None)
-    if warn is None:
-        return
-
-    def _warn_already_imported(self: object, name: str) -> None:
-        if name not in preloaded:
-            warn(self, name)
-
-    Hook._warn_already_imported = _warn_already_imported  # type: ignore[method-assign]
-
-
 def _drop(cfg: dict[str, Any]) -> None:
     os.setgroups([])
     os.setgid(cfg["gid"])
@@ -76,11 +61,8 @@ def _drop(cfg: dict[str, Any]) -> None:
 
 def _child(req: dict[str, Any], cfg: dict[str, Any], preloaded: set[str]) -> int:
     """In the forked child: drop to the sandbox user, then ``python -m pytest ARGS``."""
-    import atexit
     import resource
-    import runpy
     import shutil
-    import traceback
 
     os.setsid()
     _drop(cfg)
@@ -100,36 +82,7 @@ def _child(req: dict[str, Any], cfg: dict[str, Any], preloaded: set[str]) -> int
     os.dup2(log, 2)
     os.close(null)
     os.close(log)
-    os.chdir(cfg["workspace"])
-    os.environ.clear()
-    os.environ.update(req["env"])
-    sys.dont_write_bytecode = True
-    sys.path.insert(0, cfg["workspace"])
-    _quiet_preloaded(preloaded)
-    sys.argv[:] = ["pytest", *req["args"]]
-    code: object = 0
-    try:
-        runpy.run_module("pytest", run_name="__main__", alter_sys=True)
-    except SystemExit as exc:
-        code = exc.code
-    except BaseException:
-        traceback.print_exc()
-        code = 1
-    threading = sys.modules.get("threading")
-    for step in (getattr(threading, "_shutdown", None), getattr(atexit, "_run_exitfuncs", None)):
-        try:
-            if step is not None:
-                step()
-        except BaseException:
-            pass
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except Exception:
-            pass
-    if code is None:
-        return 0
-    return code & 0xFF if isinstance(code, int) else 1
+    return run_pytest(req["args"], cfg["workspace"], req["env"], preloaded)
 
 
 def _wait(pid: int, timeout: float) -> int | None:

@@ -13,19 +13,19 @@ import struct
 import tarfile
 import time
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 from patchwright.core.protocols import RunLimits
 from patchwright.core.types import TestOutcome, TestResult, TestStatus
 from patchwright.sandbox import docker_agent
 from patchwright.sandbox.images import SANDBOX_UID, SANDBOX_USER, STATE, VENV, WORKSPACE
+from patchwright.sandbox.inproc_pytest import bundle
 from patchwright.sandbox.runners import pytest as runner
 
 INTERRUPT_GRACE = 1.0
 """Seconds pytest gets after SIGINT at the wall limit to write its report."""
 OUT = f"{STATE}/run/out"
-AGENT_SOURCE = Path(docker_agent.__file__).read_text()
+AGENT_SOURCE = bundle(docker_agent.__file__)
 GIT_ENV = {
     "PATH": "/usr/bin:/bin",
     "HOME": f"/home/{SANDBOX_USER}",

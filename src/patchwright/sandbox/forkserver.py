@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from patchwright.core.protocols import RunLimits
+from patchwright.sandbox.inproc_pytest import bundle
 from patchwright.sandbox.limits import MARKER_ENV, Containment, PidWaiter, RunGroup
 
 START_TIMEOUT = 120.0
@@ -109,7 +110,7 @@ class ForkServer:
         return self._proc.pid if self._proc is not None else None
 
     def _start(self, env: dict[str, str]) -> None:
-        source = Path(__file__).with_name("forkserver_main.py").read_text()
+        source = bundle(str(Path(__file__).with_name("forkserver_main.py")))
         outer = env.get(MARKER_ENV)
         server_env = {**env, MARKER_ENV: f"{outer}:{_SLOT}" if outer else _SLOT}
         for _ in range(MAX_START_TRIES):

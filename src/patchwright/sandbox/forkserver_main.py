@@ -1,6 +1,7 @@
 """The fork server: a pytest process that forks one child per test run.
 
-Self-contained on purpose: the host sends this source to the *test* interpreter with
+Self-contained on purpose: the host sends this source, after the shared fragment
+:mod:`patchwright.sandbox.inproc_pytest`, to the *test* interpreter with
 ``python -c SOURCE CONFIG_JSON`` (cwd = the workspace root), which may be another virtual
 environment, so it must not import patchwright and must stay compatible with older Pythons.
 It never imports code from the workspace: it drops the workspace from ``sys.path`` before
@@ -20,6 +21,9 @@ import sys
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # never at run time: imports before sys.path is cleaned could hit the workspace
     from typing import Any
+
+if "run_pytest" not in globals():  # imported for tests; sent, the fragment comes first
+    from patchwright.sandbox.inproc_pytest import run_pytest
 
 _STARTUP_MODULES = frozenset(sys.modules)
 _RLIMITS = ("RLIMIT_AS", "RLIMIT_CORE", "RLIMIT_NPROC")
@@ -177,65 +181,8 @@ def _contain(req: "dict[str, Any]", slot: "tuple[int, int] | None", marker: str)
     os.close(out)
 
 
-def _quiet_preloaded(preloaded: "set[str]") -> None:
-    """No "already imported, cannot be rewritten" warning for the plugins the server
-    preloaded: a plain run imports them after marking them for assertion rewriting."""
-    try:
-        from _pytest.assertion.rewrite import AssertionRewritingHook as Hook
-    except ImportError:
-        return
-    warn = getattr(Hook, "_warn_already_imported", None)
-    if warn is None:
-        return
-
-    def _warn_already_imported(self: object, name: str) -> None:
-        if name not in preloaded:
-            warn(self, name)
-
-    Hook._warn_already_imported = _warn_already_imported  # type: ignore[method-assign]
-
-
 def _run_pytest(req: "dict[str, Any]", preloaded: "set[str]") -> int:
-    """``python -m pytest ARGS`` in this process: cwd, env, sys.path[0], __main__, exit."""
-    import atexit
-    import runpy
-    import traceback
-
-    sys.dont_write_bytecode = True
-    os.chdir(req["cwd"])
-    os.environ.clear()
-    os.environ.update(req["env"])
-    sys.path.insert(0, os.getcwd())
-    _quiet_preloaded(preloaded)
-    sys.argv[:] = ["pytest", *req["args"]]
-    if hasattr(sys, "orig_argv"):
-        sys.orig_argv[:] = [sys.orig_argv[0], "-m", "pytest", *req["args"]]
-    code: object = 0
-    try:
-        runpy.run_module("pytest", run_name="__main__", alter_sys=True)
-    except SystemExit as exc:
-        code = exc.code
-    except BaseException:
-        traceback.print_exc()
-        code = 1
-    threading = sys.modules.get("threading")
-    for step in (getattr(threading, "_shutdown", None), getattr(atexit, "_run_exitfuncs", None)):
-        try:
-            if step is not None:
-                step()
-        except BaseException:
-            pass
-    if code is None:
-        code = 0
-    elif not isinstance(code, int):
-        print(code, file=sys.stderr)
-        code = 1
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except Exception:
-            pass
-    return code & 0xFF
+    return run_pytest(req["args"], req["cwd"], req["env"], preloaded)
 
 
 def _spawn(req: "dict[str, Any]", slot: "tuple[int, int] | None", config: "dict[str, Any]") -> int:
