@@ -51,7 +51,7 @@ def _repr(value):
     try:
         return repr(value)[:80]
     except Exception as exc:
-        return "<%s: repr failed: %s>" % (type(value).__name__, type(exc).__name__)
+        return f"<{type(value).__name__}: repr failed: {type(exc).__name__}>"
 
 
 def _signature(obj):
@@ -138,7 +138,7 @@ def _members(mod, probe):
         try:
             entry = _describe(obj)
         except Exception as exc:  # a library object that breaks when looked at
-            entry = {"kind": _kind(obj), "error": "%s: %s" % (type(exc).__name__, str(exc)[:200])}
+            entry = {"kind": _kind(obj), "error": f"{type(exc).__name__}: {str(exc)[:200]}"}
         texts = _warning_texts(caught)
         if texts:
             entry["warnings"] = texts[:3]
