@@ -194,9 +194,8 @@ def solve(row: Problem, env: Env, config: RunConfig, docs: bool, record: Recorde
     convo = [Message(role="system", content=render("versioned_system")),
              Message(role="user", content=user)]  # fmt: skip
     best, passed, attempts = "", False, 0
-    attempts_max = max(1, int(config.llm.samples)) * ATTEMPTS
     with model:
-        for attempts in range(1, attempts_max + 1):
+        for attempts in range(1, ATTEMPTS + 1):
             temperature = config.llm.temperature
             if attempts > 1 and temperature == 0:
                 temperature = RETRY_TEMPERATURE  # greedy decoding would repeat itself
