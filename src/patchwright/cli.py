@@ -16,11 +16,12 @@ from pathlib import Path
 from typing import NoReturn
 
 from patchwright import __version__
+from patchwright.core.errors import PatchwrightError
 
 EXIT_FOUND, EXIT_NOT_FOUND, EXIT_BAD_INPUT = 0, 1, 2
 
 
-class UsageError(Exception):
+class UsageError(PatchwrightError):
     pass
 
 
@@ -143,7 +144,7 @@ def build_parser() -> _Parser:
     sv.add_argument("--port", type=int, default=0, help="loopback port (default: a free one)")
     sv.add_argument("--threads", type=int, default=0, help="CPU threads (default: all cores)")
     _sandbox_parser(sub)
-    from patchwright.migrate.cli import add_parser as _migrate_parser
+    from patchwright.console.migrate import add_parser as _migrate_parser
 
     _migrate_parser(sub, _config_args)
     return parser
@@ -217,10 +218,11 @@ def _ask(diff: str) -> bool:
 
 
 def cmd_repair(args: argparse.Namespace) -> int:
-    from patchwright.config_files import load_config
-    from patchwright.progress import ProgressReporter
-    from patchwright.repair import RepairError, RepairRequest, load_request, repair
+    from patchwright.app.session import RepairRequest, load_request, repair
+    from patchwright.console.progress import ProgressReporter
+    from patchwright.core.errors import RepairError
     from patchwright.repo.git import SnapshotError, apply_to_source
+    from patchwright.store.config_files import load_config
 
     if args.resume:
         request = load_request(args.resume)
@@ -286,8 +288,8 @@ def cmd_repair(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from patchwright.benchmarks.quixbugs import BENCH_DEFAULTS, run_quixbugs
     from patchwright.benchmarks.runner import BenchError
-    from patchwright.config_files import load_config
     from patchwright.search.strategies import STRATEGIES
+    from patchwright.store.config_files import load_config
 
     if args.name == "gitchameleon":
         from patchwright.benchmarks.gitchameleon import run_gitchameleon
@@ -307,7 +309,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:
-    from patchwright.inspect import inspect_run
+    from patchwright.console.inspect_view import inspect_run
 
     return inspect_run(args.run_dir)
 
@@ -355,7 +357,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 def cmd_sandbox(args: argparse.Namespace) -> int:
     """``sandbox bootstrap``; no engine or a failed build: one line, exit code 2."""
-    from patchwright.repair import RepairError
+    from patchwright.core.errors import RepairError
 
     try:
         from patchwright.sandbox.docker import DockerUnavailableError, bootstrap_images
@@ -373,25 +375,14 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    """``migrate PATH --to LIB==V`` and ``migrate mine LIB OLD NEW`` (see patchwright.migrate)."""
-    from patchwright.migrate.cli import cmd_migrate as run_migrate
-    from patchwright.migrate.envs import EnvError
-    from patchwright.migrate.rules import RulesError
-    from patchwright.migrate.run import MigrateError
+    """``migrate PATH --to LIB==V`` and ``migrate mine LIB OLD NEW``."""
+    from patchwright.console.migrate import cmd_migrate as run_migrate
 
     run_dir = args.out or default_run_dir(Path(args.path))
-    try:
-        return run_migrate(args, _overrides(args), run_dir)
-    except (MigrateError, RulesError, EnvError) as exc:
-        print(f"patchwright: error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    return run_migrate(args, _overrides(args), run_dir)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from patchwright.benchmarks.runner import BenchError
-    from patchwright.core.config import ConfigError
-    from patchwright.repair import RepairError
-
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -404,11 +395,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "migrate": cmd_migrate,
         }[args.command]
         return handler(args)
-    except UsageError as exc:
-        print(f"patchwright: error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except (RepairError, ConfigError, BenchError) as exc:
-        print(f"patchwright: error: {exc}", file=sys.stderr)
+    except PatchwrightError as exc:
+        print(f"patchwright: error: {str(exc).splitlines()[0] if str(exc) else exc!r}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("patchwright: interrupted", file=sys.stderr)

@@ -13,7 +13,7 @@ import pytest
 
 from patchwright.benchmarks.gitchameleon_data import load_problems, select, split_requirements
 from patchwright.benchmarks.gitchameleon_score import run_hidden, run_visible
-from patchwright.benchmarks.pyenvs import FAILED_SUFFIX, ensure_env
+from patchwright.envs.pyenvs import FAILED_SUFFIX, ensure_env
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT.parent / "shared" / "benchmarks"

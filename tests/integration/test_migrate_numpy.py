@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from patchwright.migrate.rules import find_shipped
+from patchwright.propose.migrate.rules import find_shipped
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "numpy_legacy"
@@ -45,7 +45,7 @@ def test_mine_regenerates_shipped_numpy_rules(tmp_path):
 
 
 def _tests_pass_on_target(project: Path) -> None:
-    from patchwright.migrate.envs import ensure_env
+    from patchwright.envs.venvs import ensure_env
 
     python = ensure_env([TARGET, "pytest", "pytest-timeout", "pytest-cov"])
     proc = subprocess.run([str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider"],

@@ -7,12 +7,12 @@ import math
 import pytest
 
 from fakes.openai_server import FakeOpenAIServer, Reply
-from patchwright.core.artifacts import TrajectoryWriter, read_trajectory
 from patchwright.core.config import build_config
 from patchwright.core.types import Message, Task, TrajectoryHeader
 from patchwright.model.errors import BudgetExceeded
 from patchwright.model.factory import make_model
 from patchwright.model.prices import lookup
+from patchwright.store.artifacts import TrajectoryWriter, read_trajectory
 
 MAX_TOKENS = 256
 

@@ -3,7 +3,7 @@ real dump of a standard-library module through the introspection script."""
 
 import sys
 
-from patchwright.migrate.docs import ApiDocs, entries_from_dump, import_name, render
+from patchwright.propose.migrate.docs import ApiDocs, entries_from_dump, import_name, render
 
 DUMP = {
     "version": 1,
@@ -79,7 +79,7 @@ def test_use_instead_hints_are_looked_up():
 
 
 def test_library_calls_resolve_aliases_and_from_imports():
-    from patchwright.tools.propose.llm_migrate import library_calls
+    from patchwright.propose.migrate.llm_migrate import library_calls
 
     code = "import numpy as np\nfrom numpy.linalg import norm\nx = np.float_(1) + norm(np.ones(3))\n"
     assert library_calls(code, "numpy") == ["numpy.float_", "numpy.linalg.norm", "numpy.ones"]

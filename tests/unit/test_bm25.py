@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from patchwright.localize.bm25 import Bm25Localizer, tokenize
 from patchwright.repo.index import CodeIndex
-from patchwright.tools.localize.bm25 import Bm25Localizer, tokenize
 
 FILES = {
     "shop/cart.py": (

@@ -1,7 +1,7 @@
 import pytest
 
-from patchwright.config_files import load_config
 from patchwright.core.config import ConfigError
+from patchwright.store.config_files import load_config
 
 
 def test_defaults_then_file_then_overrides(tmp_path):

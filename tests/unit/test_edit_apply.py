@@ -1,6 +1,6 @@
 """Applying model replies: the whole-function second reading of a reply."""
 
-from patchwright.tools.propose.edit_apply import apply_reply
+from patchwright.propose.llm.edit_apply import apply_reply
 
 
 def test_a_parroted_format_with_a_whole_function_in_a_fence_still_applies():

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from patchwright.tools.propose.edit_apply import apply_reply, syntax_error
-from patchwright.tools.propose.edits import FunctionReplace, SearchReplace, parse_reply
+from patchwright.propose.llm.edit_apply import apply_reply, syntax_error
+from patchwright.propose.llm.edits import FunctionReplace, SearchReplace, parse_reply
 
 GCD = "def gcd(a, b):\n    if b == 0:\n        return a\n    else:\n        return gcd(a % b, b)\n"
 FIXED = GCD.replace("gcd(a % b, b)", "gcd(b, a % b)")

@@ -8,10 +8,10 @@ from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.types import Command
 
 from patchwright.agent.graph import after_localize, after_reproduce, after_search, build_graph
-from patchwright.agent.state import RepairDeps
+from patchwright.app.components import make_sandbox
 from patchwright.core.config import RunConfig
-from patchwright.repair import make_sandbox
-from patchwright.tools.propose.scripted import Edit, ScriptedProposer
+from patchwright.pipeline.state import RepairDeps
+from patchwright.propose.scripted import Edit, ScriptedProposer
 
 SRC = "def inc(x):\n    return x + 2\n"
 TEST = "from calc import inc\n\ndef test_inc():\n    assert inc(1) == 2\n\ndef test_other():\n    assert True\n"

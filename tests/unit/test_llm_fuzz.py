@@ -10,8 +10,8 @@ from patchwright.core.diff import apply_to_files
 from patchwright.core.protocols import ProposalContext
 from patchwright.core.types import Location, Task
 from patchwright.model.scripted import ScriptedModel
-from patchwright.tools.propose.edit_apply import syntax_error
-from patchwright.tools.propose.llm_patch import LlmPatchProposer
+from patchwright.propose.llm.edit_apply import syntax_error
+from patchwright.propose.llm.llm_patch import LlmPatchProposer
 
 PATH = "pkg/stats.py"
 BASE = (

@@ -7,22 +7,23 @@ from collections.abc import Sequence
 
 import pytest
 
+from patchwright.app.components import make_proposers
 from patchwright.core.config import RunConfig
 from patchwright.core.diff import apply_to_files, make_patch
+from patchwright.core.errors import RepairError
 from patchwright.core.protocols import ProposalContext, RunLimits
 from patchwright.core.types import Location, Message, ModelResponse, Node, Task, TestStatus
 from patchwright.model.errors import BudgetExceeded, ModelUnavailable
 from patchwright.model.scripted import ScriptedModel
-from patchwright.repair import RepairError, make_proposers
+from patchwright.propose.llm.llm_patch import SAMPLE_TEMPERATURE, LlmPatchProposer, ProposerStop
 from patchwright.sandbox.scripted import ScriptedSandbox
 from patchwright.search.budget import Budget
 from patchwright.search.evaluate import Evaluator
 from patchwright.search.expand import Expander
+from patchwright.search.llm_rethink import LlmRethinker
 from patchwright.search.reward import reward
 from patchwright.search.strategies import SearchContext, SearchParams, make_strategy
 from patchwright.search.tree import Tree
-from patchwright.tools.llm_rethink import LlmRethinker
-from patchwright.tools.propose.llm_patch import SAMPLE_TEMPERATURE, LlmPatchProposer, ProposerStop
 
 PATH = "pkg/gcd.py"
 BUGGY = (
@@ -265,7 +266,7 @@ def test_java_file_with_search_replace():
      ("mistral-7b", "search_replace")],
 )  # fmt: skip
 def test_auto_format_gives_small_models_whole_functions(name, fmt):
-    from patchwright.tools.propose.llm_patch import resolve_format
+    from patchwright.propose.llm.llm_patch import resolve_format
 
     assert resolve_format("auto", name) == fmt
     assert resolve_format("search_replace", name) == "search_replace"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from patchwright.core.types import Location
+from patchwright.localize.llm_rank import LlmRanker, parse_ranking
 from patchwright.model.errors import BudgetExceeded
 from patchwright.model.scripted import ScriptedModel
-from patchwright.tools.localize.llm_rank import LlmRanker, parse_ranking
 
 FILES = {
     "pkg/a.py": "def f(x):\n    y = x + 1\n    return y\n\n\ndef g(x):\n    z = x * 2\n    w = z - 1\n    return w\n",

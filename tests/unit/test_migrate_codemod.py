@@ -1,8 +1,8 @@
 from patchwright.core.protocols import ProposalContext
 from patchwright.core.types import Task
-from patchwright.migrate.codemod import rewrite
-from patchwright.migrate.rules import Rule
-from patchwright.tools.propose.migrate_rules import MigrateRulesProposer
+from patchwright.propose.migrate.codemod import rewrite
+from patchwright.propose.migrate.migrate_rules import MigrateRulesProposer
+from patchwright.propose.migrate.rules import Rule
 
 RULES = {"numpy.float_": "numpy.float64", "numpy.product": "numpy.prod",
          "numpy.alltrue": "numpy.all", "numpy.AxisError": "numpy.exceptions.AxisError"}
@@ -55,9 +55,9 @@ def test_proposer_candidates():
 
 
 def test_changed_sites_lists_rule_rewrites_and_edits_no_rule_describes():
+    from patchwright.app.migrate import changed_sites
     from patchwright.core.diff import make_patch
-    from patchwright.migrate.rules import RulesFile
-    from patchwright.migrate.run import changed_sites
+    from patchwright.propose.migrate.rules import RulesFile
 
     base = {"s.py": "import numpy as np\n\nx = np.float_(1)\ny = np.product([1, 2])\nz = 3\n"}
     new = {"s.py": "import numpy as np\n\nx = np.float64(1)\ny = np.prod([1, 2])\nz = 3\n"}

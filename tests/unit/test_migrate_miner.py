@@ -4,9 +4,9 @@ import json
 import sys
 from pathlib import Path
 
-from patchwright.migrate.apidiff import diff_apis, hint_names
-from patchwright.migrate.mine import mine_dumps
-from patchwright.migrate.rules import RulesFile, load_rules, save_rules
+from patchwright.propose.migrate.apidiff import diff_apis, hint_names
+from patchwright.propose.migrate.mine import mine_dumps
+from patchwright.propose.migrate.rules import RulesFile, load_rules, save_rules
 
 OLD = '''
 import warnings
@@ -48,9 +48,9 @@ def test_mine_synthetic(tmp_path, monkeypatch):
     old_root, new_root = _pkg(tmp_path, "old", OLD), _pkg(tmp_path, "new", NEW)
     py = Path(sys.executable)
     monkeypatch.setenv("PYTHONPATH", str(old_root))
-    old = __import__("patchwright.migrate.mine", fromlist=["dump_api"]).dump_api(py, "toylib")
+    old = __import__("patchwright.propose.migrate.mine", fromlist=["dump_api"]).dump_api(py, "toylib")
     monkeypatch.setenv("PYTHONPATH", str(new_root))
-    new = __import__("patchwright.migrate.mine", fromlist=["dump_api"]).dump_api(
+    new = __import__("patchwright.propose.migrate.mine", fromlist=["dump_api"]).dump_api(
         py, "toylib", {"toylib": ["total", "real_alias"]}
     )
     rules = {r.old: r for r in diff_apis(old, new)}

@@ -5,7 +5,6 @@ import json
 
 import pytest
 
-from patchwright.core.artifacts import TrajectoryWriter
 from patchwright.core.config import build_config
 from patchwright.core.types import Message, Step, Task, TrajectoryHeader
 from patchwright.model.budget import Budget, Caps
@@ -16,6 +15,7 @@ from patchwright.model.prices import Price
 from patchwright.model.recording import RecordingModel
 from patchwright.model.replay import ReplayMismatch, ReplayModel
 from patchwright.model.scripted import ScriptedModel
+from patchwright.store.artifacts import TrajectoryWriter
 
 MSGS = [Message(role="system", content="fix it"), Message(role="user", content="x = 1 +")]
 

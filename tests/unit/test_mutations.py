@@ -12,9 +12,9 @@ import pytest
 from patchwright.core.diff import apply_to_files, changed_lines
 from patchwright.core.protocols import ProposalContext
 from patchwright.core.types import Candidate, Location, Task
-from patchwright.tools.propose.mutations import MutationProposer
-from patchwright.tools.propose.pyedit import Renderer, Source, apply_splices
-from patchwright.tools.propose.site import WEIGHTS
+from patchwright.propose.mutations import MutationProposer
+from patchwright.propose.pyedit import Renderer, Source, apply_splices
+from patchwright.propose.site import WEIGHTS
 
 PATH = "pkg/mod.py"
 

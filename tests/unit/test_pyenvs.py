@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from patchwright.benchmarks.pyenvs import (
+from patchwright.envs.pyenvs import (
     FAILED_SUFFIX,
     READY,
     EnvError,
@@ -140,7 +140,7 @@ def test_failed_build_is_not_retried_within_a_run(tmp_path):
 
 
 def test_default_cache_dir_follows_patchwright_home(tmp_path, monkeypatch):
-    from patchwright.benchmarks.pyenvs import default_cache_dir
+    from patchwright.envs.pyenvs import default_cache_dir
 
     monkeypatch.setenv("PATCHWRIGHT_HOME", str(tmp_path / "pwhome"))
     assert default_cache_dir() == tmp_path / "pwhome" / "envs"
@@ -148,7 +148,7 @@ def test_default_cache_dir_follows_patchwright_home(tmp_path, monkeypatch):
 
 
 def test_pip_error_line_names_the_cause():
-    from patchwright.benchmarks.pyenvs import _first_error
+    from patchwright.envs.pyenvs import _first_error
 
     build = (
         "      gcc -c x.cpp\n"

@@ -1,5 +1,5 @@
 from patchwright.core.types import Task, TestResult
-from patchwright.tools.localize.sbfl import SbflLocalizer, is_test_file, ochiai, score_lines
+from patchwright.localize.sbfl import SbflLocalizer, is_test_file, ochiai, score_lines
 
 SRC = """def f(x):
     y = x * 2

@@ -8,15 +8,15 @@ import pytest
 from patchwright.core.diff import make_patch
 from patchwright.core.protocols import ProposerStop, RunLimits
 from patchwright.core.types import Node, Task, TestStatus
+from patchwright.propose.scripted import Edit, ScriptedProposer
 from patchwright.sandbox.scripted import ScriptedSandbox
 from patchwright.search.budget import Budget
 from patchwright.search.evaluate import Evaluator, changed_base_lines, order_passing
 from patchwright.search.expand import Expander
 from patchwright.search.reward import reward
-from patchwright.search.select import backpropagate, select_global, uct
+from patchwright.search.selection import backpropagate, select_global, uct
 from patchwright.search.strategies import STRATEGIES, SearchContext, SearchParams, make_strategy
 from patchwright.search.tree import Tree
-from patchwright.tools.propose.scripted import Edit, ScriptedProposer
 
 BASE = {"m.py": "a = 1\nb = 1\nc = 1\n"}
 FAILING = ["t::a", "t::b"]

@@ -9,7 +9,7 @@ from typing import Any, Literal
 from langgraph.graph import END, START, StateGraph
 
 from patchwright.agent import nodes
-from patchwright.agent.state import RepairDeps, RepairInput, RepairState
+from patchwright.pipeline.state import RepairDeps, RepairInput, RepairState
 
 
 def after_prepare(state: RepairState) -> Literal["reproduce", "finalize"]:

@@ -39,7 +39,10 @@ from patchwright.benchmarks.gitchameleon_score import (
     run_hidden,
     run_visible,
 )
-from patchwright.benchmarks.pyenvs import (
+from patchwright.benchmarks.runner import BenchError, InstanceResult, run_batch, shared_server
+from patchwright.core.config import RunConfig
+from patchwright.core.types import FORMAT_VERSION
+from patchwright.envs.pyenvs import (
     PIP_TIMEOUT,
     Env,
     EnvError,
@@ -48,10 +51,7 @@ from patchwright.benchmarks.pyenvs import (
     find_python,
     parse_python_map,
 )
-from patchwright.benchmarks.runner import BenchError, InstanceResult, run_batch, shared_server
-from patchwright.core.artifacts import write_json
-from patchwright.core.config import RunConfig
-from patchwright.core.types import FORMAT_VERSION
+from patchwright.store.artifacts import write_json
 
 DEFAULT_OUT = Path("bench-out/gitchameleon")
 SOLVERS = ("reference", "model")
@@ -84,7 +84,7 @@ class Solver(Protocol):
     ``env`` is the problem's ready venv (a solver may run the visible test in it with
     :func:`~patchwright.benchmarks.gitchameleon_score.run_visible`, never the hidden one);
     ``docs`` says whether the solver may read the target version's documentation from the
-    package installed in ``env`` (:mod:`patchwright.migrate.docs`); the problem's own doc
+    package installed in ``env`` (:mod:`patchwright.propose.migrate.docs`); the problem's own doc
     links point to the web, which a run cannot reach.
     """
 

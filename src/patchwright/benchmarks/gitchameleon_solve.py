@@ -3,7 +3,7 @@ visible test in the problem's environment, and feed the failure back (RethinkMCT
 verbal feedback, one conversation) until it passes or the attempts run out.
 
 With ``docs``, the prompt carries the *target version's* documentation, read from the
-package installed in the environment (:mod:`patchwright.migrate.docs`): the APIs that best
+package installed in the environment (:mod:`patchwright.propose.migrate.docs`): the APIs that best
 match the task first, then, after a failure, the APIs the error names (or the names closest
 to a missing one). Without it, the model has only what it remembers.
 """
@@ -18,9 +18,9 @@ from typing import Any
 from patchwright.benchmarks.gitchameleon import Recorder, Solution
 from patchwright.benchmarks.gitchameleon_data import Problem
 from patchwright.benchmarks.gitchameleon_score import run_visible
-from patchwright.benchmarks.pyenvs import Env
 from patchwright.core.config import RunConfig
 from patchwright.core.types import Message, Step
+from patchwright.envs.pyenvs import Env
 from patchwright.model.errors import ModelError
 from patchwright.prompts import render
 
@@ -131,7 +131,7 @@ class _Docs:
     @property
     def api(self) -> Any:
         if self._api is None:
-            from patchwright.migrate.docs import ApiDocs, import_name
+            from patchwright.propose.migrate.docs import ApiDocs, import_name
 
             module = import_name(self.env.python, self.row.library)
             try:
@@ -142,7 +142,7 @@ class _Docs:
         return self._api
 
     def section(self, entries: list[Any]) -> str:
-        from patchwright.migrate.docs import render as render_entries
+        from patchwright.propose.migrate.docs import render as render_entries
 
         fresh = [e for e in entries if e.name not in self.shown]
         if not fresh:

@@ -22,10 +22,10 @@ from patchwright.benchmarks.runner import (
     shared_server,
     summarize,
 )
-from patchwright.core.artifacts import write_json
 from patchwright.core.config import RunConfig
 from patchwright.core.diff import PatchError, apply_to_files
 from patchwright.core.protocols import RunLimits
+from patchwright.store.artifacts import write_json
 
 DEFAULT_DATA = Path("../shared/benchmarks/quixbugs_python.jsonl")
 DEFAULT_OUT = Path("bench-out/quixbugs")
@@ -91,7 +91,8 @@ def recheck(row: dict[str, Any], diff: str, config: RunConfig) -> bool:
 
 def repair_bug(row: dict[str, Any], folder: str, config_data: dict[str, Any]) -> dict[str, Any]:
     """Worker: repair one bug; returns an InstanceResult as a dict (never raises)."""
-    from patchwright.repair import RepairError, RepairRequest, repair
+    from patchwright.app.session import RepairRequest, repair
+    from patchwright.core.errors import RepairError
 
     started = time.monotonic()
     base = Path(folder)

@@ -14,14 +14,15 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from patchwright.core.artifacts import write_json
 from patchwright.core.config import RunConfig
+from patchwright.core.errors import PatchwrightError
 from patchwright.core.types import FORMAT_VERSION
+from patchwright.store.artifacts import write_json
 
 INSTANCE_RESULT = "bench.json"
 
 
-class BenchError(Exception):
+class BenchError(PatchwrightError):
     """Bad benchmark input; one line for the user."""
 
 

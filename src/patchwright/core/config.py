@@ -7,9 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-
-class ConfigError(ValueError):
-    """Bad configuration: the message is one line for the user."""
+from patchwright.core.errors import ConfigError
 
 
 class _Config(BaseModel):

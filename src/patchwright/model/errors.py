@@ -3,8 +3,10 @@ callers never see an ``openai`` (or ``httpx``) exception."""
 
 from __future__ import annotations
 
+from patchwright.core.errors import PatchwrightError
 
-class ModelError(Exception):
+
+class ModelError(PatchwrightError):
     """A model call failed; the message is one line for the user."""
 
 

@@ -22,10 +22,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from patchwright.core.errors import PatchwrightError
+
 SIDECAR_VERSION = 1
 
 
-class FetchError(Exception):
+class FetchError(PatchwrightError):
     """The model could not be obtained or failed verification; one line for the user."""
 
 

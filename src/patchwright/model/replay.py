@@ -14,10 +14,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from patchwright.core.artifacts import read_trajectory
 from patchwright.core.types import Message, ModelResponse
 from patchwright.model.errors import BadResponse, ModelError, ModelUnavailable
 from patchwright.model.prices import Price
+from patchwright.store.artifacts import read_trajectory
 
 Strictness = Literal["strict", "messages", "last", "off"]
 STRICTNESS: tuple[str, ...] = ("strict", "messages", "last", "off")

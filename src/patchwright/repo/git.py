@@ -28,6 +28,7 @@ from patchwright.core.diff import (
     deleted_paths,
     touched_paths,
 )
+from patchwright.core.errors import PatchwrightError
 from patchwright.core.types import Patch
 
 SNAPSHOT_FILE = "patchwright-snapshot.json"
@@ -54,7 +55,7 @@ _IDENTITY = {
 _LINK = 0o120000
 
 
-class SnapshotError(Exception):
+class SnapshotError(PatchwrightError):
     """A snapshot cannot be made, loaded or written back; the message is one line."""
 
 

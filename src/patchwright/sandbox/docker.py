@@ -45,6 +45,7 @@ import docker
 import docker.errors
 
 from patchwright.core.diff import PatchError, validate_patch
+from patchwright.core.errors import PatchwrightError
 from patchwright.core.protocols import CoverageMap, RunLimits
 from patchwright.core.types import Patch, TestResult
 from patchwright.sandbox import images
@@ -69,7 +70,7 @@ from patchwright.sandbox.runners import pytest as runner
 LABEL = "patchwright"
 
 
-class DockerUnavailableError(RuntimeError):
+class DockerUnavailableError(PatchwrightError, RuntimeError):
     """Docker was asked for but no engine answers (one-line message; CLI exit code 2)."""
 
 

@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from patchwright.core.errors import PatchwrightError
+
 RECIPE_VERSION = "1"
 PYTHON_VERSION = "3.11"
 SUITE = "bookworm"
@@ -51,7 +53,7 @@ _PRUNE += ("usr/share/info", "usr/share/locale")
 Log = Callable[[str], None]
 
 
-class ImageError(RuntimeError):
+class ImageError(PatchwrightError, RuntimeError):
     """An image could not be built; the message is one line."""
 
 

@@ -8,8 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from patchwright.core.artifacts import write_atomic
 from patchwright.core.types import FORMAT_VERSION, Node, Patch
+from patchwright.store.artifacts import write_atomic
 
 
 class TreeFile(BaseModel):

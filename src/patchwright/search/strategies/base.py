@@ -15,7 +15,7 @@ from patchwright.search.expand import Expander
 from patchwright.search.feedback import summarize
 from patchwright.search.rethink import Rethinker, RuleRethinker, attach_feedback
 from patchwright.search.reward import reward
-from patchwright.search.select import backpropagate
+from patchwright.search.selection import backpropagate
 from patchwright.search.tree import Tree
 
 EPS = 1e-9

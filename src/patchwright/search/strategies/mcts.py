@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from patchwright.core.types import Node
-from patchwright.search.select import select_global
+from patchwright.search.selection import select_global
 from patchwright.search.strategies.base import (
     SearchContext,
     SearchOutcome,

@@ -1,0 +1,164 @@
+"""One run of the agent: ``repair(request)`` builds the run's dependencies (model, sandbox,
+proposers), writes the request and the trajectory, and runs (or resumes) the graph."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from patchwright.model.budget import Budget as ModelBudget
+
+from patchwright import __version__
+from patchwright.agent.run import run_graph
+from patchwright.app.components import PROPOSERS, make_proposers, make_sandbox
+from patchwright.core.config import RunConfig
+from patchwright.core.errors import BaseRunCrashed, NoTestsFound, RepairError
+from patchwright.core.types import Patch, RunResult, Step, Task, TrajectoryHeader
+from patchwright.model.errors import ModelError
+from patchwright.model.factory import make_model, model_name
+from patchwright.pipeline.state import RepairDeps
+from patchwright.repo.git import Snapshot, load_snapshot
+from patchwright.search.strategies import make_strategy
+from patchwright.store.artifacts import RunDir, TrajectoryWriter, read_trajectory, write_json
+
+
+@dataclass
+class RepairRequest:
+    source: Path
+    run_dir: Path
+    config: RunConfig = field(default_factory=RunConfig)
+    tests: list[str] = field(default_factory=list)
+    """Failing tests to fix (node ids or prefixes); empty: every failing test."""
+    issue: str = ""
+    task_id: str = ""
+
+
+class Recorder:
+    """Fans steps out to the trajectory file and an optional observer (progress display)."""
+
+    def __init__(self, writer: TrajectoryWriter, observer: Callable[[Step], None] | None) -> None:
+        self.writer = writer
+        self.observer = observer
+
+    def __call__(self, step: Step) -> None:
+        self.writer.record(step)
+        if self.observer is not None:
+            self.observer(step)
+
+
+REQUEST_FILE = "request.json"
+_ERRORS: dict[str, type[RepairError]] = {e.__name__: e for e in (BaseRunCrashed, NoTestsFound)}
+
+
+def _save_request(run: RunDir, request: RepairRequest) -> None:
+    write_json(
+        run.path / REQUEST_FILE,
+        {
+            "version": 1,
+            "source": str(Path(request.source).resolve()),
+            "selectors": request.tests,
+            "issue": request.issue,
+            "task_id": request.task_id,
+            "config": request.config.model_dump(),
+        },
+    )
+
+
+def load_request(run_dir: Path) -> RepairRequest:
+    path = Path(run_dir) / REQUEST_FILE
+    if not path.exists():
+        raise RepairError(f"not a resumable run directory (no {REQUEST_FILE}): {run_dir}")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if data.get("version") != 1:
+        raise RepairError(f"unsupported run directory version in {path}")
+    return RepairRequest(
+        source=Path(data["source"]),
+        run_dir=Path(run_dir),
+        config=RunConfig.model_validate(data["config"]),
+        tests=data["selectors"],
+        issue=data["issue"],
+        task_id=data["task_id"],
+    )
+
+
+def repair(
+    request: RepairRequest,
+    observer: Callable[[Step], None] | None = None,
+    *,
+    resume: bool = False,
+    confirm: Callable[[str], bool] | None = None,
+    batch: ModelBudget | None = None,
+    home: Path | None = None,
+) -> tuple[RunResult, Patch | None, Snapshot | None]:
+    """Run (or resume) the repair graph; raises :class:`RepairError` on bad input."""
+    config = request.config
+    source = Path(request.source)
+    if not resume:
+        if not source.exists():
+            raise RepairError(f"path does not exist: {source}")
+        if not source.is_dir():
+            raise RepairError(f"not a directory: {source}")
+    try:
+        make_strategy(config.search.strategy)
+    except ValueError as exc:
+        raise RepairError(str(exc)) from None
+    unknown = [p for p in config.search.proposers if p not in PROPOSERS]
+    if unknown:
+        raise RepairError(f"unknown proposer {unknown[0]!r} (available: {', '.join(PROPOSERS)})")
+    if "llm" in config.search.proposers and model_name(config.model).lower() in ("", "none"):
+        raise RepairError("the llm proposer needs a model (set --model)")
+    run = RunDir(request.run_dir)
+    if not resume:
+        _save_request(run, request)
+    task = Task(id=request.task_id or source.resolve().name, repo=str(run.path / "workspace"))
+    header = TrajectoryHeader(task=task, config=config.model_dump(), patchwright=__version__)
+    if resume and run.trajectory.exists():
+        old, _ = read_trajectory(run.trajectory)
+        header = old or header
+    with TrajectoryWriter(run.trajectory, header) as writer:
+        recorder = Recorder(writer, observer)
+        try:
+            model = make_model(config, recorder, batch=batch, home=home)
+        except ModelError as exc:
+            raise RepairError(str(exc).splitlines()[0]) from None
+        deps = RepairDeps(
+            config=config,
+            make_sandbox=lambda root: make_sandbox(config, root),
+            make_proposers=lambda: make_proposers(config, model, recorder),
+            record=recorder,
+            confirm=confirm is not None,
+            started=header.started,
+            model=model,
+        )
+        payload: Any = (
+            None
+            if resume
+            else {
+                "source": str(source),
+                "run_dir": str(run.path),
+                "selectors": request.tests,
+                "issue": request.issue,
+                "task_id": request.task_id,
+            }
+        )
+        try:
+            state = run_graph(deps, run.path, payload, confirm)
+        finally:
+            deps.close()
+            if model is not None:
+                model.close()
+    if state.get("status") == "error":
+        kind = _ERRORS.get(state.get("error_kind", ""), RepairError)
+        raise kind(state.get("error") or "the run failed")
+    result = run.read_result()
+    patch = (
+        Patch.model_validate(state["patch"])
+        if result.status == "plausible" and state.get("patch")
+        else None
+    )
+    snap = load_snapshot(run.path / "workspace") if (run.path / "workspace").exists() else None
+    return result, patch, snap

@@ -1,0 +1,132 @@
+"""The search stage's set-up: the evaluator (with a resumed run's results), the expander,
+the strategy and its budget; and the model's re-ranking of suspicious locations."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from patchwright.core.config import RunConfig
+from patchwright.core.protocols import (
+    CoverageMap,
+    Model,
+    Proposer,
+    ProposerStop,
+    RunLimits,
+    Sandbox,
+)
+from patchwright.core.types import Location, Step, Task, TestResult
+from patchwright.localize.bm25 import Bm25Localizer
+from patchwright.localize.llm_rank import LlmRanker
+from patchwright.repo.git import read_files
+from patchwright.repo.index import CodeIndex
+from patchwright.search.budget import Budget
+from patchwright.search.evaluate import Evaluator
+from patchwright.search.expand import Expander
+from patchwright.search.llm_rethink import LlmRethinker
+from patchwright.search.reward import reward
+from patchwright.search.strategies import SearchContext, SearchOutcome, SearchParams, make_strategy
+from patchwright.search.strategies.base import finish
+from patchwright.search.tree import Tree
+from patchwright.store.artifacts import RunDir, read_trajectory
+
+
+def llm_localize(
+    task: Task, locations: list[Location], model: Model, record: Callable[[Step], None]
+) -> list[Location]:
+    """Re-rank SBFL locations with the model, adding BM25 hits for the issue text."""
+    hits: list[Location] = []
+    if task.description.strip():
+        hits = Bm25Localizer().rank(task.description, CodeIndex.from_repo(Path(task.repo)).chunks())
+    paths = sorted({loc.path for loc in locations} | {h.path for h in hits})
+    files = read_files(Path(task.repo), paths)
+    ranker = LlmRanker(model, record=record)
+    return ranker.rank(
+        locations, files, issue=task.description, hits=hits, tests=task.failing_tests
+    )
+
+
+def load_evaluations(trajectory: Path) -> dict[str, TestResult]:
+    """Results of the candidates a previous process evaluated (resume: never test twice)."""
+    if not trajectory.exists():
+        return {}
+    _, steps = read_trajectory(trajectory)
+    cache: dict[str, TestResult] = {}
+    for step in steps:
+        if step.kind == "evaluation" and "result" in step.data:
+            cache[step.data["patch_hash"]] = TestResult.model_validate(step.data["result"])
+    return cache
+
+
+def run_search(
+    task: Task,
+    sandbox: Sandbox,
+    config: RunConfig,
+    proposers: list[Proposer],
+    locations: list[Location],
+    limits: RunLimits,
+    baseline: TestResult,
+    coverage: CoverageMap,
+    run_dir: Path,
+    record: Callable[[Step], None],
+    model: Model | None = None,
+) -> SearchOutcome:
+    """Search for a plausible patch, continuing from the run's tree and evaluations if any."""
+    run = RunDir(run_dir)
+    paths = sorted({loc.path for loc in locations})
+    base_files = read_files(Path(task.repo), paths)
+    def retired(name: str, reason: str) -> None:
+        record(Step(kind="note", name="proposer retired", data={"proposer": name, "reason": reason}))
+
+    expander = Expander(
+        task, base_files, locations, proposers, limit=config.search.max_candidates,
+        on_retire=retired,
+    )  # fmt: skip
+    evaluator = Evaluator(sandbox, task, limits, coverage=coverage)
+    evaluator.preload(load_evaluations(run.trajectory))
+    if run.tree_path.exists():
+        tree = Tree.load(run.tree_path)
+        record(
+            Step(
+                kind="note",
+                name="resume",
+                data={"nodes": len(tree), "cached": len(evaluator.cache)},
+            )
+        )
+    else:
+        tree = Tree()
+        tree.root.result = baseline
+        tree.root.reward = reward(task, baseline)
+    ctx = SearchContext(
+        task=task,
+        tree=tree,
+        evaluator=evaluator,
+        expander=expander,
+        budget=Budget(
+            config.search.max_evals, config.search.max_seconds, evals=evaluator.evaluations
+        ),
+        record=record,
+        tree_path=run.tree_path,
+        params=SearchParams(
+            exploration=config.search.exploration,
+            prior_weight=config.search.prior_weight,
+            depth_discount=config.search.depth_discount,
+            children_per_expansion=config.search.children_per_expansion,
+            max_depth=config.search.max_depth,
+            stop_after=config.search.stop_after,
+            samples=config.search.samples,
+            seed=config.search.seed,
+        ),
+    )
+    if model is not None and config.llm.rethink:
+        ctx.rethinker = LlmRethinker(model, record=record)
+    try:
+        outcome = make_strategy(config.search.strategy).run(ctx)
+    except ProposerStop as stop:
+        return finish(ctx, f"model budget: {stop.reason}")
+    if expander.retired and outcome.stopped_by:
+        notes = "; ".join(f"{n} retired by model budget: {r}" for n, r in expander.retired.items())
+        outcome.stopped_by = f"{outcome.stopped_by} ({notes})"
+    return outcome
+
+

@@ -1,0 +1,276 @@
+"""The stages of a run as plain functions of (state, deps) -> state update. No langgraph
+here: :mod:`patchwright.agent.nodes` wraps each one as a graph node."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+from patchwright.core.diff import changed_lines
+from patchwright.core.errors import RepairError
+from patchwright.core.protocols import RunLimits, Sandbox
+from patchwright.core.types import Location, Patch, RunResult, Step, Task, TestResult
+from patchwright.localize.sbfl import SbflLocalizer
+from patchwright.pipeline.baseline import candidate_limits
+from patchwright.pipeline.baseline import reproduce as run_baseline
+from patchwright.pipeline.baseline import validate as run_full
+from patchwright.pipeline.minimize import minimize as minimize_patch
+from patchwright.pipeline.searching import llm_localize, run_search
+from patchwright.pipeline.state import RepairDeps, RepairState
+from patchwright.repo.git import SNAPSHOT_FILE, SnapshotError, load_snapshot, read_files, snapshot
+from patchwright.store.artifacts import RunDir, write_json
+
+COVERAGE_FILE = "coverage.json"
+
+
+def _stage(deps: RepairDeps, name: str, **data: Any) -> None:
+    deps.record(Step(kind="stage", name=name, data=data))
+
+
+def _sandbox(state: RepairState, deps: RepairDeps) -> Sandbox:
+    """The run's sandbox, with the plugin choice made at reproduce (kept across resume)."""
+    sandbox = deps.sandbox(state["task"]["repo"])
+    if "autoload_plugins" in state:
+        sandbox.autoload_plugins = state["autoload_plugins"]
+    return sandbox
+
+
+def _task(state: RepairState) -> Task:
+    return Task.model_validate(state["task"])
+
+
+def prepare(state: RepairState, deps: RepairDeps) -> dict[str, Any]:
+    _stage(deps, "prepare")
+    run = RunDir(Path(state["run_dir"]))
+    workspace = run.path / "workspace"
+    try:
+        if (workspace / ".git" / SNAPSHOT_FILE).exists():
+            snap = load_snapshot(workspace)
+        else:
+            snap = snapshot(Path(state["source"]), workspace)
+    except SnapshotError as exc:
+        return {"status": "error", "error": str(exc)}
+    task = Task(
+        id=state.get("task_id") or Path(state["source"]).resolve().name,
+        repo=str(workspace),
+        base_commit=snap.base_commit,
+        description=state.get("issue", ""),
+    )
+    # the trajectory header is written before the snapshot exists: this step completes it
+    _stage(deps, "prepared", task_id=task.id, base_commit=task.base_commit, repo=task.repo)
+    return {"task": task.model_dump(), "stage": "prepare"}
+
+
+def reproduce(state: RepairState, deps: RepairDeps) -> dict[str, Any]:
+    _stage(deps, "reproduce")
+    task = _task(state)
+    sandbox = _sandbox(state, deps)
+    try:
+        baseline = run_baseline(sandbox, deps.config, state.get("selectors", []))
+    except RepairError as exc:
+        return {"status": "error", "error": str(exc), "error_kind": type(exc).__name__}
+    task.failing_tests, task.passing_tests = baseline.failing, baseline.passing
+    task.spec["failure_messages"] = {
+        t: o.message[:300] for t, o in baseline.result.tests.items() if t in set(baseline.failing)
+    }
+    coverage = {
+        t: {p: sorted(ls) for p, ls in files.items()} for t, files in baseline.coverage.items()
+    }
+    write_json(Path(state["run_dir"]) / COVERAGE_FILE, {"version": 1, "coverage": coverage})
+    _stage(
+        deps,
+        "reproduced",
+        failing=len(task.failing_tests),
+        passing=len(task.passing_tests),
+        seconds=round(baseline.result.duration, 3),
+        failing_tests=task.failing_tests[:200],
+        passing_tests=task.passing_tests[:200],
+    )
+    update: dict[str, Any] = {"task": task.model_dump(), "stage": "reproduce"}
+    if not task.failing_tests:
+        update.update(
+            status="error",
+            error="all selected tests already pass at the base commit; nothing to repair",
+        )
+    else:
+        update["limits"] = vars(candidate_limits(deps.config, baseline))
+        update["autoload_plugins"] = baseline.autoload_plugins
+        update["baseline"] = baseline.result.model_dump(mode="json")
+    return update
+
+
+def load_coverage(run_dir: str) -> dict[str, dict[str, set[int]]]:
+    data = json.loads((Path(run_dir) / COVERAGE_FILE).read_text())
+    return {t: {p: set(ls) for p, ls in files.items()} for t, files in data["coverage"].items()}
+
+
+def localize(state: RepairState, deps: RepairDeps) -> dict[str, Any]:
+    _stage(deps, "localize")
+    task = _task(state)
+    cfg = deps.config.localize
+    localizer = SbflLocalizer(Path(task.repo), cfg.formula, cfg.top)
+    locations = localizer.localize(task, load_coverage(state["run_dir"]), TestResult())
+    if deps.model is not None and locations and deps.config.llm.rank:
+        locations = llm_localize(task, locations, deps.model, deps.record)
+    deps.record(
+        Step(
+            kind="tool_call",
+            name="sbfl",
+            data={"locations": [loc.model_dump() for loc in locations[:10]]},
+        )
+    )
+    update: dict[str, Any] = {
+        "locations": [loc.model_dump() for loc in locations],
+        "stage": "localize",
+    }
+    if not locations:
+        update.update(
+            status="not_found",
+            message="no suspicious lines: the failing tests execute no project code",
+        )
+    return update
+
+
+def search(state: RepairState, deps: RepairDeps) -> dict[str, Any]:
+    _stage(deps, "search", strategy=deps.config.search.strategy)
+    task = _task(state)
+    outcome = run_search(
+        task=task,
+        sandbox=_sandbox(state, deps),
+        config=deps.config,
+        proposers=deps.make_proposers(),
+        locations=[Location.model_validate(loc) for loc in state["locations"]],
+        limits=RunLimits(**state["limits"]),
+        baseline=TestResult.model_validate(state["baseline"]),
+        coverage=load_coverage(state["run_dir"]),
+        run_dir=Path(state["run_dir"]),
+        record=deps.record,
+        model=deps.model,
+    )
+    update: dict[str, Any] = {
+        "evaluations": outcome.evaluations,
+        "evaluations_to_plausible": outcome.evaluations_to_plausible,
+        "stage": "search",
+    }
+    if outcome.plausible and outcome.plausible[0].patch is not None:
+        update.update(
+            status="plausible",
+            patch=outcome.plausible[0].patch.model_dump(),
+            edits=outcome.plausible[0].depth,
+        )
+    elif outcome.stopped_by.startswith(("max_evals", "max_seconds", "model budget")):
+        update.update(
+            status="budget_exhausted", message=f"stopped by {outcome.stopped_by}", patch=None
+        )
+    else:
+        update.update(
+            status="not_found", message="no candidate made the failing tests pass", patch=None
+        )
+    return update
+
+
+def validate(state: RepairState, deps: RepairDeps) -> dict[str, Any]:
+    _stage(deps, "validate")
+    task = _task(state)
+    patch = Patch.model_validate(state["patch"])
+    # A fresh sandbox: nothing the search's runs left behind can make the patch look good.
+    fresh = Path(state["run_dir"]) / "validate"
+    shutil.rmtree(fresh, ignore_errors=True)
+    shutil.copytree(task.repo, fresh, symlinks=True)
+    sandbox = deps.make_sandbox(fresh)
+    try:
+        sandbox.autoload_plugins = state.get("autoload_plugins", sandbox.autoload_plugins)
+        full = run_full(sandbox, task, patch, RunLimits(**state["limits"]))
+    finally:
+        sandbox.close()
+        shutil.rmtree(fresh, ignore_errors=True)
+    ok = full.plausible(task)
+    deps.record(
+        Step(
+            kind="tool_call",
+            name="validate",
+            data={
+                "plausible": ok,
+                "failed": full.failed_ids()[:5],
+                "seconds": round(full.duration, 3),
+            },
+        )
+    )
+    update: dict[str, Any] = {"validated": ok, "stage": "validate"}
+    if not ok:
+        update.update(
+            status="not_found",
+            patch=None,
+            message="the patch passed the fail-fast run but not the full suite",
+        )
+    return update
+
+
+def minimize(state: RepairState, deps: RepairDeps) -> dict[str, Any]:
+    _stage(deps, "minimize")
+    task = _task(state)
+    patch = Patch.model_validate(state["patch"])
+    sandbox = _sandbox(state, deps)
+    limits = RunLimits(**state["limits"])
+    base = read_files(Path(task.repo), patch.files)
+    smaller, checks = minimize_patch(
+        base, patch, lambda p: run_full(sandbox, task, p, limits).plausible(task)
+    )
+    if smaller.hash != patch.hash:
+        deps.record(
+            Step(
+                kind="tool_call",
+                name="minimize",
+                data={"before": changed_lines(patch.diff), "after": changed_lines(smaller.diff)},
+            )
+        )
+    return {"patch": smaller.model_dump(), "minimize_checks": checks, "stage": "minimize"}
+
+
+def approved(state: RepairState, deps: RepairDeps, decision: object) -> dict[str, Any]:
+    """The human's answer at the approval step (asked by the agent's interrupt)."""
+    ok = bool(decision)
+    deps.record(Step(kind="stage", name="approve", data={"approved": ok}))
+    update: dict[str, Any] = {"approved": ok, "stage": "approve"}
+    if not ok:
+        update.update(status="rejected", message="the patch was rejected at the approval step")
+    return update
+
+
+def finalize(state: RepairState, deps: RepairDeps) -> dict[str, Any]:
+    run = RunDir(Path(state["run_dir"]))
+    task = Task.model_validate(state["task"]) if state.get("task") else None
+    status = state.get("status") or "not_found"
+    result = RunResult(
+        seconds=round(time.time() - deps.started, 3) if deps.started else 0.0,
+        task_id=task.id if task else state.get("task_id", ""),
+        status=status
+        if status in ("plausible", "not_found", "budget_exhausted", "error", "rejected")
+        else "error",
+        message=state.get("error") or state.get("message", ""),
+        evaluations=state.get("evaluations", 0),
+        evaluations_to_plausible=state.get("evaluations_to_plausible"),
+        failing_tests=task.failing_tests if task else [],
+        passing_tests=task.passing_tests if task else [],
+        validated=state.get("validated"),
+        edits=state.get("edits", 0) if status == "plausible" else 0,
+    )
+    model = deps.model
+    if model is not None:
+        result.model_calls = getattr(model, "calls", 0)
+        result.tokens = getattr(model, "tokens", 0)
+        result.cost = round(getattr(model, "cost", 0.0) or 0.0, 6)
+    patch = state.get("patch")
+    if status == "plausible" and patch:
+        p = Patch.model_validate(patch)
+        run.write_patch(p.diff)
+        result.patch_hash = p.hash
+        result.changed_lines = changed_lines(p.diff)
+    if task is not None and task.repo and Path(task.repo).exists():
+        _sandbox(state, deps).reset()
+    _stage(deps, "finalize", status=result.status, evaluations=result.evaluations)
+    run.write_result(result)
+    return {"stage": "finalize", "status": result.status}

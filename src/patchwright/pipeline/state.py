@@ -1,0 +1,74 @@
+"""Run state handed from stage to stage (plain JSON-able values, so a checkpointer can store
+it) and the run-scoped dependencies, which live beside the state, never in it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypedDict
+
+from patchwright.core.config import RunConfig
+from patchwright.core.protocols import Model, Proposer, Sandbox
+from patchwright.core.types import Step
+
+
+class RepairInput(TypedDict, total=False):
+    """What a caller gives the graph."""
+
+    source: str
+    run_dir: str
+    selectors: list[str]
+    issue: str
+    task_id: str
+
+
+class RepairState(RepairInput, total=False):
+    """What the stages hand on to each other."""
+
+    stage: str
+    task: dict[str, Any]
+    limits: dict[str, Any]
+    baseline: dict[str, Any]
+    autoload_plugins: bool
+    locations: list[dict[str, Any]]
+    patch: dict[str, Any] | None
+    status: str
+    message: str
+    error: str
+    error_kind: str
+    """Class name of the typed error (core.errors) that stopped the run."""
+    evaluations: int
+    evaluations_to_plausible: int | None
+    validated: bool | None
+    approved: bool | None
+    minimize_checks: int
+    edits: int
+
+
+@dataclass
+class RepairDeps:
+    """Run-scoped dependencies: built by the caller, handed to the graph as runtime context."""
+
+    config: RunConfig
+    make_sandbox: Callable[[Path], Sandbox]
+    make_proposers: Callable[[], list[Proposer]]
+    record: Callable[[Step], None] = lambda step: None
+    confirm: bool = False
+    """Pause for human approval before finalize (LangGraph interrupt)."""
+    model: Model | None = None
+    """The run's model (budget, cache and recording included), or None: LLM-free."""
+    started: float = 0.0
+    """Wall-clock start of the run (time.time()), for the seconds reported."""
+    _sandboxes: dict[str, Sandbox] = field(default_factory=dict)
+
+    def sandbox(self, workspace: str) -> Sandbox:
+        """One sandbox per workspace for the whole run, opened on first use."""
+        if workspace not in self._sandboxes:
+            self._sandboxes[workspace] = self.make_sandbox(Path(workspace))
+        return self._sandboxes[workspace]
+
+    def close(self) -> None:
+        for sb in self._sandboxes.values():
+            sb.close()
+        self._sandboxes.clear()
