@@ -38,7 +38,7 @@ def _deps(proposer, steps, confirm=False):
     return RepairDeps(
         config=config,
         make_sandbox=lambda root: make_sandbox(config, root),
-        make_proposers=lambda: [proposer],
+        make_proposers=lambda task: [proposer],
         record=steps.append,
         confirm=confirm,
     )

@@ -114,7 +114,7 @@ def test_prompt_carries_task_tests_code_plan_and_feedback(tmp_path):
     model = ScriptedModel([FIX_SR])
     ctx = make_ctx(repo=str(tmp_path), description="gcd recurses forever", thought="Fix the call",
                    feedback=["swap a and b: tests/test_gcd.py::test_gcd still fails"])  # fmt: skip
-    ctx.task.spec["failure_messages"] = {FAILING[0]: "RecursionError: maximum recursion depth"}
+    ctx.task.failure_messages = {FAILING[0]: "RecursionError: maximum recursion depth"}
     list(LlmPatchProposer(model).propose(ctx))
     user = model.calls[0][1].content
     for part in ("gcd recurses forever", "tests/test_gcd.py::test_gcd: RecursionError",
@@ -193,7 +193,7 @@ def test_make_proposers_llm_and_mutations_llm_first():
     config = RunConfig.model_validate({"search": {"proposers": ["llm", "mutations"]}})
     with pytest.raises(RepairError, match="needs a model"):
         make_proposers(config)
-    proposers = make_proposers(config, ScriptedModel([FIX_SR]))
+    proposers = make_proposers(config, model=ScriptedModel([FIX_SR]))
     assert [p.name for p in proposers] == ["llm", "mutations"]
     ctx = make_ctx()
     expander = Expander(ctx.task, ctx.base_files, ctx.locations, proposers)

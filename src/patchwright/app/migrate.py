@@ -9,12 +9,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from patchwright.app.paths import resolve_paths
 from patchwright.app.session import RepairRequest, repair
 from patchwright.core.config import RunConfig
 from patchwright.core.diff import apply_to_files, parse
 from patchwright.core.errors import BaseRunCrashed, MigrateError
-from patchwright.core.types import Patch, RunResult
-from patchwright.envs.venvs import EnvError, ensure_env
+from patchwright.core.types import MigrateSpec, Patch, RunResult
+from patchwright.envs import EnvBuilder, EnvError, EnvSpec
 from patchwright.propose.migrate.codemod import Site, scan
 from patchwright.propose.migrate.rules import RulesFile, find_shipped, load_rules, save_rules
 from patchwright.tasks.migrate.direct import direct_migrate
@@ -33,6 +34,8 @@ class MigrateRequest:
     rules_path: Path | None = None
     warnings: str = "error::DeprecationWarning"
     """pytest ``-W`` filter ("" for none)."""
+    env_cache: Path | None = None
+    """Environment cache folder (default: ``envs/`` under ``app.paths``)."""
 
 
 def parse_target(target: str) -> tuple[str, str]:
@@ -147,7 +150,8 @@ def migrate(
             log(f"uses {path}:{s.line} {s.text} (-> {s.replacement})")
     reqs = [f"{library}=={version}", *BASE_TOOLS, *project_requirements(source, library)]
     try:
-        python = ensure_env(reqs, log=log)
+        builder = EnvBuilder(request.env_cache or resolve_paths().envs, log=log)
+        python = builder.ensure(EnvSpec(requirements=tuple(reqs))).python
     except EnvError as exc:
         raise MigrateError(str(exc)) from None
     log(f"target environment: {python}")
@@ -164,11 +168,12 @@ def migrate(
     request.run_dir.mkdir(parents=True, exist_ok=True)
     rules_file = request.run_dir / "rules.json"
     save_rules(rules, rules_file)
-    config.search.rules_file = str(rules_file)
+    spec = MigrateSpec(library=library, version=version, from_version=rules.from_,
+                       rules_file=str(rules_file), python=str(python))  # fmt: skip
     try:
         result, patch, _ = repair(
             RepairRequest(source=source, run_dir=request.run_dir, config=config,
-                          task_id=f"migrate-{source.resolve().name}"),
+                          task_id=f"migrate-{source.resolve().name}", spec=spec),
             observer=observer,
         )
     except BaseRunCrashed as exc:

@@ -14,16 +14,26 @@ if TYPE_CHECKING:
 
 from patchwright import __version__
 from patchwright.agent.run import run_graph
-from patchwright.app.components import PROPOSERS, make_proposers, make_sandbox
+from patchwright.app.components import make_objective, make_proposers, make_sandbox
+from patchwright.app.paths import resolve_paths
 from patchwright.core.config import RunConfig
-from patchwright.core.errors import BaseRunCrashed, NoTestsFound, RepairError
-from patchwright.core.types import Patch, RunResult, Step, Task, TrajectoryHeader
+from patchwright.core.errors import BaseRunCrashed, ConfigError, NoTestsFound, RepairError
+from patchwright.core.events import AnyEvent, Record, TrajectoryHeader
+from patchwright.core.registry import resolve
+from patchwright.core.types import (
+    MigrateSpec,
+    OptimizeSpec,
+    Patch,
+    RepairSpec,
+    RunResult,
+    Task,
+)
 from patchwright.model.errors import ModelError
 from patchwright.model.factory import make_model, model_name
 from patchwright.pipeline.state import RepairDeps
 from patchwright.repo.git import Snapshot, load_snapshot
 from patchwright.search.strategies import make_strategy
-from patchwright.store.artifacts import RunDir, TrajectoryWriter, read_trajectory, write_json
+from patchwright.store.artifacts import RunDir, TrajectoryWriter, read_events, write_json
 
 
 @dataclass
@@ -35,22 +45,29 @@ class RepairRequest:
     """Failing tests to fix (node ids or prefixes); empty: every failing test."""
     issue: str = ""
     task_id: str = ""
+    spec: RepairSpec | MigrateSpec | OptimizeSpec | None = None
+    """What kind of work (core.types.TaskSpec); None: repair ``tests`` with ``issue``."""
+
+    def task_spec(self) -> RepairSpec | MigrateSpec | OptimizeSpec:
+        return self.spec or RepairSpec(selectors=self.tests, issue=self.issue)
 
 
 class Recorder:
-    """Fans steps out to the trajectory file and an optional observer (progress display)."""
+    """Fans events out to the trajectory file and an optional observer (progress, a TUI)."""
 
-    def __init__(self, writer: TrajectoryWriter, observer: Callable[[Step], None] | None) -> None:
+    def __init__(self, writer: TrajectoryWriter, observer: Record | None) -> None:
         self.writer = writer
         self.observer = observer
 
-    def __call__(self, step: Step) -> None:
-        self.writer.record(step)
+    def __call__(self, event: AnyEvent) -> None:
+        self.writer.record(event)
         if self.observer is not None:
-            self.observer(step)
+            self.observer(event)
 
 
 REQUEST_FILE = "request.json"
+REQUEST_VERSION = 2
+"""2: the task spec is saved (1: repair only; still read)."""
 _ERRORS: dict[str, type[RepairError]] = {e.__name__: e for e in (BaseRunCrashed, NoTestsFound)}
 
 
@@ -58,11 +75,12 @@ def _save_request(run: RunDir, request: RepairRequest) -> None:
     write_json(
         run.path / REQUEST_FILE,
         {
-            "version": 1,
+            "version": REQUEST_VERSION,
             "source": str(Path(request.source).resolve()),
             "selectors": request.tests,
             "issue": request.issue,
             "task_id": request.task_id,
+            "spec": request.task_spec().model_dump(),
             "config": request.config.model_dump(),
         },
     )
@@ -73,7 +91,7 @@ def load_request(run_dir: Path) -> RepairRequest:
     if not path.exists():
         raise RepairError(f"not a resumable run directory (no {REQUEST_FILE}): {run_dir}")
     data = json.loads(path.read_text(encoding="utf-8"))
-    if data.get("version") != 1:
+    if data.get("version") not in (1, REQUEST_VERSION):
         raise RepairError(f"unsupported run directory version in {path}")
     return RepairRequest(
         source=Path(data["source"]),
@@ -82,12 +100,14 @@ def load_request(run_dir: Path) -> RepairRequest:
         tests=data["selectors"],
         issue=data["issue"],
         task_id=data["task_id"],
+        spec=Task.model_validate({"id": "", "repo": "", "spec": data["spec"]}).spec
+        if data.get("spec") else None,
     )
 
 
 def repair(
     request: RepairRequest,
-    observer: Callable[[Step], None] | None = None,
+    observer: Record | None = None,
     *,
     resume: bool = False,
     confirm: Callable[[str], bool] | None = None,
@@ -104,31 +124,34 @@ def repair(
             raise RepairError(f"not a directory: {source}")
     try:
         make_strategy(config.search.strategy)
-    except ValueError as exc:
+        for name in config.search.proposers:
+            resolve("proposer", name)
+    except ConfigError as exc:
         raise RepairError(str(exc)) from None
-    unknown = [p for p in config.search.proposers if p not in PROPOSERS]
-    if unknown:
-        raise RepairError(f"unknown proposer {unknown[0]!r} (available: {', '.join(PROPOSERS)})")
     if "llm" in config.search.proposers and model_name(config.model).lower() in ("", "none"):
         raise RepairError("the llm proposer needs a model (set --model)")
+    spec = request.task_spec()
+    objective = make_objective(spec.kind)
     run = RunDir(request.run_dir)
     if not resume:
         _save_request(run, request)
-    task = Task(id=request.task_id or source.resolve().name, repo=str(run.path / "workspace"))
+    task = Task(id=request.task_id or source.resolve().name, repo=str(run.path / "workspace"),
+                spec=spec)
     header = TrajectoryHeader(task=task, config=config.model_dump(), patchwright=__version__)
     if resume and run.trajectory.exists():
-        old, _ = read_trajectory(run.trajectory)
+        old, _ = read_events(run.trajectory)
         header = old or header
     with TrajectoryWriter(run.trajectory, header) as writer:
         recorder = Recorder(writer, observer)
         try:
-            model = make_model(config, recorder, batch=batch, home=home)
+            model = make_model(config, recorder, batch=batch, home=home or resolve_paths().home)
         except ModelError as exc:
             raise RepairError(str(exc).splitlines()[0]) from None
         deps = RepairDeps(
             config=config,
             make_sandbox=lambda root: make_sandbox(config, root),
-            make_proposers=lambda: make_proposers(config, model, recorder),
+            make_proposers=lambda task: make_proposers(config, task, model, recorder),
+            objective=objective,
             record=recorder,
             confirm=confirm is not None,
             started=header.started,
@@ -143,6 +166,7 @@ def repair(
                 "selectors": request.tests,
                 "issue": request.issue,
                 "task_id": request.task_id,
+                "spec": spec.model_dump(),
             }
         )
         try:

@@ -42,8 +42,6 @@ class SearchConfig(_Config):
     proposers: list[str] = Field(default_factory=lambda: ["mutations"])
     max_evals: int = 250
     max_seconds: float = 900.0
-    max_lines: int = 12
-    """How many suspicious lines the mutation proposer works on per expansion."""
     max_candidates: int = 400
     exploration: float = 0.5
     """UCT exploration constant (mcts)."""
@@ -56,8 +54,6 @@ class SearchConfig(_Config):
     samples: int = 60
     """sample_vote: candidates sampled from the base."""
     seed: int = 0
-    rules_file: str = ""
-    """Migration rules for the migrate_rules proposer (set by ``patchwright migrate``)."""
 
 
 class LocalizeConfig(_Config):
@@ -135,6 +131,11 @@ class RunConfig(_Config):
     model: ModelConfig = Field(default_factory=ModelConfig)
     budget: BudgetConfig = Field(default_factory=BudgetConfig)
     llm: LlmConfig = Field(default_factory=LlmConfig)
+    runner: str = "auto"
+    """Test runner (core.registry "runner"): pytest, unittest, or auto (detected)."""
+    proposers: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    """Options of each proposer by name, checked by the proposer's own Config model
+    (e.g. ``--set proposers.mutations.max_lines=20``)."""
     validate_full: bool = True
     """Re-run the whole suite on the found patch before reporting it."""
 

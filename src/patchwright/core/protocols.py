@@ -7,13 +7,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
+from patchwright.core.config import RunConfig
+from patchwright.core.events import AnyEvent, Record
 from patchwright.core.types import (
     Candidate,
     Location,
     Message,
     ModelResponse,
     Patch,
-    Step,
     Task,
     TestResult,
 )
@@ -36,12 +37,68 @@ CoverageMap = dict[str, dict[str, set[int]]]
 """test id -> source path (relative to the repo root) -> executed line numbers."""
 
 
+PYTHON = "{python}"
+"""In a :class:`Command`: the sandbox's Python interpreter."""
+SCRATCH = "{scratch}"
+"""In a :class:`Command`: the run's private scratch folder (outside the workspace)."""
+WORKDIR = "{workdir}"
+"""In a :class:`Command`: the workspace as the command sees it."""
+
+
+@dataclass(frozen=True)
+class Command:
+    """One process for a sandbox to run in its workspace. ``argv`` and ``env`` values may
+    hold :data:`PYTHON`, :data:`SCRATCH` and :data:`WORKDIR`, which the sandbox expands."""
+
+    argv: tuple[str, ...]
+    env: Mapping[str, str] = field(default_factory=dict)
+    """Added to the sandbox's clean environment."""
+    files: Mapping[str, str] = field(default_factory=dict)
+    """Written into the scratch folder before the run (name -> text)."""
+    fetch: tuple[str, ...] = ()
+    """Scratch files brought back after the run (missing ones are left out)."""
+    output_limit: int = 4000
+    """Characters of the combined stdout and stderr kept (the tail)."""
+    warm: WarmStart | None = None
+    """A warm process that may run this command instead of a fresh one (see WarmStart)."""
+
+
+@dataclass
+class Completed:
+    """What running a :class:`Command` gave."""
+
+    returncode: int | None
+    """None when it was killed or its status is unknown."""
+    timed_out: bool = False
+    output: str = ""
+    files: dict[str, bytes] = field(default_factory=dict)
+    duration: float = 0.0
+    error: str = ""
+    """Why the sandbox could not run it at all ('' when it ran)."""
+
+
+@runtime_checkable
+class WarmStart(Protocol):
+    """A long-lived, preloaded process of a test runner that a sandbox may use to run a
+    command of that runner faster (pytest's fork server). ``name`` says which runner's
+    commands it takes (a container sandbox may hold its own warm process of that name);
+    :meth:`run` returns None when it cannot run this one (the sandbox runs it plainly)."""
+
+    name: str
+
+    def run(
+        self, args: Sequence[str], env: dict[str, str], out_path: str, containment: object,
+        limits: RunLimits, grace: float,
+    ) -> tuple[int | None, bool] | None: ...  # fmt: skip
+
+
 @runtime_checkable
 class Sandbox(Protocol):
-    """A workspace at the base commit where candidate patches are applied and tested."""
+    """A workspace at the base commit where processes run contained. It knows processes,
+    files and limits, not test frameworks (a :class:`TestRunner` does)."""
 
-    autoload_plugins: bool
-    """Whether pytest loads the installed plugins in this sandbox's runs."""
+    python: str
+    """The interpreter commands get for :data:`PYTHON`."""
 
     @property
     def root(self) -> str:
@@ -56,8 +113,65 @@ class Sandbox(Protocol):
         """Reset, then apply ``patch``; False when it does not apply."""
         ...
 
+    def execute(self, command: Command, limits: RunLimits) -> Completed:
+        """Run ``command`` in the current workspace state within ``limits``."""
+        ...
+
+    def close(self) -> None: ...
+
+
+@dataclass
+class Collected:
+    """The test ids a runner found, in its order, and what kept some from loading."""
+
+    tests: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+@runtime_checkable
+class TestRunner(Protocol):
+    """A test framework: the commands that collect and run chosen tests (optionally with
+    per-test coverage) and the reading of their results. Runs go through a Sandbox."""
+
+    name: str
+
+    def collect_command(self, sandbox: Sandbox) -> Command: ...
+
+    def parse_collect(self, done: Completed, sandbox: Sandbox) -> Collected: ...
+
+    def run_command(
+        self, sandbox: Sandbox, tests: Sequence[str], limits: RunLimits, coverage: bool
+    ) -> Command: ...
+
+    def parse_run(
+        self, done: Completed, sandbox: Sandbox, tests: Sequence[str], limits: RunLimits
+    ) -> TestResult: ...
+
+    def read_coverage(self, done: Completed, sandbox: Sandbox) -> CoverageMap: ...
+
+    settings: dict[str, object]
+    """JSON-able choices made at reproduce (pytest: whether plugins load), kept on resume."""
+
+    def close(self) -> None: ...
+
+
+@runtime_checkable
+class TestBed(Protocol):
+    """What the pipeline and the search use: a sandbox and the task's test runner."""
+
+    @property
+    def root(self) -> str: ...
+
+    def reset(self) -> None: ...
+
+    def apply(self, patch: Patch) -> bool: ...
+
+    def collect(self, limits: RunLimits) -> Collected:
+        """Every test id of the project, by collection (nothing run)."""
+        ...
+
     def run_tests(self, tests: Sequence[str], limits: RunLimits) -> TestResult:
-        """Run ``tests`` (empty: discover all) in the current workspace state."""
+        """Run ``tests`` (empty: all) in the current workspace state."""
         ...
 
     def collect_coverage(
@@ -65,6 +179,15 @@ class Sandbox(Protocol):
     ) -> tuple[TestResult, CoverageMap]:
         """Run ``tests`` recording per-test line coverage."""
         ...
+
+    def calibrate(
+        self, tests: Sequence[str], limits: RunLimits, reference: TestResult | None = None
+    ) -> tuple[TestResult, CoverageMap]:
+        """The coverage run of ``tests`` at base, during which the runner settles its
+        settings (pytest: plugins "auto"); ``reference`` holds outcomes already known."""
+        ...
+
+    settings: dict[str, object]
 
     def close(self) -> None: ...
 
@@ -96,6 +219,17 @@ class ProposerStop(Exception):
         self.reason = reason
 
 
+@dataclass
+class BuildContext:
+    """What a component's ``build`` classmethod may use: the run's configuration, the
+    task (None before prepare), the run's model (None: LLM-free) and the event recorder."""
+
+    config: RunConfig
+    task: Task | None = None
+    model: Model | None = None
+    record: Record | None = None
+
+
 @runtime_checkable
 class Proposer(Protocol):
     name: str
@@ -103,6 +237,18 @@ class Proposer(Protocol):
     def propose(self, ctx: ProposalContext) -> Iterable[Candidate]:
         """Candidates, best first. Each patch is cumulative against the base commit."""
         ...
+
+
+@runtime_checkable
+class Objective(Protocol):
+    """One per task kind: turns a candidate's test result into a reward in [0, 1] and says
+    when a candidate is done (repair: the failing tests pass and nothing breaks)."""
+
+    name: str
+
+    def reward(self, task: Task, result: TestResult) -> float: ...
+
+    def done(self, task: Task, result: TestResult) -> bool: ...
 
 
 @runtime_checkable
@@ -133,7 +279,7 @@ class Model(Protocol):
         ...
 
 
-class StepSink(Protocol):
-    """Where steps go (the trajectory file, a TUI, a test list)."""
+class EventSink(Protocol):
+    """Where events go (the trajectory file, a TUI, a test list)."""
 
-    def record(self, step: Step) -> None: ...
+    def record(self, event: AnyEvent) -> None: ...

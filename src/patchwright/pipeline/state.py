@@ -9,8 +9,10 @@ from pathlib import Path
 from typing import Any, TypedDict
 
 from patchwright.core.config import RunConfig
-from patchwright.core.protocols import Model, Proposer, Sandbox
-from patchwright.core.types import Step
+from patchwright.core.events import Record
+from patchwright.core.protocols import Model, Objective, Proposer, Sandbox
+from patchwright.core.types import Task
+from patchwright.search.reward import TestObjective
 
 
 class RepairInput(TypedDict, total=False):
@@ -21,6 +23,8 @@ class RepairInput(TypedDict, total=False):
     selectors: list[str]
     issue: str
     task_id: str
+    spec: dict[str, Any]
+    """The task spec (core.types.TaskSpec) as JSON; absent: repair with ``selectors``."""
 
 
 class RepairState(RepairInput, total=False):
@@ -52,8 +56,10 @@ class RepairDeps:
 
     config: RunConfig
     make_sandbox: Callable[[Path], Sandbox]
-    make_proposers: Callable[[], list[Proposer]]
-    record: Callable[[Step], None] = lambda step: None
+    make_proposers: Callable[[Task], list[Proposer]]
+    objective: Objective = field(default_factory=TestObjective)
+    """The task kind's rule for scoring candidates and accepting one."""
+    record: Record = lambda event: None
     confirm: bool = False
     """Pause for human approval before finalize (LangGraph interrupt)."""
     model: Model | None = None

@@ -1,4 +1,5 @@
-"""Reward shaped from test outcomes, in [0, 1]."""
+"""Reward shaped from test outcomes, in [0, 1], and the objective built on it (what repair
+and migrate score by; a task kind with another rule brings its own Objective)."""
 
 from __future__ import annotations
 
@@ -24,3 +25,17 @@ def reward(task: Task, result: TestResult) -> float:
         penalty += 0.05
     score = 0.1 + 0.8 * fixed * (1.0 - len(broken) / n_pass) - 0.3 * bool(broken) - penalty
     return max(0.01, min(score, 0.95))
+
+
+class TestObjective:
+    """Done when the failing tests pass and every passing test still passes; the reward
+    gives partial credit (see :func:`reward`)."""
+
+    __test__ = False
+    name = "tests"
+
+    def reward(self, task: Task, result: TestResult) -> float:
+        return reward(task, result)
+
+    def done(self, task: Task, result: TestResult) -> bool:
+        return result.plausible(task)

@@ -13,13 +13,15 @@ from __future__ import annotations
 import ast
 import difflib
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from patchwright.core.diff import PatchError, make_patch
-from patchwright.core.protocols import Model, ProposalContext, ProposerStop
-from patchwright.core.types import Candidate, Location, Message, Step
+from patchwright.core.errors import RepairError
+from patchwright.core.events import ErrorEvent, Note, Record
+from patchwright.core.protocols import BuildContext, Model, ProposalContext, ProposerStop
+from patchwright.core.types import Candidate, Location, Message
 from patchwright.model.errors import BudgetExceeded
 from patchwright.prompts import render
 from patchwright.propose.llm.edit_apply import apply_reply
@@ -76,12 +78,25 @@ def _numbered(lines: Sequence[str], first: int, last: int) -> str:
     return "\n".join(f"{n:4d} | {lines[n - 1]}" for n in range(first, last + 1))
 
 
+def llm_options(ctx: BuildContext) -> dict[str, Any]:
+    """The LLM proposers' options from the run's ``llm`` settings."""
+    llm = ctx.config.llm
+    return dict(n=llm.samples, max_tokens=llm.max_tokens, temperature=llm.temperature,
+                format=llm.edit_format, record=ctx.record)  # fmt: skip
+
+
 class LlmPatchProposer:
     """Candidates from a chat model's edits; ``prior`` sits above the mutation proposer's
     maximum (Ochiai 1 x weight 1) so LLM candidates are tried first when both run."""
 
     name = "llm"
     uses_feedback = True
+
+    @classmethod
+    def build(cls, ctx: BuildContext) -> LlmPatchProposer:
+        if ctx.model is None:
+            raise RepairError(f"the {cls.name} proposer needs a model (set --model)")
+        return cls(ctx.model, **llm_options(ctx))
 
     def __init__(
         self,
@@ -97,7 +112,7 @@ class LlmPatchProposer:
         max_code_lines: int = 160,
         whole_file_lines: int = 80,
         max_errors: int = 3,
-        record: Callable[[Step], None] | None = None,
+        record: Record | None = None,
     ) -> None:
         if format not in FORMATS:
             raise ValueError(f"unknown edit format {format!r} (choose from {', '.join(FORMATS)})")
@@ -112,7 +127,7 @@ class LlmPatchProposer:
         self.max_code_lines = max_code_lines
         self.whole_file_lines = whole_file_lines
         self.max_errors = max_errors
-        self.record = record or (lambda step: None)
+        self.record: Record = record or (lambda event: None)
         self.last_failure = ""
         """Why the last reply could not be used; shown in the next prompt, then cleared."""
         self.failures: list[str] = []
@@ -141,8 +156,8 @@ class LlmPatchProposer:
                 try:
                     result = apply_reply(text, ctx.files, focus)
                 except Exception as exc:  # a parser bug must not take the search down
-                    self.record(Step(kind="error", name="llm edit parser", data={
-                        "error": f"{type(exc).__name__}: {exc}"[:500]}))  # fmt: skip
+                    self.record(ErrorEvent(source="llm edit parser",
+                                           error=f"{type(exc).__name__}: {exc}"[:500]))  # fmt: skip
                     result = EditResult(
                         failures=[EditFailure("no_edits", "the reply could not be read")]
                     )
@@ -172,15 +187,14 @@ class LlmPatchProposer:
         except ProposerStop:
             raise
         except Exception as exc:  # the model layer must never take the search down
-            self.record(Step(kind="error", name="llm", data={
-                "proposer": self.name, "error": f"{type(exc).__name__}: {exc}"[:500]}))  # fmt: skip
+            self.record(ErrorEvent(source=self.name, error=f"{type(exc).__name__}: {exc}"[:500]))
             if is_budget_error(exc):
                 raise ProposerStop(str(exc) or type(exc).__name__) from exc
             self.errors += 1
             if self.errors >= self.max_errors:
                 self.disabled = True
-                self.record(Step(kind="note", name="llm proposer disabled", data={
-                    "reason": f"{self.errors} model errors in a row"}))  # fmt: skip
+                self.record(Note(name="llm proposer disabled",
+                                 message=f"{self.errors} model errors in a row"))  # fmt: skip
             return None
         self.errors = 0
         text = resp.text if isinstance(resp.text, str) else ""
@@ -189,7 +203,7 @@ class LlmPatchProposer:
     def _remember(self, feedback: str) -> None:
         self.last_failure = feedback
         self.failures = [*self.failures[-49:], feedback]
-        self.record(Step(kind="note", name="llm edit rejected", data={"feedback": feedback}))
+        self.record(Note(name="llm edit rejected", message=feedback))
 
     def _candidate(self, ctx: ProposalContext, result: EditResult, prior: float)\
             -> Candidate | None:  # fmt: skip
@@ -278,8 +292,7 @@ class LlmPatchProposer:
         return "\n\n".join(parts), focus
 
     def tests_section(self, ctx: ProposalContext) -> str:
-        given = ctx.task.spec.get("failure_messages")
-        messages: Mapping[str, str] = given if isinstance(given, Mapping) else {}
+        messages = ctx.task.failure_messages
         out = []
         for test_id in ctx.task.failing_tests[:8]:
             msg = str(messages.get(test_id, "")).strip().splitlines()

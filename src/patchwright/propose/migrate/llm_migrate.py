@@ -14,10 +14,13 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from patchwright.core.protocols import Model, ProposalContext
-from patchwright.core.types import Message, Step
+from patchwright.core.errors import RepairError
+from patchwright.core.events import ErrorEvent, Record, ToolCall
+from patchwright.core.protocols import BuildContext, Model, ProposalContext
+from patchwright.core.types import Message
 from patchwright.prompts import render
-from patchwright.propose.llm.llm_patch import LlmPatchProposer
+from patchwright.propose.llm.llm_patch import LlmPatchProposer, llm_options
+from patchwright.propose.migrate.migrate_rules import migrate_spec
 
 REFERENCE_CHARS = 2400
 MAX_ENTRIES = 8
@@ -50,6 +53,27 @@ def library_calls(code: str, module: str) -> list[str]:
 class LlmMigrateProposer(LlmPatchProposer):
     name = "llm_migrate"
 
+    @classmethod
+    def build(cls, ctx: BuildContext) -> LlmMigrateProposer:
+        """Docs are read from the target environment (the spec's interpreter) for the
+        library of the spec's rules."""
+        from pathlib import Path
+
+        from patchwright.propose.migrate.docs import ApiDocs, import_name
+
+        spec = migrate_spec(ctx, cls.name)
+        if ctx.model is None:
+            raise RepairError(f"the {cls.name} proposer needs a model (set --model)")
+        if not spec.python:
+            raise RepairError(f"the {cls.name} proposer needs the target environment")
+        python, library = spec.python, spec.library
+        env_dir = Path(python).parent.parent
+
+        def load() -> ApiDocs:
+            return ApiDocs.load(python, import_name(python, library), cache_dir=env_dir)
+
+        return cls(ctx.model, load, library, spec.version, **llm_options(ctx))
+
     def __init__(
         self,
         model: Model,
@@ -57,7 +81,7 @@ class LlmMigrateProposer(LlmPatchProposer):
         library: str,
         version: str,
         *,
-        record: Callable[[Step], None] | None = None,
+        record: Record | None = None,
         **kwargs: Any,
     ) -> None:
         """``docs`` loads the target's :class:`ApiDocs` (called once, on first use)."""
@@ -75,16 +99,15 @@ class LlmMigrateProposer(LlmPatchProposer):
             try:
                 self._docs = self._load_docs()
             except Exception as exc:  # no docs is a weaker prompt, not a failed search
-                self.record(Step(kind="error", name="migration docs",
-                                 data={"error": f"{type(exc).__name__}: {exc}"[:300]}))  # fmt: skip
+                self.record(ErrorEvent(source="migration docs",
+                                       error=f"{type(exc).__name__}: {exc}"[:300]))  # fmt: skip
                 self._docs = ApiDocs([], self.library)
         return self._docs
 
     def reference(self, ctx: ProposalContext, code: str) -> str:
         from patchwright.propose.migrate.docs import render as render_entries
 
-        given = ctx.task.spec.get("failure_messages")
-        errors = "\n".join(str(v) for v in given.values()) if isinstance(given, dict) else ""
+        errors = "\n".join(ctx.task.failure_messages.values())
         errors += "\n" + "\n".join(ctx.feedback)
         docs = self.docs
         entries = list(docs.for_error(errors, MAX_ENTRIES))
@@ -99,8 +122,7 @@ class LlmMigrateProposer(LlmPatchProposer):
         unique = list({e.name: e for e in entries}.values())[:MAX_ENTRIES]
         if not unique:
             return ""
-        self.record(Step(kind="tool_call", name="target docs",
-                         data={"entries": [e.name for e in unique]}))  # fmt: skip
+        self.record(ToolCall(tool="docs", summary="target docs", entries=[e.name for e in unique]))
         return render("versioned_reference", library=self.library, version=self.version,
                       entries=render_entries(unique, REFERENCE_CHARS))  # fmt: skip
 

@@ -13,10 +13,11 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from patchwright.core.diff import PatchError, apply_to_files, make_patch
-from patchwright.core.protocols import ProposalContext
-from patchwright.core.types import Candidate, Location
+from patchwright.core.errors import RepairError
+from patchwright.core.protocols import BuildContext, ProposalContext
+from patchwright.core.types import Candidate, Location, MigrateSpec
 from patchwright.propose.migrate.codemod import Site, rewrite
-from patchwright.propose.migrate.rules import Rule, RulesFile
+from patchwright.propose.migrate.rules import Rule, RulesError, RulesFile, load_rules
 
 __all__ = ["MigrateRulesProposer", "repo_python_files"]
 
@@ -41,10 +42,25 @@ def repo_python_files(repo: str, commit: str = "HEAD") -> dict[str, str]:
     return out
 
 
+def migrate_spec(ctx: BuildContext, proposer: str) -> MigrateSpec:
+    """The migration spec a migration proposer works from (a one-line error without one)."""
+    spec = ctx.task.spec if ctx.task is not None else None
+    if not isinstance(spec, MigrateSpec) or not spec.rules_file:
+        raise RepairError(f"the {proposer} proposer works on migrations (use `patchwright migrate`)")
+    return spec
+
+
 class MigrateRulesProposer:
     """Rename old API names to their replacements; no model calls."""
 
     name = "migrate_rules"
+
+    @classmethod
+    def build(cls, ctx: BuildContext) -> MigrateRulesProposer:
+        try:
+            return cls(load_rules(migrate_spec(ctx, cls.name).rules_file))
+        except RulesError as exc:
+            raise RepairError(str(exc)) from None
 
     def __init__(self, rules: RulesFile | list[Rule], max_candidates: int = 200) -> None:
         items = rules.rewrites() if isinstance(rules, RulesFile) else [

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from patchwright.core.protocols import ProposalContext, RunLimits
-from patchwright.core.types import Patch, RunResult, Task, TestStatus
+from patchwright.core.types import MigrateSpec, Patch, RunResult, Task, TestStatus
 from patchwright.propose.migrate.migrate_rules import MigrateRulesProposer
 from patchwright.propose.migrate.rules import RulesFile
 from patchwright.repo.git import snapshot
@@ -22,8 +22,9 @@ def direct_migrate(
     start = time.monotonic()
     workspace = run_dir / "direct-workspace"
     snap = snapshot(source, workspace)
-    task = Task(id=f"migrate-{source.resolve().name}", kind="migrate", repo=str(workspace),
-                base_commit=snap.base_commit)
+    task = Task(id=f"migrate-{source.resolve().name}", repo=str(workspace),
+                base_commit=snap.base_commit,
+                spec=MigrateSpec(library=rules.library, version=rules.to, python=python))
     ctx = ProposalContext(task=task, base_files={}, files={}, locations=[], limit=1)
     first = next(iter(MigrateRulesProposer(rules).propose(ctx)), None)
     status, patch, message, evaluations = "not_found", None, "no rule applies", 0
