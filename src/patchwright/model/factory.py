@@ -9,22 +9,21 @@ list of replies, or {"replies": [...], "cycle": true}), "replay:TRAJECTORY", "lo
 from __future__ import annotations
 
 import contextlib
-import json
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from patchwright.core.config import BudgetConfig, ModelConfig, RunConfig
+from patchwright.core.events import Record
 from patchwright.core.protocols import Model
-from patchwright.core.types import Message, ModelResponse
+from patchwright.core.registry import names, resolve
 from patchwright.model.budget import Budget, Caps
 from patchwright.model.cache import ResponseCache
 from patchwright.model.errors import ModelUnavailable
 from patchwright.model.prices import Price, load_table, lookup
-from patchwright.model.recording import Record, RecordingModel
+from patchwright.model.recording import RecordingModel
 from patchwright.model.retry import RetryPolicy
-from patchwright.model.scripted import ScriptedModel, ScriptExhausted
 
 if TYPE_CHECKING:
     from patchwright.model.local import LocalServer
@@ -63,69 +62,17 @@ def batch_budget(config: RunConfig, path: Path | str) -> Budget | None:
     return Budget.shared(caps, path) if caps.any() else None
 
 
-class _Scripted:
-    """ScriptedModel whose exhaustion is a ModelError like any other model failure."""
-
-    price = Price(0.0, 0.0)
-
-    def __init__(self, inner: ScriptedModel) -> None:
-        self.inner = inner
-        self.name = inner.name
-
-    def complete(
-        self,
-        messages: Sequence[Message],
-        *,
-        max_tokens: int = 1024,
-        temperature: float = 0.0,
-        stop: Sequence[str] | None = None,
-    ) -> ModelResponse:
-        try:
-            return self.inner.complete(
-                messages, max_tokens=max_tokens, temperature=temperature, stop=stop
-            )
-        except ScriptExhausted as exc:
-            raise ModelUnavailable(str(exc)) from None
-
-
-def load_script(path: Path) -> ScriptedModel:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ModelUnavailable(f"cannot read model script {path}: {exc}") from None
-    cycle = False
-    if isinstance(data, dict):
-        cycle = bool(data.get("cycle", False))
-        data = data.get("replies")
-    if not isinstance(data, list) or not all(isinstance(r, str) for r in data):
-        raise ModelUnavailable(f"model script {path} must be a JSON list of strings")
-    return ScriptedModel(data, name=f"scripted:{path.name}", cycle=cycle)
-
-
-def make_inner(config: ModelConfig, name: str, home: Path | None = None) -> Model:
-    """The bare model for ``name`` (no budget, cache or recording)."""
+def make_inner(config: ModelConfig, name: str, home: Path) -> Model:
+    """The bare model for ``name`` (no budget, cache or recording): ``KIND:ARG`` names a
+    registered model kind (core.registry "model": scripted, replay, local), anything else
+    is a model at an OpenAI-compatible endpoint."""
     kind, _, arg = name.partition(":")
-    if kind == "scripted" and arg:
-        return _Scripted(load_script(Path(arg)))
-    if kind == "replay" and arg:
-        from patchwright.model.replay import ReplayModel
-
-        return ReplayModel(arg, config.replay_strictness)
-    if kind == "local":
-        return make_local(config, arg or config.local_model, home)
-    from patchwright.model.openai_model import Endpoint, OpenAIModel
-
-    endpoint = Endpoint(
-        model=name,
-        base_url=config.base_url,
-        api_key=config.api_key,
-        timeout=config.timeout,
-        retry=retry_policy(config),
-    )
-    return OpenAIModel(endpoint, price=_price(config, name))
+    if kind in names("model") and kind != "openai" and (arg or kind == "local"):
+        return resolve("model", kind).open(config, arg, home)  # type: ignore[no-any-return]
+    return resolve("model", "openai").open(config, name, home)  # type: ignore[no-any-return]
 
 
-def local_server(config: ModelConfig, local_name: str = "", home: Path | None = None) -> LocalServer:
+def local_server(config: ModelConfig, local_name: str, home: Path) -> LocalServer:
     """A not-yet-started :class:`~patchwright.model.local.LocalServer` for the named local
     model, fetching the model first when allowed."""
     from patchwright.model.fetch import FetchError, fetch, get_spec, is_present, model_path
@@ -152,7 +99,7 @@ def local_server(config: ModelConfig, local_name: str = "", home: Path | None = 
 
 
 @contextlib.contextmanager
-def shared_model_server(config: RunConfig, home: Path | None = None) -> Iterator[RunConfig]:
+def shared_model_server(config: RunConfig, home: Path) -> Iterator[RunConfig]:
     """For a batch: when the run uses the embedded model and no server is named, start one
     server for all workers and yield the config pointing at it (else the config as is).
     N workers with N servers would each get 1/N of the cores and N copies of the weights."""
@@ -169,28 +116,6 @@ def shared_model_server(config: RunConfig, home: Path | None = None) -> Iterator
         server.stop()
 
 
-def make_local(config: ModelConfig, local_name: str, home: Path | None = None) -> Model:
-    from patchwright.model.fetch import FetchError, get_spec
-    from patchwright.model.local import LocalModel
-    from patchwright.model.openai_model import Endpoint, OpenAIModel
-
-    retry = RetryPolicy(
-        max_attempts=min(config.max_attempts, 2),
-        base_delay=config.backoff_base,
-        max_delay=config.backoff_max,
-        max_retry_after=config.retry_after_max,
-    )
-    try:
-        spec = get_spec(local_name)
-    except FetchError as exc:
-        raise ModelUnavailable(str(exc)) from None
-    if config.base_url:  # a server that is already running
-        endpoint = Endpoint(spec.name, config.base_url, "sk-local", config.local_timeout, retry)
-        return OpenAIModel(endpoint, price=Price(0.0, 0.0))
-    server = local_server(config, spec.name, home)
-    return LocalModel(server, timeout=config.local_timeout, retry=retry)
-
-
 def _price(config: ModelConfig, name: str) -> Price | None:
     table = load_table(config.prices_file) if config.prices_file else None
     return lookup(name, table)
@@ -201,7 +126,7 @@ def make_model(
     record: Record | None = None,
     *,
     batch: Budget | None = None,
-    home: Path | None = None,
+    home: Path,
 ) -> RecordingModel | None:
     """The run's model wrapped in budget -> cache -> recording, or None for no model.
     Close it (or use it as a context manager) to stop a local server it started."""
@@ -215,6 +140,6 @@ def make_model(
     kind = name.partition(":")[0]
     cache = None
     if mc.cache and kind not in ("scripted", "replay"):
-        cache = ResponseCache(mc.cache_dir or (home / "cache" / "model" if home else None))
+        cache = ResponseCache(mc.cache_dir or Path(home) / "cache" / "model")
     price = getattr(inner, "price", None) or _price(mc, inner.name)
     return RecordingModel(inner, budget, cache, record, price=price)

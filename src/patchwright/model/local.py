@@ -23,6 +23,8 @@ import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 
+from patchwright.core.config import ModelConfig
+from patchwright.core.protocols import Model
 from patchwright.core.types import Message, ModelResponse
 from patchwright.model.errors import ModelUnavailable
 from patchwright.model.openai_model import Endpoint, OpenAIModel
@@ -181,6 +183,29 @@ class LocalModel:
     """A Model backed by a :class:`LocalServer` it owns (started on construction)."""
 
     price = Price(0.0, 0.0)
+
+    @classmethod
+    def open(cls, config: ModelConfig, arg: str, home: Path) -> Model:
+        """``local[:NAME]``: the embedded model, or a server already running at
+        ``config.base_url``."""
+        from patchwright.model.factory import local_server
+        from patchwright.model.fetch import FetchError, get_spec
+        from patchwright.model.openai_model import Endpoint, OpenAIModel
+
+        retry = RetryPolicy(
+            max_attempts=min(config.max_attempts, 2),
+            base_delay=config.backoff_base,
+            max_delay=config.backoff_max,
+            max_retry_after=config.retry_after_max,
+        )
+        try:
+            spec = get_spec(arg or config.local_model)
+        except FetchError as exc:
+            raise ModelUnavailable(str(exc)) from None
+        if config.base_url:  # a server that is already running
+            endpoint = Endpoint(spec.name, config.base_url, "sk-local", config.local_timeout, retry)
+            return OpenAIModel(endpoint, price=Price(0.0, 0.0))
+        return cls(local_server(config, spec.name, home), timeout=config.local_timeout, retry=retry)
 
     def __init__(
         self,

@@ -13,10 +13,12 @@ import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import openai
 
+from patchwright.core.config import ModelConfig
 from patchwright.core.types import Message, ModelResponse
 from patchwright.model.errors import BadResponse, ModelError, ModelUnavailable
 from patchwright.model.prices import Price, estimate_prompt_tokens, estimate_tokens, lookup
@@ -57,6 +59,22 @@ class _Retry(Exception):
 
 class OpenAIModel:
     """Implements the ``Model`` protocol. ``sleep`` and ``rng`` are injectable for tests."""
+
+    @classmethod
+    def open(cls, config: ModelConfig, name: str, home: Path) -> OpenAIModel:
+        """A model called ``name`` at the configured OpenAI-compatible endpoint."""
+        from patchwright.model.prices import load_table, lookup
+
+        retry = RetryPolicy(
+            max_attempts=config.max_attempts,
+            base_delay=config.backoff_base,
+            max_delay=config.backoff_max,
+            max_retry_after=config.retry_after_max,
+        )
+        endpoint = Endpoint(model=name, base_url=config.base_url, api_key=config.api_key,
+                            timeout=config.timeout, retry=retry)  # fmt: skip
+        table = load_table(config.prices_file) if config.prices_file else None
+        return cls(endpoint, price=lookup(name, table))
 
     def __init__(
         self,

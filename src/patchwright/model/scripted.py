@@ -3,9 +3,14 @@ selectable by config (``model: scripted``) for offline tests of the LLM tools.""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
+from patchwright.core.config import ModelConfig
 from patchwright.core.types import Message, ModelResponse
+from patchwright.model.errors import ModelUnavailable
+from patchwright.model.prices import Price
 
 Reply = str | Callable[[Sequence[Message]], str]
 
@@ -46,3 +51,47 @@ class ScriptedModel:
             completion_tokens=len(text) // 4,
             cost=None,
         )
+
+
+class ScriptedReplies:
+    """A :class:`ScriptedModel` read from a file (``scripted:FILE``), whose exhaustion is a
+    ModelError like any other model failure."""
+
+    price = Price(0.0, 0.0)
+
+    def __init__(self, inner: ScriptedModel) -> None:
+        self.inner = inner
+        self.name = inner.name
+
+    def complete(
+        self,
+        messages: Sequence[Message],
+        *,
+        max_tokens: int = 1024,
+        temperature: float = 0.0,
+        stop: Sequence[str] | None = None,
+    ) -> ModelResponse:
+        try:
+            return self.inner.complete(
+                messages, max_tokens=max_tokens, temperature=temperature, stop=stop
+            )
+        except ScriptExhausted as exc:
+            raise ModelUnavailable(str(exc)) from None
+
+    @classmethod
+    def open(cls, config: ModelConfig, arg: str, home: Path) -> ScriptedReplies:
+        return cls(load_script(Path(arg)))
+
+
+def load_script(path: Path) -> ScriptedModel:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ModelUnavailable(f"cannot read model script {path}: {exc}") from None
+    cycle = False
+    if isinstance(data, dict):
+        cycle = bool(data.get("cycle", False))
+        data = data.get("replies")
+    if not isinstance(data, list) or not all(isinstance(r, str) for r in data):
+        raise ModelUnavailable(f"model script {path} must be a JSON list of strings")
+    return ScriptedModel(data, name=f"scripted:{path.name}", cycle=cycle)
