@@ -204,7 +204,7 @@ def _ask(diff: str) -> bool:
 
 
 def cmd_repair(args: argparse.Namespace) -> int:
-    from patchwright.app.session import RepairRequest, load_request, repair
+    from patchwright.app.session import RunRequest, load_request, run
     from patchwright.console.progress import ProgressReporter
     from patchwright.core.errors import RepairError
     from patchwright.repo.git import SnapshotError, apply_to_source
@@ -235,12 +235,12 @@ def cmd_repair(args: argparse.Namespace) -> int:
                 issue = args.issue.read_text(encoding="utf-8")
             except OSError as exc:
                 raise RepairError(f"cannot read issue file {args.issue}: {exc.strerror}") from None
-        request = RepairRequest(
+        request = RunRequest(
             source=source, run_dir=run_dir, config=config, tests=args.test, issue=issue
         )
     print(f"run directory: {run_dir}", file=sys.stderr)
     with ProgressReporter(quiet=args.quiet) as reporter:
-        result, patch, snap = repair(
+        result, patch, snap = run(
             request,
             observer=reporter,
             resume=bool(args.resume),

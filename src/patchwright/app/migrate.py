@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from patchwright.app.paths import resolve_paths
-from patchwright.app.session import RepairRequest, repair
+from patchwright.app.session import RunRequest, run
 from patchwright.core.config import RunConfig
 from patchwright.core.diff import apply_to_files, parse
 from patchwright.core.errors import BaseRunCrashed, MigrateError
@@ -171,8 +171,8 @@ def migrate(
     spec = MigrateSpec(library=library, version=version, from_version=rules.from_,
                        rules_file=str(rules_file), python=str(python))  # fmt: skip
     try:
-        result, patch, _ = repair(
-            RepairRequest(source=source, run_dir=request.run_dir, config=config,
+        result, patch, _ = run(
+            RunRequest(source=source, run_dir=request.run_dir, config=config,
                           task_id=f"migrate-{source.resolve().name}", spec=spec),
             observer=observer,
         )

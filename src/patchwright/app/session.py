@@ -1,4 +1,4 @@
-"""One run of the agent: ``repair(request)`` builds the run's dependencies (model, sandbox,
+"""One run of the agent: ``run(request)`` builds the run's dependencies (model, sandbox,
 proposers), writes the request and the trajectory, and runs (or resumes) the graph."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 from patchwright import __version__
 from patchwright.agent.run import run_graph
-from patchwright.app.components import make_objective, make_proposers, make_sandbox
+from patchwright.app.components import make_objective, make_proposers, make_testbed
 from patchwright.app.paths import resolve_paths
 from patchwright.core.config import RunConfig
 from patchwright.core.errors import BaseRunCrashed, ConfigError, NoTestsFound, RepairError
@@ -37,7 +37,7 @@ from patchwright.store.artifacts import RunDir, TrajectoryWriter, read_events, w
 
 
 @dataclass
-class RepairRequest:
+class RunRequest:
     source: Path
     run_dir: Path
     config: RunConfig = field(default_factory=RunConfig)
@@ -71,7 +71,7 @@ REQUEST_VERSION = 2
 _ERRORS: dict[str, type[RepairError]] = {e.__name__: e for e in (BaseRunCrashed, NoTestsFound)}
 
 
-def _save_request(run: RunDir, request: RepairRequest) -> None:
+def _save_request(run: RunDir, request: RunRequest) -> None:
     write_json(
         run.path / REQUEST_FILE,
         {
@@ -86,14 +86,14 @@ def _save_request(run: RunDir, request: RepairRequest) -> None:
     )
 
 
-def load_request(run_dir: Path) -> RepairRequest:
+def load_request(run_dir: Path) -> RunRequest:
     path = Path(run_dir) / REQUEST_FILE
     if not path.exists():
         raise RepairError(f"not a resumable run directory (no {REQUEST_FILE}): {run_dir}")
     data = json.loads(path.read_text(encoding="utf-8"))
     if data.get("version") not in (1, REQUEST_VERSION):
         raise RepairError(f"unsupported run directory version in {path}")
-    return RepairRequest(
+    return RunRequest(
         source=Path(data["source"]),
         run_dir=Path(run_dir),
         config=RunConfig.model_validate(data["config"]),
@@ -105,8 +105,8 @@ def load_request(run_dir: Path) -> RepairRequest:
     )
 
 
-def repair(
-    request: RepairRequest,
+def run(
+    request: RunRequest,
     observer: Record | None = None,
     *,
     resume: bool = False,
@@ -149,7 +149,7 @@ def repair(
             raise RepairError(str(exc).splitlines()[0]) from None
         deps = RepairDeps(
             config=config,
-            make_sandbox=lambda root: make_sandbox(config, root),
+            make_sandbox=lambda root: make_testbed(config, root),
             make_proposers=lambda task: make_proposers(config, task, model, recorder),
             objective=objective,
             record=recorder,

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import subprocess
 import tempfile
 import time
 import traceback
@@ -25,6 +24,7 @@ from patchwright.benchmarks.runner import (
 from patchwright.core.config import RunConfig
 from patchwright.core.diff import PatchError, apply_to_files
 from patchwright.core.protocols import RunLimits
+from patchwright.repo.git import init_repo
 from patchwright.store.artifacts import write_json
 
 DEFAULT_DATA = Path("../shared/benchmarks/quixbugs_python.jsonl")
@@ -48,18 +48,7 @@ def write_bug_repo(row: dict[str, Any], dest: Path, source_text: str | None = No
         path = dest / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-    git = [
-        "git",
-        "-c",
-        "user.name=bench",
-        "-c",
-        "user.email=bench@localhost",
-        "-c",
-        "commit.gpgsign=false",
-    ]
-    subprocess.run(["git", "init", "-q", str(dest)], check=True)
-    subprocess.run([*git, "-C", str(dest), "add", "-A"], check=True)
-    subprocess.run([*git, "-C", str(dest), "commit", "-qm", "buggy program"], check=True)
+    init_repo(dest, "buggy program")
 
 
 def recheck(row: dict[str, Any], diff: str, config: RunConfig) -> bool:
@@ -91,7 +80,7 @@ def recheck(row: dict[str, Any], diff: str, config: RunConfig) -> bool:
 
 def repair_bug(row: dict[str, Any], folder: str, config_data: dict[str, Any]) -> dict[str, Any]:
     """Worker: repair one bug; returns an InstanceResult as a dict (never raises)."""
-    from patchwright.app.session import RepairRequest, repair
+    from patchwright.app.session import RunRequest, run
     from patchwright.core.errors import RepairError
 
     started = time.monotonic()
@@ -101,8 +90,8 @@ def repair_bug(row: dict[str, Any], folder: str, config_data: dict[str, Any]) ->
     config = RunConfig.model_validate(config_data)
     try:
         write_bug_repo(row, base / "repo")
-        result, patch, _ = repair(
-            RepairRequest(
+        result, patch, _ = run(
+            RunRequest(
                 source=base / "repo", run_dir=base / "run", config=config, task_id=row["id"]
             )
         )

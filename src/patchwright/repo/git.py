@@ -18,7 +18,7 @@ import shutil
 import stat
 import subprocess
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -362,3 +362,63 @@ def apply_to_source(snap: Snapshot, patch: Patch) -> list[str]:
         for tmp, _ in staged:
             Path(tmp).unlink(missing_ok=True)
     return sorted(new)
+
+
+def sandbox_git(
+    root: str, *args: str, env: Mapping[str, str], stdin: bytes | None = None
+) -> tuple[int, str, str]:
+    """git in a sandbox's workspace (or against its repository), hardened against what a
+    test may have written into ``.git``: hooks and fsmonitor off, only ``root`` trusted,
+    and exactly the environment ``env`` (the caller drops global config and location
+    variables). Returns (exit code, stdout, stderr)."""
+    cmd = ["git", "-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false"]
+    cmd += ["-c", f"safe.directory={root}", *args]
+    proc = subprocess.run(
+        cmd, cwd=root, env=dict(env), input=stdin, capture_output=True, check=False
+    )
+    out, err = (b.decode("utf-8", "replace") for b in (proc.stdout, proc.stderr))
+    return proc.returncode, out, err
+
+
+def text_files(repo: Path, rev: str = "HEAD", suffix: str = "") -> dict[str, str]:
+    """UTF-8 text of the files at ``rev`` whose path ends with ``suffix`` (empty when
+    ``repo`` is no git repository or ``rev`` is unknown)."""
+    if not (Path(repo) / ".git").exists():
+        return {}
+    try:
+        listing = _git(Path(repo), "ls-tree", "-r", "-z", "--full-tree", rev or "HEAD")
+    except SnapshotError:
+        return {}
+    wanted: dict[str, str] = {}
+    for entry in listing.split(b"\0"):
+        if entry:
+            meta, path = entry.split(b"\t", 1)
+            mode, kind, sha = meta.decode().split()
+            name = os.fsdecode(path)
+            if kind == "blob" and int(mode, 8) != _LINK and name.endswith(suffix):
+                wanted[name] = sha
+    if not wanted:
+        return {}
+    raw = _git(Path(repo), "cat-file", "--batch", stdin="".join(s + "\n" for s in wanted.values()).encode())
+    out: dict[str, str] = {}
+    pos = 0
+    for name in wanted:
+        end = raw.index(b"\n", pos)
+        size = int(raw[pos:end].split()[2])
+        data, pos = raw[end + 1 : end + 1 + size], end + 2 + size
+        try:
+            out[name] = data.decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+    return out
+
+
+def init_repo(dest: Path, message: str) -> str:
+    """Make ``dest`` a git repository whose one commit holds every file in it; returns
+    the commit (for projects a benchmark or a test lays out itself)."""
+    ident = ["-c", "user.name=patchwright", "-c", "user.email=patchwright@localhost",
+             "-c", "commit.gpgsign=false"]  # fmt: skip
+    _git(Path(dest), "init", "-q")
+    _git(Path(dest), *ident, "add", "-A")
+    _git(Path(dest), *ident, "commit", "-qm", message, "--allow-empty")
+    return _git(Path(dest), "rev-parse", "HEAD").decode().strip()

@@ -8,7 +8,6 @@ commit (through git), so uses outside the localized files are migrated too."""
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -18,28 +17,14 @@ from patchwright.core.protocols import BuildContext, ProposalContext
 from patchwright.core.types import Candidate, Location, MigrateSpec
 from patchwright.propose.migrate.codemod import Site, rewrite
 from patchwright.propose.migrate.rules import Rule, RulesError, RulesFile, load_rules
+from patchwright.repo.git import text_files
 
 __all__ = ["MigrateRulesProposer", "repo_python_files"]
 
 
 def repo_python_files(repo: str, commit: str = "HEAD") -> dict[str, str]:
-    """Tracked ``*.py`` files of ``repo`` at ``commit`` (empty when git is unavailable)."""
-    if not repo or not (Path(repo) / ".git").exists():
-        return {}
-    git = ["git", "-C", repo, "-c", f"safe.directory={repo}"]
-    ls = subprocess.run(
-        [*git, "ls-tree", "-r", "--name-only", commit or "HEAD"], capture_output=True, text=True
-    )
-    out: dict[str, str] = {}
-    for path in ls.stdout.splitlines():
-        if not path.endswith(".py"):
-            continue
-        show = subprocess.run(
-            [*git, "show", f"{commit or 'HEAD'}:{path}"], capture_output=True, text=True
-        )
-        if show.returncode == 0:
-            out[path] = show.stdout
-    return out
+    """Tracked ``*.py`` files of ``repo`` at ``commit`` (empty when it is no repository)."""
+    return text_files(Path(repo), commit or "HEAD", ".py") if repo else {}
 
 
 def migrate_spec(ctx: BuildContext, proposer: str) -> MigrateSpec:
