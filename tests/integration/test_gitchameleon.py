@@ -13,7 +13,8 @@ import pytest
 
 from patchwright.benchmarks.gitchameleon_data import load_problems, select, split_requirements
 from patchwright.benchmarks.gitchameleon_score import run_hidden, run_visible
-from patchwright.envs.pyenvs import FAILED_SUFFIX, ensure_env
+from patchwright.envs import EnvBuilder, EnvSpec
+from patchwright.envs.cache import FAILED_SUFFIX
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT.parent / "shared" / "benchmarks"
@@ -60,7 +61,7 @@ def test_reference_answers_pass_and_resume(cli, tmp_path, env_cache):
 def test_wrong_answers_fail(env_cache):
     (problem,) = select(load_problems(DATA), only=["143"])
     reqs, pins = split_requirements(problem)
-    env = ensure_env(problem.python_version, reqs, env_cache, pins=pins)
+    env = EnvBuilder(env_cache).ensure(EnvSpec(problem.python_version, tuple(reqs), tuple(pins)))
     assert run_hidden(env, problem, problem.answer, timeout=300).passed
     stub = problem.starting_code + "\n    pass\n"
     score = run_hidden(env, problem, stub, timeout=300)

@@ -10,6 +10,7 @@ import sys
 import pytest
 
 from conftest import DEMO
+from patchwright.app.paths import resolve_paths
 from patchwright.model.fetch import fetch, get_spec, is_present
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
@@ -18,9 +19,10 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
 def test_repair_with_the_embedded_model(tmp_path):
     import llama_cpp.server  # noqa: F401  -- must be installed: a failure, not a skip
 
+    home = resolve_paths().home
     spec = get_spec("qwen2.5-coder-0.5b")
-    if not is_present(spec):
-        fetch(spec.name, log=print)
+    if not is_present(spec, home):
+        fetch(spec.name, home=home, log=print)
     proj = tmp_path / "demo"
     shutil.copytree(DEMO, proj)
     run = tmp_path / "run"

@@ -45,9 +45,11 @@ def test_mine_regenerates_shipped_numpy_rules(tmp_path):
 
 
 def _tests_pass_on_target(project: Path) -> None:
-    from patchwright.envs.venvs import ensure_env
+    from patchwright.app.paths import resolve_paths
+    from patchwright.envs import EnvBuilder, EnvSpec
 
-    python = ensure_env([TARGET, "pytest", "pytest-timeout", "pytest-cov"])
+    spec = EnvSpec(requirements=(TARGET, "pytest", "pytest-timeout", "pytest-cov"))
+    python = EnvBuilder(resolve_paths().envs).ensure(spec).python
     proc = subprocess.run([str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider"],
                           cwd=project, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout[-2000:]

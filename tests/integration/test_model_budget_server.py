@@ -44,7 +44,7 @@ def test_dollar_cap_is_never_exceeded_by_more_than_one_call(tmp_path):
                       "budget.max_dollars=0.01")  # fmt: skip
         traj = tmp_path / "trajectory.jsonl"
         with TrajectoryWriter(traj, TrajectoryHeader(task=Task(id="t", repo="."))) as writer:
-            model = make_model(cfg, writer.record)
+            model = make_model(cfg, writer.record, home=tmp_path / "home")
             assert model is not None
             calls = 0
             with pytest.raises(BudgetExceeded) as err:
@@ -71,7 +71,7 @@ def test_token_and_call_caps_against_the_server(tmp_path):
         msgs = [Message(role="user", content="z" * 400)]
         cfg = _config(srv, tmp_path, "model.name=my-model", "model.cache=false",
                       "budget.max_tokens=2000")  # fmt: skip
-        model = make_model(cfg)
+        model = make_model(cfg, home=tmp_path / "home")
         assert model is not None
         with pytest.raises(BudgetExceeded, match="max_tokens"):
             for _ in range(100):
@@ -81,7 +81,7 @@ def test_token_and_call_caps_against_the_server(tmp_path):
 
         cfg = _config(srv, tmp_path, "model.name=my-model", "budget.max_calls=3",
                       "model.cache=false")  # fmt: skip
-        model = make_model(cfg)
+        model = make_model(cfg, home=tmp_path / "home")
         assert model is not None
         before = len(srv.requests)
         with pytest.raises(BudgetExceeded, match="max_calls"):
@@ -100,7 +100,7 @@ def test_steps_record_every_call_with_tokens_cost_and_cache(tmp_path):
     with FakeOpenAIServer(script) as srv:
         traj = tmp_path / "trajectory.jsonl"
         with TrajectoryWriter(traj, TrajectoryHeader(task=Task(id="t", repo="."))) as writer:
-            model = make_model(_config(srv, tmp_path, "model.name=gpt-4o"), writer.record)
+            model = make_model(_config(srv, tmp_path, "model.name=gpt-4o"), writer.record, home=tmp_path / "home")
             assert model is not None
             q1 = [Message(role="user", content="question one")]
             q2 = [Message(role="user", content="question two")]

@@ -11,6 +11,7 @@ import time
 
 import pytest
 
+from patchwright.app.paths import resolve_paths
 from patchwright.core.config import build_config
 from patchwright.core.types import Message, Step
 from patchwright.model.factory import make_model
@@ -32,10 +33,11 @@ def _code(text: str) -> str:
 def test_local_model_serves_a_completion(tmp_path):
     import llama_cpp.server  # noqa: F401  -- must be installed: a failure, not a skip
 
+    home = resolve_paths().home
     spec = get_spec("qwen2.5-coder-0.5b")
-    if not is_present(spec):
-        fetch(spec.name, log=print)
-    assert model_path(spec).stat().st_size == spec.size
+    if not is_present(spec, home):
+        fetch(spec.name, home=home, log=print)
+    assert model_path(spec, home).stat().st_size == spec.size
 
     cfg = build_config(
         overrides=[
@@ -45,7 +47,7 @@ def test_local_model_serves_a_completion(tmp_path):
         ]
     )
     steps: list[Step] = []
-    model = make_model(cfg, steps.append)
+    model = make_model(cfg, steps.append, home=home)
     assert model is not None
     server = model.inner.server
     pid = server.proc.pid

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from patchwright.benchmarks.gitchameleon_data import Problem
 from patchwright.benchmarks.gitchameleon_score import run_hidden, run_visible
-from patchwright.envs.pyenvs import Env
+from patchwright.envs import Env
 
 HOST = Env(Path(sys.executable), "host", Path(sys.prefix), platform.python_version())
 

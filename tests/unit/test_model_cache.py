@@ -55,7 +55,4 @@ def test_damaged_or_foreign_entries_are_misses(tmp_path):
     path.write_text(json.dumps({"version": CACHE_VERSION, "key": other, "response": {"text": "x"}}))
     assert cache.get(key) is None
 
-
-def test_default_dir_follows_patchwright_home(tmp_path, monkeypatch):
-    monkeypatch.setenv("PATCHWRIGHT_HOME", str(tmp_path))
-    assert ResponseCache().root == tmp_path / "cache" / "model"
+# the default folder (PATCHWRIGHT_HOME/cache/model): tests/unit/test_paths.py

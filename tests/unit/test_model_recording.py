@@ -118,27 +118,27 @@ def _config(tmp_path, **model):
 
 def test_factory_names(tmp_path, monkeypatch):
     monkeypatch.delenv("PATCHWRIGHT_MODEL", raising=False)
-    assert make_model(_config(tmp_path)) is None
-    assert make_model(_config(tmp_path, name="none")) is None
+    assert make_model(_config(tmp_path), home=tmp_path / "home") is None
+    assert make_model(_config(tmp_path, name="none"), home=tmp_path / "home") is None
 
     script = tmp_path / "replies.json"
     script.write_text(json.dumps(["a", "b"]))
     steps: list[Step] = []
-    model = make_model(_config(tmp_path, name=f"scripted:{script}"), steps.append)
+    model = make_model(_config(tmp_path, name=f"scripted:{script}"), steps.append, home=tmp_path / "home")
     assert model is not None and model.cache is None
     assert [model.complete(MSGS).text, model.complete(MSGS).text] == ["a", "b"]
     with pytest.raises(ModelUnavailable):
         model.complete(MSGS)
     assert [s.kind for s in steps] == ["model_call", "model_call", "error"]
 
-    replayed = make_model(_config(tmp_path, name=f"replay:{_trajectory(tmp_path, steps)}"))
+    replayed = make_model(_config(tmp_path, name=f"replay:{_trajectory(tmp_path, steps)}"), home=tmp_path / "home")
     assert replayed is not None and replayed.complete(MSGS).text == "a"
 
     monkeypatch.setenv("PATCHWRIGHT_MODEL", f"scripted:{script}")
-    assert make_model(_config(tmp_path)) is not None
+    assert make_model(_config(tmp_path), home=tmp_path / "home") is not None
 
     with pytest.raises(ModelUnavailable, match="unknown local model"):
-        make_model(_config(tmp_path, name="local:nope"))
+        make_model(_config(tmp_path, name="local:nope"), home=tmp_path / "home")
     with pytest.raises(ModelUnavailable, match="model fetch"):
         make_model(_config(tmp_path, name="local"), home=tmp_path / "home")
 
@@ -148,7 +148,7 @@ def test_factory_budget_from_config(tmp_path):
     script.write_text(json.dumps({"replies": ["ok"], "cycle": True}))
     cfg = build_config(overrides=[f"model.name=scripted:{script}", "budget.max_calls=3"])
     batch = Budget(Caps(max_calls=2), "batch")
-    model = make_model(cfg, batch=batch)
+    model = make_model(cfg, batch=batch, home=tmp_path / "home")
     assert model is not None
     model.complete(MSGS)
     model.complete(MSGS)

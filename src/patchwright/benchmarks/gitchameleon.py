@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from patchwright.app.paths import resolve_paths
 from patchwright.benchmarks.gitchameleon_data import (
     DEFAULT_DATA,
     Problem,
@@ -42,12 +43,12 @@ from patchwright.benchmarks.gitchameleon_score import (
 from patchwright.benchmarks.runner import BenchError, InstanceResult, run_batch, shared_server
 from patchwright.core.config import RunConfig
 from patchwright.core.types import FORMAT_VERSION
-from patchwright.envs.pyenvs import (
+from patchwright.envs import (
     PIP_TIMEOUT,
     Env,
+    EnvBuilder,
     EnvError,
-    default_cache_dir,
-    ensure_env,
+    EnvSpec,
     find_python,
     parse_python_map,
 )
@@ -145,16 +146,14 @@ def solve_problem(row: dict[str, Any], folder: str, config: dict[str, Any]) -> d
         reqs, pins = split_requirements(problem)
         env_started = time.monotonic()
         try:
-            env = ensure_env(
-                problem.python_version,
-                reqs,
+            builder = EnvBuilder(
                 Path(opts["cache_dir"]),
-                pins=pins,
                 pythons=opts.get("pythons") or {},
                 run_id=opts.get("run_id"),
                 pip_timeout=opts.get("pip_timeout", PIP_TIMEOUT),
                 log=lambda m: print(f"[{problem.id}] {m}", file=sys.stderr),
             )
+            env = builder.ensure(EnvSpec(problem.python_version, tuple(reqs), tuple(pins)))
         except EnvError as exc:
             extra["env_seconds"] = round(time.monotonic() - env_started, 1)
             extra["requirements"] = reqs + pins
@@ -416,7 +415,7 @@ def run_gitchameleon(args: argparse.Namespace, config: RunConfig) -> int:
         else [("docs", True), ("nodocs", False)] if args.docs == "both"
         else [("docs" if args.docs == "on" else "nodocs", args.docs == "on")]
     )
-    cache_dir = Path(args.env_cache) if args.env_cache else default_cache_dir()
+    cache_dir = Path(args.env_cache) if args.env_cache else resolve_paths().envs
     run_id = uuid.uuid4().hex
     rows = [p.model_dump() for p in schedule(problems)]
     order = {p.id: n for n, p in enumerate(problems)}

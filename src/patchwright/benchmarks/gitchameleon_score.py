@@ -19,7 +19,7 @@ from typing import Any
 from patchwright.benchmarks.gitchameleon_data import Problem
 from patchwright.core.protocols import RunLimits
 from patchwright.core.types import TestStatus
-from patchwright.envs.pyenvs import Env, clean_env
+from patchwright.envs import Env, clean_env
 from patchwright.sandbox.limits import CGROUP_ROOT, Containment, wait_exit
 from patchwright.sandbox.runners import pytest as junit
 

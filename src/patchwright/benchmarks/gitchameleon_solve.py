@@ -20,7 +20,7 @@ from patchwright.benchmarks.gitchameleon_data import Problem
 from patchwright.benchmarks.gitchameleon_score import run_visible
 from patchwright.core.config import RunConfig
 from patchwright.core.types import Message, Step
-from patchwright.envs.pyenvs import Env
+from patchwright.envs import Env
 from patchwright.model.errors import ModelError
 from patchwright.prompts import render
 
@@ -175,12 +175,13 @@ def _error_text(output: str, error: str) -> str:
 
 
 def solve(row: Problem, env: Env, config: RunConfig, docs: bool, record: Recorder) -> Solution:
+    from patchwright.app.paths import resolve_paths
     from patchwright.model.factory import make_model
 
     def record_step(step: Step) -> None:
         record(step.kind, {"name": step.name, **step.data})
 
-    model = make_model(config, record_step)
+    model = make_model(config, record_step, home=resolve_paths().home)
     if model is None:
         raise ValueError("--solver model needs a model (set --model)")
     reference = _Docs(row, env, record) if docs else None

@@ -50,11 +50,12 @@ class InstanceResult(BaseModel):
 def shared_server(config: RunConfig) -> Iterator[RunConfig]:
     """One embedded model server for the whole batch (see ``shared_model_server``); a model
     that cannot start is a one-line BenchError."""
+    from patchwright.app.paths import resolve_paths
     from patchwright.model.errors import ModelUnavailable
     from patchwright.model.factory import shared_model_server
 
     try:
-        with shared_model_server(config) as shared:
+        with shared_model_server(config, resolve_paths().home) as shared:
             yield shared
     except ModelUnavailable as exc:
         raise BenchError(str(exc)) from None

@@ -40,7 +40,8 @@ def _log(message: str) -> None:
 
 
 def cmd_migrate(args: argparse.Namespace, overrides: list[str], run_dir: Path) -> int:
-    from patchwright.envs.venvs import EnvError
+    from patchwright.app.paths import resolve_paths
+    from patchwright.envs import EnvError
     from patchwright.propose.migrate.rules import RulesError, save_rules
 
     if args.path == "mine":
@@ -51,7 +52,7 @@ def cmd_migrate(args: argparse.Namespace, overrides: list[str], run_dir: Path) -
         lib, old, new = args.extra
         try:
             rules = mine(lib, old, new, module=args.module, old_extra=args.old_extra,
-                         new_extra=args.new_extra, log=_log)
+                         new_extra=args.new_extra, env_cache=resolve_paths().envs, log=_log)
         except EnvError as exc:
             raise RulesError(str(exc)) from None
         if args.out:

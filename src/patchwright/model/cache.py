@@ -1,5 +1,5 @@
 """On-disk response cache: one versioned JSON file per request under
-``$PATCHWRIGHT_HOME/cache/model/`` (or a configured folder).
+``<home>/cache/model/`` (``home`` from ``app.paths``) or a configured folder.
 
 The key is a hash of (model, messages, max_tokens, temperature, stop, sample). ``sample``
 numbers repeated identical requests within one run: at temperature 0 it is always 0, at a
@@ -20,11 +20,6 @@ from typing import Any
 from patchwright.core.types import Message, ModelResponse
 
 CACHE_VERSION = 1
-
-
-def default_cache_dir() -> Path:
-    home = os.environ.get("PATCHWRIGHT_HOME") or str(Path.home() / ".local/state/patchwright")
-    return Path(home) / "cache" / "model"
 
 
 def request_key(
@@ -50,8 +45,8 @@ def request_key(
 
 
 class ResponseCache:
-    def __init__(self, root: Path | str | None = None) -> None:
-        self.root = Path(root) if root else default_cache_dir()
+    def __init__(self, root: Path | str) -> None:
+        self.root = Path(root)
         self.hits = 0
         self.misses = 0
 

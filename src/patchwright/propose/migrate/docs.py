@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from patchwright.envs.venvs import EnvError
+from patchwright.envs import EnvError
 from patchwright.localize.bm25 import Bm25Index
 from patchwright.propose.migrate.mine import dump_api
 from patchwright.store.artifacts import write_atomic

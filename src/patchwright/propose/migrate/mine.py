@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from patchwright import __version__
-from patchwright.envs.venvs import EnvError, ensure_env, installed_version
+from patchwright.envs import EnvBuilder, EnvError, EnvSpec
 from patchwright.propose.migrate.apidiff import diff_apis, probe_names
 from patchwright.propose.migrate.rules import RulesFile
 
@@ -67,13 +67,16 @@ def mine(
     module: str | None = None,
     old_extra: Sequence[str] = (),
     new_extra: Sequence[str] = (),
-    home: Path | None = None,
+    env_cache: Path,
     log: Callable[[str], None] | None = None,
 ) -> RulesFile:
-    """Rules for moving code from ``library==old_version`` to ``library==new_version``."""
+    """Rules for moving code from ``library==old_version`` to ``library==new_version``;
+    both environments are built in (or reused from) the cache folder ``env_cache``."""
     module = module or library.replace("-", "_")
-    old_py = ensure_env([f"{library}=={old_version}", *old_extra], home=home, log=log)
-    new_py = ensure_env([f"{library}=={new_version}", *new_extra], home=home, log=log)
+    builder = EnvBuilder(env_cache, log=log)
+    old_env = builder.ensure(EnvSpec(requirements=(f"{library}=={old_version}", *old_extra)))
+    new_env = builder.ensure(EnvSpec(requirements=(f"{library}=={new_version}", *new_extra)))
+    old_py, new_py = old_env.python, new_env.python
     if log:
         log(f"introspecting {module} {old_version} and {new_version}")
     old, new = mine_dumps(old_py, new_py, module)
@@ -86,8 +89,8 @@ def mine(
     return RulesFile.model_validate(
         {
             "library": module,
-            "from": installed_version(old_py, library) or old_version,
-            "to": installed_version(new_py, library) or new_version,
+            "from": old_env.installed_version(library) or old_version,
+            "to": new_env.installed_version(library) or new_version,
             "generated_by": f"patchwright {__version__} migrate mine {library} "
             f"{old_version} {new_version}",
             "rules": [r.model_dump() for r in rules],

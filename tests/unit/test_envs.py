@@ -1,8 +1,8 @@
-"""Interpreter discovery on a fake pyenv tree (symlinks to the real interpreter) and the
-venv cache: keys, reuse, one build under concurrency, failure markers per run."""
+"""The environment builder (was test_pyenvs.py): interpreter discovery on a fake pyenv tree
+(symlinks to the real interpreter) and the venv cache: keys, reuse, one build under
+concurrency, failure markers per run."""
 
 import json
-import os
 import platform
 import sys
 import time
@@ -11,18 +11,20 @@ from pathlib import Path
 
 import pytest
 
-from patchwright.envs.pyenvs import (
-    FAILED_SUFFIX,
-    READY,
-    EnvError,
-    ensure_env,
-    env_key,
-    find_python,
-    parse_python_map,
-)
+from patchwright.envs import EnvBuilder, EnvError, EnvSpec, find_python, parse_python_map
+from patchwright.envs.cache import FAILED_SUFFIX, READY
+from patchwright.envs.install import first_error
 
 MINOR = f"{sys.version_info.major}.{sys.version_info.minor}"
 REAL = Path(sys.executable).resolve()
+
+
+def ensure_env(version, requirements, cache, *, pins=(), **options):
+    return EnvBuilder(cache, **options).ensure(EnvSpec(version, tuple(requirements), tuple(pins)))
+
+
+def env_key(python_version, requirements, pins=()):
+    return EnvSpec("", tuple(requirements), tuple(pins)).key(python_version)
 
 
 def _link(path: Path, target: Path = REAL) -> Path:
@@ -139,17 +141,8 @@ def test_failed_build_is_not_retried_within_a_run(tmp_path):
     assert json.loads(markers[0].read_text())["run_id"] == "run-2"
 
 
-def test_default_cache_dir_follows_patchwright_home(tmp_path, monkeypatch):
-    from patchwright.envs.pyenvs import default_cache_dir
-
-    monkeypatch.setenv("PATCHWRIGHT_HOME", str(tmp_path / "pwhome"))
-    assert default_cache_dir() == tmp_path / "pwhome" / "envs"
-    assert os.fspath(default_cache_dir()).endswith("envs")
-
-
 def test_pip_error_line_names_the_cause():
-    from patchwright.envs.pyenvs import _first_error
-
+    _first_error = first_error
     build = (
         "      gcc -c x.cpp\n"
         "      error: Failed to download any of the following: ['https://x/freetype.tar.gz']\n"

@@ -1,0 +1,52 @@
+"""Where patchwright keeps its state, resolved once: ``$PATCHWRIGHT_HOME`` (default
+``~/.local/state/patchwright``). Entry points call :func:`resolve_paths` and pass the
+folders down; no lower layer reads the environment for them.
+
+Under the home: ``runs/`` (default run directories), ``envs/`` (built venvs),
+``models/`` (fetched local models), ``cache/model/`` (model responses), ``wheels/``
+(wheels for the Docker sandbox's images).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+HOME_VAR = "PATCHWRIGHT_HOME"
+DEFAULT_HOME = Path("~/.local/state/patchwright")
+
+
+@dataclass(frozen=True)
+class Paths:
+    home: Path
+
+    @property
+    def runs(self) -> Path:
+        return self.home / "runs"
+
+    @property
+    def envs(self) -> Path:
+        return self.home / "envs"
+
+    @property
+    def wheels(self) -> Path:
+        return self.home / "wheels"
+
+    def new_run_dir(self, source: Path) -> Path:
+        """A fresh ``runs/<stamp>-<project name>`` (``-2``, ``-3`` ... when taken)."""
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        base = self.runs / f"{stamp}-{source.resolve().name or 'repo'}"
+        path, n = base, 1
+        while path.exists():
+            n += 1
+            path = base.with_name(f"{base.name}-{n}")
+        return path
+
+
+def resolve_paths(environ: Mapping[str, str] | None = None) -> Paths:
+    """The paths of this process (``environ`` defaults to ``os.environ``)."""
+    env = os.environ if environ is None else environ
+    return Paths(Path(env.get(HOME_VAR) or DEFAULT_HOME.expanduser()))
