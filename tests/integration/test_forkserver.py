@@ -16,12 +16,13 @@ from pathlib import Path
 
 import pytest
 
+from beds import pytest_bed
 from patchwright.core.diff import make_patch
 from patchwright.core.protocols import RunLimits
 from patchwright.core.types import Patch, TestResult, TestStatus
-from patchwright.sandbox.forkserver import ForkServer, blocked_plugins
 from patchwright.sandbox.limits import CGROUP_PARENT
-from patchwright.sandbox.local import LocalSandbox
+from patchwright.testing.forkserver import ForkServer, blocked_plugins
+from patchwright.testing.testbed import SandboxTestBed
 
 FAST = RunLimits(per_test_timeout=2, wall_timeout=10, memory_mb=1024, max_processes=64)
 _GIT_DROP = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_COMMON_DIR")
@@ -101,16 +102,17 @@ def alive(pid: int) -> bool:
     return state not in ("Z", "X")
 
 
-def server(box: LocalSandbox) -> ForkServer:
-    assert box.fork_server is not None
-    return box.fork_server
+def server(box: SandboxTestBed) -> ForkServer:
+    server = box.runner.fork_server(box.sandbox)
+    assert server is not None
+    return server
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Iterator[Callable[..., LocalSandbox]]:
-    boxes: list[LocalSandbox] = []
+def project(tmp_path: Path) -> Iterator[Callable[..., SandboxTestBed]]:
+    boxes: list[SandboxTestBed] = []
 
-    def make(**kwargs: object) -> LocalSandbox:
+    def make(**kwargs: object) -> SandboxTestBed:
         root = tmp_path / f"repo{len(boxes)}"
         (root / "tests").mkdir(parents=True)
         (root / "mod.py").write_text(MOD)
@@ -120,7 +122,7 @@ def project(tmp_path: Path) -> Iterator[Callable[..., LocalSandbox]]:
         git(root, "commit", "-qm", "base")
         kwargs.setdefault("autoload_plugins", False)
         kwargs.setdefault("fork_server", True)
-        box = LocalSandbox(root, **kwargs)  # type: ignore[arg-type]
+        box = pytest_bed(root, **kwargs)  # type: ignore[arg-type]
         boxes.append(box)
         return box
 
@@ -130,7 +132,7 @@ def project(tmp_path: Path) -> Iterator[Callable[..., LocalSandbox]]:
 
 
 @pytest.fixture
-def box(project: Callable[..., LocalSandbox]) -> LocalSandbox:
+def box(project: Callable[..., SandboxTestBed]) -> SandboxTestBed:
     return project()
 
 
@@ -142,7 +144,7 @@ def add_test(name: str, source: str) -> Patch:
     return make_patch({}, {f"tests/{name}": source})
 
 
-def assert_works(box: LocalSandbox) -> None:
+def assert_works(box: SandboxTestBed) -> None:
     assert box.apply(mod_patch("a + b"))
     result = box.run_tests(["tests/test_mod.py::test_add"], FAST)
     assert result.passed("tests/test_mod.py::test_add"), result.output_tail
@@ -153,7 +155,7 @@ def summary(result: TestResult) -> tuple[object, ...]:
     return tests, result.compile_error, result.timed_out, result.stopped_early
 
 
-def compare(plain: LocalSandbox, forked: LocalSandbox, patch: Patch, tests: list[str]) -> None:
+def compare(plain: SandboxTestBed, forked: SandboxTestBed, patch: Patch, tests: list[str]) -> None:
     for limits in (FAST, RunLimits(per_test_timeout=2, wall_timeout=10, fail_fast=True)):
         results = []
         for b in (plain, forked):
@@ -166,7 +168,7 @@ def compare(plain: LocalSandbox, forked: LocalSandbox, patch: Patch, tests: list
 # -- same results ----------------------------------------------------------------------------
 
 
-def test_same_statuses_as_plain_runs(project: Callable[..., LocalSandbox]) -> None:
+def test_same_statuses_as_plain_runs(project: Callable[..., SandboxTestBed]) -> None:
     plain, forked = project(fork_server=False), project()
     f = "tests/test_mod.py"
     tests = [f"{f}::test_zero", f"{f}::test_add", f"{f}::test_error", f"{f}::test_skip"]
@@ -185,7 +187,7 @@ def test_same_statuses_as_plain_runs(project: Callable[..., LocalSandbox]) -> No
     assert "fixture broke" in result.tests[f"{f}::test_error"].output
 
 
-def test_same_results_with_autoloaded_plugins(project: Callable[..., LocalSandbox]) -> None:
+def test_same_results_with_autoloaded_plugins(project: Callable[..., SandboxTestBed]) -> None:
     blocked = [arg for name in HEAVY for arg in ("-p", f"no:{name}")]
     plain = project(fork_server=False, autoload_plugins=True, extra_args=blocked)
     forked = project(autoload_plugins=True, extra_args=blocked)
@@ -195,7 +197,7 @@ def test_same_results_with_autoloaded_plugins(project: Callable[..., LocalSandbo
     assert "cannot be rewritten" not in result.output_tail
 
 
-def test_same_size_patches_are_seen_fresh(box: LocalSandbox) -> None:
+def test_same_size_patches_are_seen_fresh(box: SandboxTestBed) -> None:
     """Same size and the very same mtime (stricter than "within one second"): each run
     sees its own code, as nothing is cached in the server or written to __pycache__."""
     mod = Path(box.root, "mod.py")
@@ -209,7 +211,7 @@ def test_same_size_patches_are_seen_fresh(box: LocalSandbox) -> None:
     assert server(box).starts == 1
 
 
-def test_module_shadowing_a_preloaded_one_runs_plain(project: Callable[..., LocalSandbox]) -> None:
+def test_module_shadowing_a_preloaded_one_runs_plain(project: Callable[..., SandboxTestBed]) -> None:
     """A workspace module named like one the server imported (here pytest_timeout)."""
     plain, forked = project(fork_server=False), project()
     patch = make_patch({}, {"pytest_timeout.py": "X = 1\n"})
@@ -221,7 +223,7 @@ def test_module_shadowing_a_preloaded_one_runs_plain(project: Callable[..., Loca
 
 
 def test_plugin_importing_the_workspace_is_not_preloaded(
-    project: Callable[..., LocalSandbox], tmp_path: Path
+    project: Callable[..., SandboxTestBed], tmp_path: Path
 ) -> None:
     site = tmp_path / "site"
     (site / "sneaky-1.0.dist-info").mkdir(parents=True)
@@ -243,7 +245,7 @@ def test_plugin_importing_the_workspace_is_not_preloaded(
 # -- containment -----------------------------------------------------------------------------
 
 
-def test_per_test_timeout_uses_the_alarm(box: LocalSandbox) -> None:
+def test_per_test_timeout_uses_the_alarm(box: SandboxTestBed) -> None:
     source = "def test_ok():\n    pass\n\ndef test_loop():\n    while True:\n        pass\n"
     assert box.apply(add_test("test_loop.py", source))
     result = box.run_tests(["tests/test_loop.py"], FAST)
@@ -253,7 +255,7 @@ def test_per_test_timeout_uses_the_alarm(box: LocalSandbox) -> None:
     assert_works(box)
 
 
-def test_loop_ignoring_the_alarm_hits_the_wall_timeout(box: LocalSandbox) -> None:
+def test_loop_ignoring_the_alarm_hits_the_wall_timeout(box: SandboxTestBed) -> None:
     mark = f"{uuid.uuid4().int % 10**6 + 10**6}.25"
     source = (
         "import signal, subprocess\n"
@@ -274,9 +276,9 @@ def test_loop_ignoring_the_alarm_hits_the_wall_timeout(box: LocalSandbox) -> Non
     assert_works(box)
 
 
-def test_fork_bomb_is_contained(box: LocalSandbox) -> None:
+def test_fork_bomb_is_contained(box: SandboxTestBed) -> None:
     mark = f"test_bomb_{uuid.uuid4().hex}.py"
-    if box.containment.pid_limit or os.geteuid() != 0:
+    if box.sandbox.containment.pid_limit or os.geteuid() != 0:
         body = "    while True:\n        os.fork()\n"
     else:  # root without a pid cgroup: cap it at 128 processes
         body = "    for _ in range(7):\n        os.fork()\n    time.sleep(1000)\n"
@@ -290,7 +292,7 @@ def test_fork_bomb_is_contained(box: LocalSandbox) -> None:
     assert server(box).starts == 1
 
 
-def test_memory_bomb_fails_the_test_not_the_server(box: LocalSandbox) -> None:
+def test_memory_bomb_fails_the_test_not_the_server(box: SandboxTestBed) -> None:
     source = "def test_hog():\n    x = []\n    while True:\n        x.append(bytearray(10**7))\n"
     assert box.apply(add_test("test_hog.py", source))
     result = box.run_tests(["tests/test_hog.py"], RunLimits(per_test_timeout=5, memory_mb=512))
@@ -303,7 +305,7 @@ def test_memory_bomb_fails_the_test_not_the_server(box: LocalSandbox) -> None:
     assert server(box).pid == pid
 
 
-def test_runs_get_session_cgroups_and_marker(project: Callable[..., LocalSandbox]) -> None:
+def test_runs_get_session_cgroups_and_marker(project: Callable[..., SandboxTestBed]) -> None:
     box = project()
     spy = (
         "import os, pathlib\n"
@@ -317,14 +319,14 @@ def test_runs_get_session_cgroups_and_marker(project: Callable[..., LocalSandbox
     assert box.run_tests(["tests/test_spy.py"], FAST).passed("tests/test_spy.py::test_spy")
     marker, leader, environ, cgroups = Path(box.root, "spy.txt").read_text().split("\n", 3)
     assert leader == "True" and f"PATCHWRIGHT_RUN_ID={marker}:" in environ
-    for parent in box.containment.parents.values():
+    for parent in box.sandbox.containment.parents.values():
         assert f"/{CGROUP_PARENT}/{marker}" in cgroups
         assert not os.path.exists(os.path.join(parent, marker))
 
 
 @pytest.mark.parametrize("cgroups", [True, False])
 def test_forked_daemon_without_exec_is_killed(
-    project: Callable[..., LocalSandbox], cgroups: bool
+    project: Callable[..., SandboxTestBed], cgroups: bool
 ) -> None:
     """A child that forks (no exec) into a new session: found by cgroup or by its marker."""
     box = project(cgroups=cgroups)
@@ -352,7 +354,7 @@ def test_forked_daemon_without_exec_is_killed(
 
 
 def test_test_killing_its_process_group_reports_like_a_plain_run(
-    project: Callable[..., LocalSandbox],
+    project: Callable[..., SandboxTestBed],
 ) -> None:
     plain, forked = project(fork_server=False), project()
     source = "import os, signal\ndef test_kill():\n    os.killpg(0, signal.SIGKILL)\n"
@@ -363,7 +365,7 @@ def test_test_killing_its_process_group_reports_like_a_plain_run(
 
 
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM, signal.SIGSTOP])
-def test_test_signalling_the_server(box: LocalSandbox, sig: int) -> None:
+def test_test_signalling_the_server(box: SandboxTestBed, sig: int) -> None:
     source = (
         "import os, signal\n"
         f"def test_parent():\n    os.kill(os.getppid(), {int(sig)})\n\n"
@@ -381,7 +383,7 @@ def test_test_signalling_the_server(box: LocalSandbox, sig: int) -> None:
 
 
 @pytest.mark.parametrize("garbage", [False, True])
-def test_test_writing_into_the_protocol_pipe(box: LocalSandbox, garbage: bool) -> None:
+def test_test_writing_into_the_protocol_pipe(box: SandboxTestBed, garbage: bool) -> None:
     """Forged replies (other ids, pid 1) are dropped; garbage costs the server, not the run."""
     lines = '{"id": null, "pid": 1}\\n{"id": "x", "status": 0}\\n' + ("}{\\n" if garbage else "")
     source = (
@@ -399,7 +401,7 @@ def test_test_writing_into_the_protocol_pipe(box: LocalSandbox, garbage: bool) -
     assert server(box).starts == (2 if garbage else 1)
 
 
-def test_server_killed_externally_is_restarted(box: LocalSandbox) -> None:
+def test_server_killed_externally_is_restarted(box: SandboxTestBed) -> None:
     assert_works(box)
     pid = server(box).pid
     assert pid is not None
@@ -409,7 +411,7 @@ def test_server_killed_externally_is_restarted(box: LocalSandbox) -> None:
     assert server(box).pid not in (None, pid) and server(box).starts == 2
 
 
-def test_many_runs_leave_no_stray_processes(box: LocalSandbox) -> None:
+def test_many_runs_leave_no_stray_processes(box: SandboxTestBed) -> None:
     for i in range(50):
         assert box.apply(mod_patch("a + b" if i % 2 else "a - b"))
         result = box.run_tests(["tests/test_mod.py::test_add"], FAST)
@@ -423,7 +425,7 @@ def test_many_runs_leave_no_stray_processes(box: LocalSandbox) -> None:
 
 
 def test_unusable_interpreter_falls_back_to_plain_runs(
-    project: Callable[..., LocalSandbox], tmp_path: Path
+    project: Callable[..., SandboxTestBed], tmp_path: Path
 ) -> None:
     fake = tmp_path / "python"
     fake.write_text(

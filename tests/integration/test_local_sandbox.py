@@ -11,11 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from beds import pytest_bed
 from patchwright.core.diff import make_patch
-from patchwright.core.protocols import RunLimits, Sandbox
+from patchwright.core.protocols import RunLimits, Sandbox, TestBed
 from patchwright.core.types import Patch, TestStatus
 from patchwright.sandbox.limits import CGROUP_PARENT, Containment
 from patchwright.sandbox.local import LocalSandbox
+from patchwright.testing.testbed import SandboxTestBed
 
 FAST = RunLimits(per_test_timeout=2, wall_timeout=10, memory_mb=1024, max_processes=64)
 _GIT_DROP = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_COMMON_DIR")
@@ -102,14 +104,14 @@ def procs_with(marker: str) -> list[int]:
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Iterator[Callable[..., LocalSandbox]]:
-    boxes: list[LocalSandbox] = []
+def project(tmp_path: Path) -> Iterator[Callable[..., SandboxTestBed]]:
+    boxes: list[SandboxTestBed] = []
 
-    def make(extra: dict[str, str] | None = None, **kwargs: object) -> LocalSandbox:
+    def make(extra: dict[str, str] | None = None, **kwargs: object) -> SandboxTestBed:
         files = {"mod.py": MOD, "tests/test_mod.py": TESTS, ".gitignore": "*.log\nbuild/\n"}
         root = make_repo(tmp_path / f"repo{len(boxes)}", {**files, **(extra or {})})
         kwargs.setdefault("autoload_plugins", False)
-        box = LocalSandbox(root, **kwargs)  # type: ignore[arg-type]
+        box = pytest_bed(root, **kwargs)  # type: ignore[arg-type]
         boxes.append(box)
         return box
 
@@ -119,30 +121,30 @@ def project(tmp_path: Path) -> Iterator[Callable[..., LocalSandbox]]:
 
 
 @pytest.fixture
-def box(project: Callable[..., LocalSandbox]) -> Iterator[LocalSandbox]:
+def box(project: Callable[..., SandboxTestBed]) -> Iterator[SandboxTestBed]:
     yield project()
 
 
-def fix_patch(box: LocalSandbox, new_mod: str = MOD.replace("a - b", "a + b")) -> Patch:
+def fix_patch(box: SandboxTestBed, new_mod: str = MOD.replace("a - b", "a + b")) -> Patch:
     return make_patch({"mod.py": MOD}, {"mod.py": new_mod})
 
 
-def candidate(box: LocalSandbox, name: str, source: str) -> Patch:
+def candidate(box: SandboxTestBed, name: str, source: str) -> Patch:
     """A patch adding one candidate test module."""
     return make_patch({}, {f"tests/{name}": source})
 
 
-def assert_works(box: LocalSandbox) -> None:
+def assert_works(box: SandboxTestBed) -> None:
     """The sandbox is usable after whatever happened before."""
     assert box.apply(fix_patch(box))
     result = box.run_tests(["tests/test_mod.py::test_add"], FAST)
     assert result.passed("tests/test_mod.py::test_add"), result.output_tail
 
 
-def test_protocol_root_and_close(box: LocalSandbox) -> None:
-    assert isinstance(box, Sandbox)
-    assert Path(box.root).is_dir() and len(box.base) == 40
-    private = box._private
+def test_protocol_root_and_close(box: SandboxTestBed) -> None:
+    assert isinstance(box.sandbox, Sandbox) and isinstance(box, TestBed)
+    assert Path(box.root).is_dir() and len(box.sandbox.base) == 40
+    private = box.sandbox._private
     assert os.path.isdir(private) and not private.startswith(box.root)
     box.close()
     assert not os.path.exists(private) and Path(box.root, "mod.py").exists()
@@ -153,7 +155,7 @@ def test_not_a_repository(tmp_path: Path) -> None:
         LocalSandbox(tmp_path)
 
 
-def test_apply_reset_round_trip_is_byte_identical(box: LocalSandbox) -> None:
+def test_apply_reset_round_trip_is_byte_identical(box: SandboxTestBed) -> None:
     root = Path(box.root)
     base = tree(root)
     patch = make_patch(
@@ -185,7 +187,7 @@ def test_apply_reset_round_trip_is_byte_identical(box: LocalSandbox) -> None:
     assert tree(root) == base
 
 
-def test_crlf_file_and_deletion_patches(project: Callable[..., LocalSandbox]) -> None:
+def test_crlf_file_and_deletion_patches(project: Callable[..., SandboxTestBed]) -> None:
     crlf = "def f():\r\n    return 1\r\n"
     box = project({"win.py": crlf, "old.py": "X = 1\n"})
     root = Path(box.root)
@@ -202,7 +204,7 @@ def test_crlf_file_and_deletion_patches(project: Callable[..., LocalSandbox]) ->
     assert tree(root) == base
 
 
-def test_unsafe_or_bad_patches_are_refused(box: LocalSandbox, tmp_path: Path) -> None:
+def test_unsafe_or_bad_patches_are_refused(box: SandboxTestBed, tmp_path: Path) -> None:
     root = Path(box.root)
     base = tree(root)
     config = (root / ".git/config").read_bytes()
@@ -224,7 +226,7 @@ def test_unsafe_or_bad_patches_are_refused(box: LocalSandbox, tmp_path: Path) ->
     assert (root / ".git/config").read_bytes() == config
 
 
-def test_reset_undoes_git_config_tampering(box: LocalSandbox) -> None:
+def test_reset_undoes_git_config_tampering(box: SandboxTestBed) -> None:
     root = Path(box.root)
     evil = "import pathlib\ndef test_evil():\n    pathlib.Path('.git/config').write_text('[core]\\n\\tbare = true\\n')\n"
     assert box.apply(candidate(box, "test_evil.py", evil))
@@ -234,7 +236,7 @@ def test_reset_undoes_git_config_tampering(box: LocalSandbox) -> None:
     assert_works(box)
 
 
-def test_per_test_statuses(box: LocalSandbox) -> None:
+def test_per_test_statuses(box: SandboxTestBed) -> None:
     f = "tests/test_mod.py"
     wanted = [f"{f}::test_zero", f"{f}::test_add", f"{f}::test_error", f"{f}::test_skip"]
     wanted += [
@@ -263,13 +265,13 @@ def test_per_test_statuses(box: LocalSandbox) -> None:
     assert box.run_tests([f"{f}::test_add"], FAST).passed(f"{f}::test_add")
 
 
-def test_autoloaded_plugins(project: Callable[..., LocalSandbox]) -> None:
+def test_autoloaded_plugins(project: Callable[..., SandboxTestBed]) -> None:
     box = project(autoload_plugins=True)
     result = box.run_tests(["tests/test_mod.py::test_zero"], FAST)
     assert result.passed("tests/test_mod.py::test_zero"), result.output_tail
 
 
-def test_fail_fast_stops_early(box: LocalSandbox) -> None:
+def test_fail_fast_stops_early(box: SandboxTestBed) -> None:
     f = "tests/test_mod.py"
     wanted = [f"{f}::test_zero", f"{f}::test_add", f"{f}::test_sign[7]", f"{f}::test_skip"]
     result = box.run_tests(wanted, RunLimits(per_test_timeout=2, wall_timeout=10, fail_fast=True))
@@ -277,7 +279,7 @@ def test_fail_fast_stops_early(box: LocalSandbox) -> None:
     assert set(result.tests) == {f"{f}::test_zero", f"{f}::test_add"}
 
 
-def test_syntax_error_patch_is_a_compile_error(box: LocalSandbox) -> None:
+def test_syntax_error_patch_is_a_compile_error(box: SandboxTestBed) -> None:
     broken = MOD.replace("return a - b", "return a +* b")
     assert box.apply(fix_patch(box, broken))
     wanted = ["tests/test_mod.py::test_zero", "tests/test_mod.py::test_add"]
@@ -287,9 +289,9 @@ def test_syntax_error_patch_is_a_compile_error(box: LocalSandbox) -> None:
     assert_works(box)
 
 
-def test_nothing_collected_and_crashed_run(box: LocalSandbox) -> None:
+def test_nothing_collected_and_crashed_run(box: SandboxTestBed) -> None:
     wanted = ["tests/test_mod.py::test_zero"]
-    none = LocalSandbox(box.root, extra_args=["-k", "no_such_name"], autoload_plugins=False)
+    none = pytest_bed(box.root, extra_args=["-k", "no_such_name"], autoload_plugins=False)
     try:
         result = none.run_tests(wanted, FAST)
     finally:
@@ -305,7 +307,7 @@ def test_nothing_collected_and_crashed_run(box: LocalSandbox) -> None:
     )
 
 
-def test_coverage_per_parametrized_test(box: LocalSandbox) -> None:
+def test_coverage_per_parametrized_test(box: SandboxTestBed) -> None:
     f = "tests/test_mod.py"
     result, cov = box.collect_coverage([f"{f}::test_sign", f"{f}::test_zero"], FAST)
     assert result.passed(f"{f}::test_sign[-5]") and result.passed(f"{f}::test_zero")
@@ -319,7 +321,7 @@ def test_coverage_per_parametrized_test(box: LocalSandbox) -> None:
 # -- containment ---------------------------------------------------------------------------
 
 
-def test_endless_loop_hits_the_per_test_timeout(box: LocalSandbox) -> None:
+def test_endless_loop_hits_the_per_test_timeout(box: SandboxTestBed) -> None:
     source = "def test_ok():\n    pass\n\ndef test_loop():\n    while True:\n        pass\n"
     assert box.apply(candidate(box, "test_loop.py", source))
     result = box.run_tests(["tests/test_loop.py::test_ok", "tests/test_loop.py::test_loop"], FAST)
@@ -329,7 +331,7 @@ def test_endless_loop_hits_the_per_test_timeout(box: LocalSandbox) -> None:
     assert_works(box)
 
 
-def test_loop_ignoring_the_alarm_hits_the_wall_timeout(box: LocalSandbox) -> None:
+def test_loop_ignoring_the_alarm_hits_the_wall_timeout(box: SandboxTestBed) -> None:
     mark = f"{uuid.uuid4().int % 10**6 + 10**6}.25"
     source = (
         "import signal, subprocess\n"
@@ -352,10 +354,10 @@ def test_loop_ignoring_the_alarm_hits_the_wall_timeout(box: LocalSandbox) -> Non
     assert_works(box)
 
 
-def test_fork_bomb_is_contained(project: Callable[..., LocalSandbox]) -> None:
+def test_fork_bomb_is_contained(project: Callable[..., SandboxTestBed]) -> None:
     box = project()
     mark = f"test_bomb_{uuid.uuid4().hex}.py"
-    if box.containment.pid_limit or os.geteuid() != 0:
+    if box.sandbox.containment.pid_limit or os.geteuid() != 0:
         body = "    while True:\n        os.fork()\n"
     else:  # root without a pid cgroup: nothing can stop a real bomb; cap it at 150 processes
         body = (
@@ -373,7 +375,7 @@ def test_fork_bomb_is_contained(project: Callable[..., LocalSandbox]) -> None:
     assert_works(box)
 
 
-def test_unbounded_allocation_fails_the_test_not_the_host(box: LocalSandbox) -> None:
+def test_unbounded_allocation_fails_the_test_not_the_host(box: SandboxTestBed) -> None:
     source = "def test_hog():\n    x = []\n    while True:\n        x.append(bytearray(10**7))\n"
     assert box.apply(candidate(box, "test_hog.py", source))
     limits = RunLimits(per_test_timeout=5, wall_timeout=10, memory_mb=512)
@@ -387,7 +389,7 @@ def test_unbounded_allocation_fails_the_test_not_the_host(box: LocalSandbox) -> 
 
 @pytest.mark.parametrize("cgroups", [True, False])
 def test_background_child_in_new_session_is_killed(
-    project: Callable[..., LocalSandbox], cgroups: bool
+    project: Callable[..., SandboxTestBed], cgroups: bool
 ) -> None:
     box = project(cgroups=cgroups)
     mark = f"{uuid.uuid4().int % 10**6 + 10**6}.75"
@@ -402,7 +404,7 @@ def test_background_child_in_new_session_is_killed(
     assert procs_with(mark) == []
 
 
-def test_runs_happen_in_their_own_cgroups_which_are_removed(box: LocalSandbox) -> None:
+def test_runs_happen_in_their_own_cgroups_which_are_removed(box: SandboxTestBed) -> None:
     spy = (
         "import os, pathlib\n"
         "def test_spy():\n"
@@ -415,9 +417,9 @@ def test_runs_happen_in_their_own_cgroups_which_are_removed(box: LocalSandbox) -
         "tests/test_spy.py::test_spy"
     )
     marker, cgroups = Path(box.root, "spy.txt").read_text().split("\n", 1)
-    parents = box.containment.parents
+    parents = box.sandbox.containment.parents
     if os.geteuid() == 0 and os.access("/sys/fs/cgroup/pids", os.W_OK):
-        assert box.containment.pid_limit and "pids" in parents
+        assert box.sandbox.containment.pid_limit and "pids" in parents
     for key, parent in parents.items():
         assert parent.endswith(CGROUP_PARENT)
         assert f"/{CGROUP_PARENT}/{marker}" in cgroups  # the child ran inside the run's cgroup

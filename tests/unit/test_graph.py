@@ -8,8 +8,9 @@ from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.types import Command
 
 from patchwright.agent.graph import after_localize, after_reproduce, after_search, build_graph
-from patchwright.app.components import make_sandbox
+from patchwright.app.components import make_testbed
 from patchwright.core.config import RunConfig
+from patchwright.core.events import Result, Stage, TaskInfo
 from patchwright.pipeline.state import RepairDeps
 from patchwright.propose.scripted import Edit, ScriptedProposer
 
@@ -37,7 +38,7 @@ def _deps(proposer, steps, confirm=False):
     config = RunConfig.model_validate({"sandbox": {"plugins": "none"}})
     return RepairDeps(
         config=config,
-        make_sandbox=lambda root: make_sandbox(config, root),
+        make_sandbox=lambda root: make_testbed(config, root),
         make_proposers=lambda task: [proposer],
         record=steps.append,
         confirm=confirm,
@@ -50,7 +51,13 @@ def _input(make_repo, tmp_path, files=None):
 
 
 def _stages(steps):
-    return [s.name for s in steps if s.kind == "stage"]
+    """Stage starts and the approval, with "task" where the task's info was recorded."""
+    return [
+        "task" if isinstance(e, TaskInfo) else e.name
+        for e in steps
+        if isinstance(e, TaskInfo)
+        or (isinstance(e, Stage) and (e.phase == "start" or e.name == "approve"))
+    ]
 
 
 def test_routers_are_pure_functions_of_state():
@@ -72,12 +79,13 @@ def test_full_run_routes_through_every_stage(make_repo, tmp_path):
     assert out["status"] == "plausible" and out["validated"] is True
     assert "x + 1" in out["patch"]["diff"]
     assert _stages(steps)[:7] == [
-        "prepare", "prepared", "reproduce", "reproduced", "localize", "search", "validate"]  # fmt: skip
-    prepared = next(s for s in steps if s.name == "prepared")
-    assert len(prepared.data["base_commit"]) == 40  # the header's missing half
-    reproduced = next(s for s in steps if s.name == "reproduced")
-    assert reproduced.data["failing_tests"] and reproduced.data["failing"] == len(
-        reproduced.data["failing_tests"])
+        "prepare", "task", "reproduce", "task", "localize", "search", "validate"]  # fmt: skip
+    prepared, reproduced = [e for e in steps if isinstance(e, TaskInfo)][:2]
+    assert len(prepared.base_commit) == 40  # the header's missing half
+    assert reproduced.failing_tests and reproduced.failing == len(reproduced.failing_tests)
+    ends = {e.name: e for e in steps if isinstance(e, Stage) and e.phase == "end"}
+    assert ends["search"].status == "plausible" and ends["search"].seconds >= 0
+    assert next(e for e in steps if isinstance(e, Result)).status == "plausible"
     assert _stages(steps)[-1] == "finalize" and "approve" not in _stages(steps)
     assert (Path(tmp_path) / "run" / "result.json").exists()
 

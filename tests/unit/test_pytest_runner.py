@@ -6,7 +6,7 @@ import pytest
 
 from patchwright.core.protocols import RunLimits
 from patchwright.core.types import Task, TestOutcome, TestStatus
-from patchwright.sandbox.runners.pytest import (
+from patchwright.testing.pytest_junit import (
     MESSAGE_LIMIT,
     OUTPUT_LIMIT,
     build_command,

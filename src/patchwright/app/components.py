@@ -1,50 +1,40 @@
-"""Run-scoped components built from the configuration: the sandbox and the proposers."""
+"""Run-scoped components built from the configuration: the test bed (sandbox + test
+runner), the proposers and the objective."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from patchwright.app.paths import resolve_paths
 from patchwright.core.config import RunConfig
-from patchwright.core.errors import ConfigError, RepairError
+from patchwright.core.errors import ConfigError, PatchwrightError, RepairError
 from patchwright.core.events import Record
-from patchwright.core.protocols import BuildContext, Model, Objective, Proposer, Sandbox
-from patchwright.core.registry import resolve
+from patchwright.core.protocols import BuildContext, Model, Objective, Proposer, TestBed
+from patchwright.core.registry import component_config, resolve
 from patchwright.core.types import Task
+from patchwright.testing.detect import detect_runner
+from patchwright.testing.testbed import SandboxTestBed
 
 
-def make_sandbox(config: RunConfig, root: Path) -> Sandbox:
-    sb = config.sandbox
-    if sb.kind == "docker":
-        try:
-            from patchwright.app.paths import resolve_paths
-            from patchwright.sandbox.docker import DockerSandbox, DockerUnavailableError
-            from patchwright.sandbox.images import ImageError
-        except ImportError:
-            raise RepairError(
-                "--sandbox docker needs the docker package: pip install 'patchwright[docker]'"
-            ) from None
-        try:
-            return DockerSandbox(
-                root,
-                extra_args=tuple(sb.pytest_args),
-                autoload_plugins=sb.plugins != "none",
-                memory_mb=sb.memory_mb,
-                max_processes=sb.max_processes,
-                wheels_dir=resolve_paths().wheels,
-            )
-        except (DockerUnavailableError, ImageError) as exc:
-            raise RepairError(str(exc)) from None
-    if sb.kind != "local":
-        raise RepairError(f"unknown sandbox {sb.kind!r} (choose local or docker)")
-    from patchwright.sandbox.local import LocalSandbox
-
-    return LocalSandbox(
-        root,
-        python=sb.python or None,
-        extra_args=tuple(sb.pytest_args),
-        autoload_plugins=sb.plugins != "none",
-        fork_server=sb.fork_server,
-    )
+def make_testbed(config: RunConfig, root: Path) -> TestBed:
+    """The run's sandbox (core.registry "sandbox", ``sandbox.kind``) with its test runner
+    (``runner``; "auto": detected from the project), as one TestBed."""
+    try:
+        sandbox_cls = resolve("sandbox", config.sandbox.kind)
+        name = detect_runner(root) if config.runner == "auto" else config.runner
+        runner_cls = resolve("runner", name)
+    except ConfigError as exc:
+        raise RepairError(str(exc)) from None
+    options = dict(config.runners.get(name, {}))
+    if name == "pytest":  # the keys users already set, under sandbox
+        sb = config.sandbox
+        options.update(plugins=sb.plugins, pytest_args=sb.pytest_args, fork_server=sb.fork_server)
+    runner = runner_cls(component_config(runner_cls, options))
+    try:
+        sandbox = sandbox_cls.from_config(root, config.sandbox, wheels_dir=resolve_paths().wheels)
+    except PatchwrightError as exc:
+        raise RepairError(str(exc)) from None
+    return SandboxTestBed(sandbox, runner)
 
 
 def make_proposers(

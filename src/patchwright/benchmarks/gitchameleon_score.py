@@ -17,11 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from patchwright.benchmarks.gitchameleon_data import Problem
+from patchwright.core.events import ToolCall
 from patchwright.core.protocols import RunLimits
 from patchwright.core.types import TestStatus
 from patchwright.envs import Env, clean_env
 from patchwright.sandbox.limits import CGROUP_ROOT, Containment, wait_exit
-from patchwright.sandbox.runners import pytest as junit
+from patchwright.testing import pytest_junit as junit
 
 HIDDEN_TIMEOUT = 300.0
 VISIBLE_TIMEOUT = 120.0
@@ -47,6 +48,14 @@ class Score:
     failing: tuple[str, ...] = ()
     output_tail: str = ""
     seconds: float = 0.0
+
+    def event(self, tool: str, attempt: int | None = None) -> ToolCall:
+        """This run as a trajectory event (``tool``: visible or hidden)."""
+        return ToolCall(
+            tool=tool, ok=self.passed, failed=list(self.failing), seconds=round(self.seconds, 3),
+            passed_count=self.tests_passed, failed_count=self.tests_failed, summary=self.error,
+            attempt=attempt,
+        )  # fmt: skip
 
     def to_dict(self, with_output: bool = False) -> dict[str, Any]:
         data = asdict(self)

@@ -53,7 +53,7 @@ def write_bug_repo(row: dict[str, Any], dest: Path, source_text: str | None = No
 
 def recheck(row: dict[str, Any], diff: str, config: RunConfig) -> bool:
     """Apply the patch to a fresh copy of the bug and run the whole test module."""
-    from patchwright.sandbox.local import LocalSandbox
+    from patchwright.testing.testbed import local_bed
 
     try:
         patched = apply_to_files({row["buggy_file"]: row["buggy_source"]}, diff)
@@ -64,7 +64,8 @@ def recheck(row: dict[str, Any], diff: str, config: RunConfig) -> bool:
     with tempfile.TemporaryDirectory(prefix="pw-recheck-") as tmp:
         repo = Path(tmp) / "repo"
         write_bug_repo(row, repo, patched[row["buggy_file"]])
-        sandbox = LocalSandbox(repo, autoload_plugins=config.sandbox.plugins != "none")
+        plugins = "none" if config.sandbox.plugins == "none" else "all"
+        sandbox = local_bed(repo, plugins=plugins, fork_server=False)
         try:
             limits = RunLimits(
                 per_test_timeout=10.0,

@@ -125,6 +125,13 @@ class LlmConfig(_Config):
     """Re-rank SBFL locations (and BM25 hits for an issue text) with the model."""
 
 
+class ReproduceConfig(_Config):
+    related_tests: int = 50
+    """Passing tests run with coverage at reproduce beside the failing ones: the failing
+    tests' modules first, then a fixed sample of the rest (the whole suite when it is this
+    small). Candidates are checked against these; validate runs the full suite."""
+
+
 class RunConfig(_Config):
     version: int = 1
     sandbox: SandboxConfig = Field(default_factory=SandboxConfig)
@@ -134,7 +141,13 @@ class RunConfig(_Config):
     budget: BudgetConfig = Field(default_factory=BudgetConfig)
     llm: LlmConfig = Field(default_factory=LlmConfig)
     runner: str = "auto"
-    """Test runner (core.registry "runner"): pytest, unittest, or auto (detected)."""
+    """Test runner (core.registry "runner"): pytest, unittest, or auto (pytest unless the
+    project is plainly a unittest suite)."""
+    runners: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    """Options of each test runner by name, checked by the runner's own Config model
+    (e.g. ``--set runners.unittest.start_dir=tests``). For pytest, ``sandbox.plugins``,
+    ``sandbox.pytest_args`` and ``sandbox.fork_server`` still work (these win)."""
+    reproduce: ReproduceConfig = Field(default_factory=lambda: ReproduceConfig())
     proposers: dict[str, dict[str, Any]] = Field(default_factory=dict)
     """Options of each proposer by name, checked by the proposer's own Config model
     (e.g. ``--set proposers.mutations.max_lines=20``)."""

@@ -87,9 +87,12 @@ class WarmStart(Protocol):
     name: str
 
     def run(
-        self, args: Sequence[str], env: dict[str, str], out_path: str, containment: object,
+        self, argv: Sequence[str], env: dict[str, str], out_path: str, containment: object,
         limits: RunLimits, grace: float,
-    ) -> tuple[int | None, bool] | None: ...  # fmt: skip
+    ) -> tuple[int | None, bool] | None:
+        """Run the whole command line ``argv`` (exit code or None, timed out), its output
+        in ``out_path``, contained by the sandbox's ``containment``."""
+        ...
 
 
 @runtime_checkable
@@ -99,6 +102,9 @@ class Sandbox(Protocol):
 
     python: str
     """The interpreter commands get for :data:`PYTHON`."""
+    workdir: str
+    """The workspace as commands see it (:data:`WORKDIR`): paths in their output and
+    coverage data are under it."""
 
     @property
     def root(self) -> str:
@@ -133,6 +139,8 @@ class TestRunner(Protocol):
     """A test framework: the commands that collect and run chosen tests (optionally with
     per-test coverage) and the reading of their results. Runs go through a Sandbox."""
 
+    __test__ = False
+
     name: str
 
     def collect_command(self, sandbox: Sandbox) -> Command: ...
@@ -149,6 +157,13 @@ class TestRunner(Protocol):
 
     def read_coverage(self, done: Completed, sandbox: Sandbox) -> CoverageMap: ...
 
+    def calibrate(
+        self, bed: TestBed, tests: Sequence[str], limits: RunLimits
+    ) -> tuple[TestResult, CoverageMap]:
+        """The coverage run of ``tests`` at base, during which the runner settles its
+        settings (pytest: plugins "auto"); a runner with nothing to settle just runs it."""
+        ...
+
     settings: dict[str, object]
     """JSON-able choices made at reproduce (pytest: whether plugins load), kept on resume."""
 
@@ -158,6 +173,8 @@ class TestRunner(Protocol):
 @runtime_checkable
 class TestBed(Protocol):
     """What the pipeline and the search use: a sandbox and the task's test runner."""
+
+    __test__ = False
 
     @property
     def root(self) -> str: ...
@@ -181,10 +198,9 @@ class TestBed(Protocol):
         ...
 
     def calibrate(
-        self, tests: Sequence[str], limits: RunLimits, reference: TestResult | None = None
+        self, tests: Sequence[str], limits: RunLimits
     ) -> tuple[TestResult, CoverageMap]:
-        """The coverage run of ``tests`` at base, during which the runner settles its
-        settings (pytest: plugins "auto"); ``reference`` holds outcomes already known."""
+        """The runner's :meth:`TestRunner.calibrate` on this bed."""
         ...
 
     settings: dict[str, object]

@@ -1,25 +1,38 @@
-"""Reproduce: run the tests at base, split them into failing and passing, and learn the
-limits candidate runs get; validate: the full run of a chosen patch."""
+"""Reproduce: find the failing tests at base and record per-test coverage for them and a
+bounded set of related passing tests, and learn the limits candidate runs get; validate:
+the full suite on a chosen patch, failures outside the failing tests re-run at base to tell
+regressions from failures that were there before.
+
+Test ids come from collection (nothing run); coverage is recorded only for the failing
+tests and at most ``reproduce.related_tests`` passing ones (their modules first, then a
+fixed sample of the rest), never for the whole suite of a large repository."""
 
 from __future__ import annotations
 
 import dataclasses
+import random
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from patchwright.core.config import RunConfig
 from patchwright.core.errors import BaseRunCrashed, NoTestsFound, RepairError
-from patchwright.core.protocols import CoverageMap, RunLimits, Sandbox
+from patchwright.core.protocols import CoverageMap, RunLimits, TestBed
 from patchwright.core.types import Patch, Task, TestResult, TestStatus
+
+_OK = (TestStatus.PASS, TestStatus.SKIP)
 
 
 @dataclass
 class Baseline:
     result: TestResult
+    """The coverage run: the failing tests and the related passing ones."""
     coverage: CoverageMap
-    autoload_plugins: bool
     failing: list[str]
     passing: list[str]
+    settings: dict[str, object] = field(default_factory=dict)
+    """The runner's settings chosen here (kept for the rest of the run)."""
+    collected: int = 0
+    """How many tests the project has (by collection)."""
 
 
 def _matches(test_id: str, selectors: Sequence[str]) -> bool:
@@ -31,62 +44,82 @@ def _matches(test_id: str, selectors: Sequence[str]) -> bool:
     return False
 
 
-def reproduce(sandbox: Sandbox, config: RunConfig, selectors: Sequence[str]) -> Baseline:
-    """Run the suite at base with per-test coverage; split tests into failing and passing."""
+def _module(test_id: str) -> str:
+    return test_id.split("::", 1)[0]
+
+
+def related_tests(collected: Sequence[str], failing: Sequence[str], limit: int) -> list[str]:
+    """Up to ``limit`` tests beside ``failing``: those of the failing tests' modules in
+    collection order, then a sample of the others fixed by the ids (the same every run)."""
+    chosen = set(failing)
+    modules = {_module(t) for t in failing}
+    same = [t for t in collected if t not in chosen and _module(t) in modules]
+    if len(same) >= limit:
+        return same[:limit]
+    rest = [t for t in collected if t not in chosen and _module(t) not in modules]
+    rng = random.Random(len(collected))
+    picked = set(rng.sample(rest, min(limit - len(same), len(rest))))
+    return same + [t for t in rest if t in picked]
+
+
+def base_limits(config: RunConfig) -> RunLimits:
     sb = config.sandbox
-    limits = RunLimits(
+    return RunLimits(
         per_test_timeout=sb.per_test_timeout,
         wall_timeout=sb.wall_timeout,
         memory_mb=sb.memory_mb,
         max_processes=sb.max_processes,
     )
-    sandbox.reset()
-    result, coverage = _baseline_run(sandbox, sb.plugins, limits)
+
+
+def _crashed(result: TestResult) -> None:
+    if result.compile_error:
+        first = result.compile_error.strip().splitlines()[0][:200]
+        raise BaseRunCrashed(f"the test command crashed at the base commit: {first}")
+    if result.timed_out:
+        raise RepairError("the test suite timed out at the base commit")
+    raise NoTestsFound("no tests found in the project")
+
+
+def reproduce(bed: TestBed, config: RunConfig, selectors: Sequence[str]) -> Baseline:
+    """Collect the test ids; with ``selectors``, run those tests and the related ones with
+    coverage; without, run the whole suite without coverage to find the failing tests
+    first (a suite no bigger than the related set is simply run once with coverage)."""
+    limits = base_limits(config)
+    cap = max(config.reproduce.related_tests, 0)
+    bed.reset()
+    found = bed.collect(limits)
+    ids = list(dict.fromkeys(found.tests))
+    if not ids and found.errors and not selectors:
+        first = found.errors[0].strip().splitlines()[0][:200] if found.errors[0].strip() else ""
+        raise BaseRunCrashed(f"the test command crashed at the base commit: {first}")
+    if selectors:
+        chosen = [t for t in ids if _matches(t, selectors)] or list(selectors)
+        run = chosen + related_tests(ids, chosen, cap)
+    elif len(ids) <= cap:
+        chosen, run = [], []  # small suite: one coverage run of all of it
+    else:
+        full = bed.run_tests([], limits)
+        if not full.tests:
+            _crashed(full)
+        chosen = [t for t, o in full.tests.items() if o.status not in _OK]
+        run = chosen + related_tests(ids or list(full.tests), chosen, cap)
+    result, coverage = bed.calibrate(run, limits)
     if not result.tests:
-        if result.compile_error:
-            first = result.compile_error.strip().splitlines()[0][:200]
-            raise BaseRunCrashed(f"the test command crashed at the base commit: {first}")
-        if result.timed_out:
-            raise RepairError("the test suite timed out at the base commit")
-        raise NoTestsFound("no tests found in the project")
+        _crashed(result)
     statuses = {t: o.status for t, o in result.tests.items()}
     if selectors:
-        chosen = [t for t in statuses if _matches(t, selectors)]
-        if not chosen:
+        picked = [t for t in statuses if _matches(t, selectors)]
+        if not picked:
             raise RepairError(f"test not found: {', '.join(selectors)}")
-        failing = [t for t in chosen if statuses[t] not in (TestStatus.PASS, TestStatus.SKIP)]
+        failing = [t for t in picked if statuses[t] not in _OK]
+    elif run:
+        failing = [t for t in chosen if statuses.get(t) not in _OK and t in statuses]
     else:
-        failing = [t for t, s in statuses.items() if s not in (TestStatus.PASS, TestStatus.SKIP)]
-    passing = [t for t, s in statuses.items() if s == TestStatus.PASS]
-    return Baseline(
-        result=result,
-        coverage=coverage,
-        failing=failing,
-        passing=passing,
-        autoload_plugins=sandbox.autoload_plugins,
-    )
-
-
-def _statuses(result: TestResult) -> dict[str, TestStatus]:
-    return {t: o.status for t, o in result.tests.items()}
-
-
-def _baseline_run(
-    sandbox: Sandbox, plugins: str, limits: RunLimits
-) -> tuple[TestResult, CoverageMap]:
-    """The coverage run at base. In "auto" plugin mode, installed pytest plugins are kept
-    off for the whole run when the suite gives the same outcomes without them."""
-    if plugins != "auto":
-        sandbox.autoload_plugins = plugins == "all"
-        return sandbox.collect_coverage([], limits)
-    sandbox.autoload_plugins = False
-    result, coverage = sandbox.collect_coverage([], limits)
-    sandbox.autoload_plugins = True
-    reference = sandbox.run_tests([], limits)
-    if result.tests and _statuses(reference) == _statuses(result):
-        sandbox.autoload_plugins = False
-        return result, coverage
-    return sandbox.collect_coverage([], limits)
+        failing = [t for t, s in statuses.items() if s not in _OK]
+    passing = [t for t, s in statuses.items() if s == TestStatus.PASS and t not in failing]
+    return Baseline(result=result, coverage=coverage, failing=failing, passing=passing,
+                    settings=dict(bed.settings), collected=len(ids))  # fmt: skip
 
 
 def candidate_limits(config: RunConfig, baseline: Baseline) -> RunLimits:
@@ -108,11 +141,35 @@ def candidate_limits(config: RunConfig, baseline: Baseline) -> RunLimits:
     )
 
 
-def validate(sandbox: Sandbox, task: Task, patch: Patch, limits: RunLimits) -> TestResult:
-    """Run every known test (no fail-fast) on ``patch``."""
-    if not sandbox.apply(patch):
-        return TestResult(applied=False, compile_error="patch does not apply")
-    full = dataclasses.replace(limits, fail_fast=False)
-    return sandbox.run_tests(task.failing_tests + task.passing_tests, full)
-
-
+def validate(
+    bed: TestBed, task: Task, patch: Patch, limits: RunLimits, wall_timeout: float = 0.0
+) -> tuple[TestResult, Task]:
+    """The whole suite (no fail-fast) on ``patch``, the failing tests included. Tests that
+    fail here outside the task's failing tests are run again at base: those failing there
+    too were broken before and are left out of the judgement; the others are regressions.
+    Returns the result and the task to judge it by (its passing tests: every test that
+    must pass)."""
+    if not bed.apply(patch):
+        return TestResult(applied=False, compile_error="patch does not apply"), task
+    full = dataclasses.replace(limits, fail_fast=False, max_failures=0,
+                               wall_timeout=max(limits.wall_timeout, wall_timeout))  # fmt: skip
+    result = bed.run_tests([], full)
+    missing = [t for t in task.failing_tests + task.passing_tests if t not in result.tests]
+    if missing and not result.compile_error:
+        extra = bed.run_tests(missing, full)
+        result = result.model_copy(update={
+            "tests": {**result.tests, **extra.tests},
+            "compile_error": extra.compile_error, "duration": result.duration + extra.duration,
+        })  # fmt: skip
+    failing = set(task.failing_tests)
+    suspects = [t for t, o in result.tests.items() if o.status not in _OK and t not in failing]
+    before: set[str] = set()
+    if suspects and not result.compile_error:
+        bed.reset()
+        at_base = bed.run_tests(suspects, full)
+        before = {t for t in suspects if at_base.tests.get(t) and not at_base.passed(t)}
+        bed.apply(patch)
+    keep = [t for t, o in result.tests.items() if t not in failing and t not in before
+            and o.status != TestStatus.SKIP]  # fmt: skip
+    passing = list(dict.fromkeys([*task.passing_tests, *keep]))
+    return result, task.model_copy(update={"passing_tests": passing})

@@ -3,19 +3,20 @@ the strategy and its budget; and the model's re-ranking of suspicious locations.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 from patchwright.core.config import RunConfig
+from patchwright.core.events import BudgetEvent, Evaluation, Record, Resume
 from patchwright.core.protocols import (
     CoverageMap,
     Model,
+    Objective,
     Proposer,
     ProposerStop,
     RunLimits,
-    Sandbox,
+    TestBed,
 )
-from patchwright.core.types import Location, Step, Task, TestResult
+from patchwright.core.types import Location, Task, TestResult
 from patchwright.localize.bm25 import Bm25Localizer
 from patchwright.localize.llm_rank import LlmRanker
 from patchwright.repo.git import read_files
@@ -24,15 +25,15 @@ from patchwright.search.budget import Budget
 from patchwright.search.evaluate import Evaluator
 from patchwright.search.expand import Expander
 from patchwright.search.llm_rethink import LlmRethinker
-from patchwright.search.reward import reward
+from patchwright.search.reward import TestObjective
 from patchwright.search.strategies import SearchContext, SearchOutcome, SearchParams, make_strategy
 from patchwright.search.strategies.base import finish
 from patchwright.search.tree import Tree
-from patchwright.store.artifacts import RunDir, read_trajectory
+from patchwright.store.artifacts import RunDir, read_events
 
 
 def llm_localize(
-    task: Task, locations: list[Location], model: Model, record: Callable[[Step], None]
+    task: Task, locations: list[Location], model: Model, record: Record
 ) -> list[Location]:
     """Re-rank SBFL locations with the model, adding BM25 hits for the issue text."""
     hits: list[Location] = []
@@ -50,17 +51,13 @@ def load_evaluations(trajectory: Path) -> dict[str, TestResult]:
     """Results of the candidates a previous process evaluated (resume: never test twice)."""
     if not trajectory.exists():
         return {}
-    _, steps = read_trajectory(trajectory)
-    cache: dict[str, TestResult] = {}
-    for step in steps:
-        if step.kind == "evaluation" and "result" in step.data:
-            cache[step.data["patch_hash"]] = TestResult.model_validate(step.data["result"])
-    return cache
+    _, events = read_events(trajectory)
+    return {e.patch_hash: e.result for e in events if isinstance(e, Evaluation) and not e.cached}
 
 
 def run_search(
     task: Task,
-    sandbox: Sandbox,
+    sandbox: TestBed,
     config: RunConfig,
     proposers: list[Proposer],
     locations: list[Location],
@@ -68,15 +65,17 @@ def run_search(
     baseline: TestResult,
     coverage: CoverageMap,
     run_dir: Path,
-    record: Callable[[Step], None],
+    record: Record,
     model: Model | None = None,
+    objective: Objective | None = None,
 ) -> SearchOutcome:
     """Search for a plausible patch, continuing from the run's tree and evaluations if any."""
+    objective = objective or TestObjective()
     run = RunDir(run_dir)
     paths = sorted({loc.path for loc in locations})
     base_files = read_files(Path(task.repo), paths)
     def retired(name: str, reason: str) -> None:
-        record(Step(kind="note", name="proposer retired", data={"proposer": name, "reason": reason}))
+        record(BudgetEvent(name="proposer retired", proposer=name, reason=reason))
 
     expander = Expander(
         task, base_files, locations, proposers, limit=config.search.max_candidates,
@@ -86,19 +85,14 @@ def run_search(
     evaluator.preload(load_evaluations(run.trajectory))
     if run.tree_path.exists():
         tree = Tree.load(run.tree_path)
-        record(
-            Step(
-                kind="note",
-                name="resume",
-                data={"nodes": len(tree), "cached": len(evaluator.cache)},
-            )
-        )
+        record(Resume(nodes=len(tree), cached=len(evaluator.cache)))
     else:
         tree = Tree()
         tree.root.result = baseline
-        tree.root.reward = reward(task, baseline)
+        tree.root.reward = objective.reward(task, baseline)
     ctx = SearchContext(
         task=task,
+        objective=objective,
         tree=tree,
         evaluator=evaluator,
         expander=expander,

@@ -3,17 +3,20 @@ here: :mod:`patchwright.agent.nodes` wraps each one as a graph node."""
 
 from __future__ import annotations
 
+import functools
 import json
 import shutil
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from patchwright.core.diff import changed_lines
 from patchwright.core.errors import RepairError
-from patchwright.core.protocols import RunLimits, Sandbox
-from patchwright.core.types import Location, Patch, RunResult, Step, Task, TestResult
-from patchwright.localize.sbfl import SbflLocalizer
+from patchwright.core.events import TEST_LIST_LIMIT, Result, Stage, TaskInfo, ToolCall
+from patchwright.core.protocols import BuildContext, RunLimits, TestBed
+from patchwright.core.registry import resolve
+from patchwright.core.types import Location, Patch, RunResult, Task, TestResult
 from patchwright.pipeline.baseline import candidate_limits
 from patchwright.pipeline.baseline import reproduce as run_baseline
 from patchwright.pipeline.baseline import validate as run_full
@@ -26,24 +29,52 @@ from patchwright.store.artifacts import RunDir, write_json
 COVERAGE_FILE = "coverage.json"
 
 
-def _stage(deps: RepairDeps, name: str, **data: Any) -> None:
-    deps.record(Step(kind="stage", name=name, data=data))
+StageFn = Callable[[RepairState, RepairDeps], dict[str, Any]]
 
 
-def _sandbox(state: RepairState, deps: RepairDeps) -> Sandbox:
-    """The run's sandbox, with the plugin choice made at reproduce (kept across resume)."""
-    sandbox = deps.sandbox(state["task"]["repo"])
-    if "autoload_plugins" in state:
-        sandbox.autoload_plugins = state["autoload_plugins"]
-    return sandbox
+def staged(detail: Callable[[RepairDeps], str] | None = None) -> Callable[[StageFn], StageFn]:
+    """Record a :class:`Stage` event when the stage starts and one when it ends (with its
+    seconds and, when it ends the run, its status)."""
+
+    def wrap(fn: StageFn) -> StageFn:
+        @functools.wraps(fn)
+        def run(state: RepairState, deps: RepairDeps) -> dict[str, Any]:
+            started = time.time()
+            deps.record(Stage(name=fn.__name__, detail=detail(deps) if detail else "", t=started))  # type: ignore[arg-type]
+            try:
+                update = fn(state, deps)
+            except Exception as exc:  # the stage crashed: say so, then let it propagate
+                deps.record(Stage(
+                    name=fn.__name__, phase="end", seconds=round(time.time() - started, 3),  # type: ignore[arg-type]
+                    status="crashed", detail=f"{type(exc).__name__}: {exc}"[:300],
+                ))  # fmt: skip
+                raise
+            deps.record(Stage(
+                name=fn.__name__, phase="end", seconds=round(time.time() - started, 3),  # type: ignore[arg-type]
+                status=str(update.get("status") or ""),
+                detail=str(update.get("error") or update.get("message") or "")[:300],
+            ))  # fmt: skip
+            return update
+
+        return run
+
+    return wrap
+
+
+def _sandbox(state: RepairState, deps: RepairDeps) -> TestBed:
+    """The run's test bed, with the runner settings chosen at reproduce (kept on resume)."""
+    bed = deps.sandbox(state["task"]["repo"])
+    if "runner_settings" in state:
+        bed.settings = dict(state["runner_settings"])
+    return bed
 
 
 def _task(state: RepairState) -> Task:
     return Task.model_validate(state["task"])
 
 
+@staged()
 def prepare(state: RepairState, deps: RepairDeps) -> dict[str, Any]:
-    _stage(deps, "prepare")
     run = RunDir(Path(state["run_dir"]))
     workspace = run.path / "workspace"
     try:
@@ -58,14 +89,16 @@ def prepare(state: RepairState, deps: RepairDeps) -> dict[str, Any]:
         repo=str(workspace),
         base_commit=snap.base_commit,
         description=state.get("issue", ""),
+        spec=state.get("spec") or {"kind": "repair", "selectors": state.get("selectors", []),
+                                   "issue": state.get("issue", "")},
     )
     # the trajectory header is written before the snapshot exists: this step completes it
-    _stage(deps, "prepared", task_id=task.id, base_commit=task.base_commit, repo=task.repo)
+    deps.record(TaskInfo(task_id=task.id, base_commit=task.base_commit, repo=task.repo))
     return {"task": task.model_dump(), "stage": "prepare"}
 
 
+@staged()
 def reproduce(state: RepairState, deps: RepairDeps) -> dict[str, Any]:
-    _stage(deps, "reproduce")
     task = _task(state)
     sandbox = _sandbox(state, deps)
     try:
@@ -73,21 +106,23 @@ def reproduce(state: RepairState, deps: RepairDeps) -> dict[str, Any]:
     except RepairError as exc:
         return {"status": "error", "error": str(exc), "error_kind": type(exc).__name__}
     task.failing_tests, task.passing_tests = baseline.failing, baseline.passing
-    task.spec["failure_messages"] = {
+    task.failure_messages = {
         t: o.message[:300] for t, o in baseline.result.tests.items() if t in set(baseline.failing)
     }
     coverage = {
         t: {p: sorted(ls) for p, ls in files.items()} for t, files in baseline.coverage.items()
     }
     write_json(Path(state["run_dir"]) / COVERAGE_FILE, {"version": 1, "coverage": coverage})
-    _stage(
-        deps,
-        "reproduced",
-        failing=len(task.failing_tests),
-        passing=len(task.passing_tests),
-        seconds=round(baseline.result.duration, 3),
-        failing_tests=task.failing_tests[:200],
-        passing_tests=task.passing_tests[:200],
+    deps.record(
+        TaskInfo(
+            task_id=task.id,
+            base_commit=task.base_commit,
+            repo=task.repo,
+            failing=len(task.failing_tests),
+            passing=len(task.passing_tests),
+            failing_tests=task.failing_tests[:TEST_LIST_LIMIT],
+            passing_tests=task.passing_tests[:TEST_LIST_LIMIT],
+        )
     )
     update: dict[str, Any] = {"task": task.model_dump(), "stage": "reproduce"}
     if not task.failing_tests:
@@ -97,7 +132,7 @@ def reproduce(state: RepairState, deps: RepairDeps) -> dict[str, Any]:
         )
     else:
         update["limits"] = vars(candidate_limits(deps.config, baseline))
-        update["autoload_plugins"] = baseline.autoload_plugins
+        update["runner_settings"] = baseline.settings
         update["baseline"] = baseline.result.model_dump(mode="json")
     return update
 
@@ -107,21 +142,15 @@ def load_coverage(run_dir: str) -> dict[str, dict[str, set[int]]]:
     return {t: {p: set(ls) for p, ls in files.items()} for t, files in data["coverage"].items()}
 
 
+@staged()
 def localize(state: RepairState, deps: RepairDeps) -> dict[str, Any]:
-    _stage(deps, "localize")
     task = _task(state)
-    cfg = deps.config.localize
-    localizer = SbflLocalizer(Path(task.repo), cfg.formula, cfg.top)
+    ctx = BuildContext(config=deps.config, task=task, model=deps.model, record=deps.record)
+    localizer = resolve("localizer", deps.config.localize.method).build(ctx)
     locations = localizer.localize(task, load_coverage(state["run_dir"]), TestResult())
     if deps.model is not None and locations and deps.config.llm.rank:
         locations = llm_localize(task, locations, deps.model, deps.record)
-    deps.record(
-        Step(
-            kind="tool_call",
-            name="sbfl",
-            data={"locations": [loc.model_dump() for loc in locations[:10]]},
-        )
-    )
+    deps.record(ToolCall(tool="sbfl", locations=locations[:10]))
     update: dict[str, Any] = {
         "locations": [loc.model_dump() for loc in locations],
         "stage": "localize",
@@ -134,14 +163,14 @@ def localize(state: RepairState, deps: RepairDeps) -> dict[str, Any]:
     return update
 
 
+@staged(detail=lambda deps: f"strategy={deps.config.search.strategy}")
 def search(state: RepairState, deps: RepairDeps) -> dict[str, Any]:
-    _stage(deps, "search", strategy=deps.config.search.strategy)
     task = _task(state)
     outcome = run_search(
         task=task,
         sandbox=_sandbox(state, deps),
         config=deps.config,
-        proposers=deps.make_proposers(),
+        proposers=deps.make_proposers(task),
         locations=[Location.model_validate(loc) for loc in state["locations"]],
         limits=RunLimits(**state["limits"]),
         baseline=TestResult.model_validate(state["baseline"]),
@@ -149,6 +178,7 @@ def search(state: RepairState, deps: RepairDeps) -> dict[str, Any]:
         run_dir=Path(state["run_dir"]),
         record=deps.record,
         model=deps.model,
+        objective=deps.objective,
     )
     update: dict[str, Any] = {
         "evaluations": outcome.evaluations,
@@ -172,8 +202,8 @@ def search(state: RepairState, deps: RepairDeps) -> dict[str, Any]:
     return update
 
 
+@staged()
 def validate(state: RepairState, deps: RepairDeps) -> dict[str, Any]:
-    _stage(deps, "validate")
     task = _task(state)
     patch = Patch.model_validate(state["patch"])
     # A fresh sandbox: nothing the search's runs left behind can make the patch look good.
@@ -182,21 +212,17 @@ def validate(state: RepairState, deps: RepairDeps) -> dict[str, Any]:
     shutil.copytree(task.repo, fresh, symlinks=True)
     sandbox = deps.make_sandbox(fresh)
     try:
-        sandbox.autoload_plugins = state.get("autoload_plugins", sandbox.autoload_plugins)
-        full = run_full(sandbox, task, patch, RunLimits(**state["limits"]))
+        # the runner's own defaults (pytest: plugins as installed), not the lean settings
+        # chosen at reproduce on a few tests: the whole suite must run as the project runs it
+        full, judged = run_full(sandbox, task, patch, RunLimits(**state["limits"]),
+                                deps.config.sandbox.wall_timeout)  # fmt: skip
     finally:
         sandbox.close()
         shutil.rmtree(fresh, ignore_errors=True)
-    ok = full.plausible(task)
+    ok = deps.objective.done(judged, full)
     deps.record(
-        Step(
-            kind="tool_call",
-            name="validate",
-            data={
-                "plausible": ok,
-                "failed": full.failed_ids()[:5],
-                "seconds": round(full.duration, 3),
-            },
+        ToolCall(
+            tool="validate", ok=ok, failed=full.failed_ids()[:5], seconds=round(full.duration, 3)
         )
     )
     update: dict[str, Any] = {"validated": ok, "stage": "validate"}
@@ -209,22 +235,29 @@ def validate(state: RepairState, deps: RepairDeps) -> dict[str, Any]:
     return update
 
 
+@staged()
+def _judged(
+    bed: TestBed, task: Task, patch: Patch, limits: RunLimits, deps: RepairDeps
+) -> tuple[Task, TestResult]:
+    result, judged = run_full(bed, task, patch, limits, deps.config.sandbox.wall_timeout)
+    return judged, result
+
+
 def minimize(state: RepairState, deps: RepairDeps) -> dict[str, Any]:
-    _stage(deps, "minimize")
     task = _task(state)
     patch = Patch.model_validate(state["patch"])
     sandbox = _sandbox(state, deps)
     limits = RunLimits(**state["limits"])
     base = read_files(Path(task.repo), patch.files)
     smaller, checks = minimize_patch(
-        base, patch, lambda p: run_full(sandbox, task, p, limits).plausible(task)
+        base, patch, lambda p: deps.objective.done(*_judged(sandbox, task, p, limits, deps))
     )
     if smaller.hash != patch.hash:
         deps.record(
-            Step(
-                kind="tool_call",
-                name="minimize",
-                data={"before": changed_lines(patch.diff), "after": changed_lines(smaller.diff)},
+            ToolCall(
+                tool="minimize",
+                lines_before=changed_lines(patch.diff),
+                lines_after=changed_lines(smaller.diff),
             )
         )
     return {"patch": smaller.model_dump(), "minimize_checks": checks, "stage": "minimize"}
@@ -233,13 +266,14 @@ def minimize(state: RepairState, deps: RepairDeps) -> dict[str, Any]:
 def approved(state: RepairState, deps: RepairDeps, decision: object) -> dict[str, Any]:
     """The human's answer at the approval step (asked by the agent's interrupt)."""
     ok = bool(decision)
-    deps.record(Step(kind="stage", name="approve", data={"approved": ok}))
+    deps.record(Stage(name="approve", phase="end", status="approved" if ok else "rejected"))
     update: dict[str, Any] = {"approved": ok, "stage": "approve"}
     if not ok:
         update.update(status="rejected", message="the patch was rejected at the approval step")
     return update
 
 
+@staged()
 def finalize(state: RepairState, deps: RepairDeps) -> dict[str, Any]:
     run = RunDir(Path(state["run_dir"]))
     task = Task.model_validate(state["task"]) if state.get("task") else None
@@ -271,6 +305,13 @@ def finalize(state: RepairState, deps: RepairDeps) -> dict[str, Any]:
         result.changed_lines = changed_lines(p.diff)
     if task is not None and task.repo and Path(task.repo).exists():
         _sandbox(state, deps).reset()
-    _stage(deps, "finalize", status=result.status, evaluations=result.evaluations)
+    deps.record(
+        Result(
+            **result.model_dump(
+                include={"status", "message", "seconds", "evaluations", "patch_hash",
+                         "changed_lines", "model_calls", "tokens", "cost", "validated"}
+            )
+        )
+    )  # fmt: skip
     run.write_result(result)
     return {"stage": "finalize", "status": result.status}

@@ -10,7 +10,7 @@ from typing import Any, TypedDict
 
 from patchwright.core.config import RunConfig
 from patchwright.core.events import Record
-from patchwright.core.protocols import Model, Objective, Proposer, Sandbox
+from patchwright.core.protocols import Model, Objective, Proposer, TestBed
 from patchwright.core.types import Task
 from patchwright.search.reward import TestObjective
 
@@ -34,7 +34,8 @@ class RepairState(RepairInput, total=False):
     task: dict[str, Any]
     limits: dict[str, Any]
     baseline: dict[str, Any]
-    autoload_plugins: bool
+    runner_settings: dict[str, Any]
+    """The test runner's settings chosen at reproduce (pytest: whether plugins load)."""
     locations: list[dict[str, Any]]
     patch: dict[str, Any] | None
     status: str
@@ -55,7 +56,8 @@ class RepairDeps:
     """Run-scoped dependencies: built by the caller, handed to the graph as runtime context."""
 
     config: RunConfig
-    make_sandbox: Callable[[Path], Sandbox]
+    make_sandbox: Callable[[Path], TestBed]
+    """A test bed (sandbox + test runner) on a workspace."""
     make_proposers: Callable[[Task], list[Proposer]]
     objective: Objective = field(default_factory=TestObjective)
     """The task kind's rule for scoring candidates and accepting one."""
@@ -66,10 +68,10 @@ class RepairDeps:
     """The run's model (budget, cache and recording included), or None: LLM-free."""
     started: float = 0.0
     """Wall-clock start of the run (time.time()), for the seconds reported."""
-    _sandboxes: dict[str, Sandbox] = field(default_factory=dict)
+    _sandboxes: dict[str, TestBed] = field(default_factory=dict)
 
-    def sandbox(self, workspace: str) -> Sandbox:
-        """One sandbox per workspace for the whole run, opened on first use."""
+    def sandbox(self, workspace: str) -> TestBed:
+        """One test bed per workspace for the whole run, opened on first use."""
         if workspace not in self._sandboxes:
             self._sandboxes[workspace] = self.make_sandbox(Path(workspace))
         return self._sandboxes[workspace]

@@ -32,7 +32,6 @@ import os
 import shutil
 import signal
 import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -45,10 +44,12 @@ from typing import Any
 import docker
 import docker.errors
 
+from patchwright.core.config import SandboxConfig
 from patchwright.core.diff import PatchError, validate_patch
 from patchwright.core.errors import PatchwrightError
-from patchwright.core.protocols import CoverageMap, RunLimits
-from patchwright.core.types import Patch, TestResult
+from patchwright.core.protocols import PYTHON, SCRATCH, WORKDIR, Command, Completed, RunLimits
+from patchwright.core.types import Patch
+from patchwright.repo.git import sandbox_git
 from patchwright.sandbox import images
 from patchwright.sandbox.docker_scripts import (
     AGENT_COMMAND,
@@ -63,10 +64,8 @@ from patchwright.sandbox.docker_scripts import (
     sandbox_env,
     split_files,
     tar_dir,
-    to_result,
 )
 from patchwright.sandbox.images import SANDBOX_USER, STATE, WORKSPACE, ImageError
-from patchwright.sandbox.runners import pytest as runner
 
 LABEL = "patchwright"
 
@@ -180,8 +179,6 @@ class DockerSandbox:
         *,
         image: str | None = None,
         requirements: Sequence[str] | None = None,
-        extra_args: Sequence[str] = (),
-        autoload_plugins: bool = True,
         env: Mapping[str, str] | None = None,
         memory_mb: int = 2048,
         cpus: float | None = None,
@@ -190,8 +187,8 @@ class DockerSandbox:
         wheels_dir: str | os.PathLike[str] | None = None,
     ) -> None:
         self._root = os.path.abspath(os.fspath(root))
-        self.extra_args = list(extra_args)
-        self.autoload_plugins = autoload_plugins
+        self.python = "python"
+        self.workdir = WORKSPACE
         self.extra_env = dict(env or {})
         self._host_env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
         self._host_env.update(GIT_CONFIG_NOSYSTEM="1", GIT_CONFIG_GLOBAL=os.devnull)
@@ -236,18 +233,24 @@ class DockerSandbox:
             self.close()
             raise
 
+    @classmethod
+    def from_config(
+        cls, root: str | os.PathLike[str], config: SandboxConfig, *, wheels_dir: Path | None = None
+    ) -> DockerSandbox:
+        """The sandbox ``sandbox.kind=docker`` builds (its limits from the config; image
+        wheels cached in ``wheels_dir``)."""
+        return cls(root, memory_mb=config.memory_mb, max_processes=config.max_processes,
+                   wheels_dir=wheels_dir)  # fmt: skip
+
     @property
     def root(self) -> str:
         return self._root
 
     # -- container ---------------------------------------------------------------------------
 
-    def _host_git(self, *args: str) -> tuple[int, str]:
-        cmd = ["git", "-c", "core.hooksPath=/dev/null", "-c", f"safe.directory={self._root}"]
-        proc = subprocess.run(
-            [*cmd, *args], cwd=self._root, env=self._host_env, capture_output=True, check=False
-        )
-        return proc.returncode, proc.stdout.decode("utf-8", "replace")
+    def _host_git(self, *args: str, stdin: bytes | None = None) -> tuple[int, str]:
+        code, out, _ = sandbox_git(self._root, *args, env=self._host_env, stdin=stdin)
+        return code, out
 
     def _start(self) -> None:
         labels = {
@@ -275,7 +278,7 @@ class DockerSandbox:
             labels=labels,
         )
         self.container.put_archive(STATE, tar_dir(self._git_dir[1].strip(), "git"))
-        self._root_exec(SETUP, runner.coverage_rc_text(f"{OUT}/.coverage"))
+        self._root_exec(SETUP)
         self._checkout()
         self._start_agent()
 
@@ -342,46 +345,40 @@ class DockerSandbox:
             validate_patch(patch.diff)
         except PatchError:
             return False
-        cmd = ["git", "-c", "core.hooksPath=/dev/null", "-c", f"safe.directory={self._root}"]
-        proc = subprocess.run(
-            [*cmd, "apply", "--check", "--cached", "--whitespace=nowarn", "-"],
-            cwd=self._root,
-            env=self._host_env,
-            input=patch.diff.encode(),
-            capture_output=True,
-            check=False,
+        code, _ = self._host_git(
+            "apply", "--check", "--cached", "--whitespace=nowarn", "-", stdin=patch.diff.encode()
         )
-        if proc.returncode != 0:
+        if code != 0:
             return False
         self._pending = patch.diff
         return True
 
     # -- running -----------------------------------------------------------------------------
 
+    def _expand(self, text: str) -> str:
+        return text.replace(PYTHON, self.python).replace(SCRATCH, OUT).replace(WORKDIR, WORKSPACE)
+
     def _run(
-        self, tests: Sequence[str], limits: RunLimits, coverage: bool
+        self, command: Command, limits: RunLimits
     ) -> tuple[dict[str, Any], dict[str, bytes]]:
-        args = runner.build_command(
-            "python",
-            WORKSPACE,
-            f"{OUT}/junit.xml",
-            limits,
-            tests,
-            extra_args=self.extra_args,
-            autoload_plugins=self.autoload_plugins,
-            coverage_rc=f"{STATE}/coveragerc" if coverage else None,
-        )[3:]  # after "python -m pytest": the agent runs pytest in-process
-        request = {
+        argv = [self._expand(a) for a in command.argv]
+        env = {**self.extra_env, **{k: self._expand(v) for k, v in command.env.items()}}
+        request: dict[str, Any] = {
             "reset": self._dirty,
             "base": self.base,
             "patch": self._pending,
-            "args": args,
-            "env": sandbox_env(self.extra_env, self.autoload_plugins, coverage),
+            "env": sandbox_env(env),
+            "write": {k: self._expand(v) for k, v in command.files.items()},
             "wall": limits.wall_timeout,
             "grace": INTERRUPT_GRACE,
             "mem": limits.memory_mb * 1024 * 1024,
-            "files": ["junit.xml", "output.log", *([".coverage"] if coverage else [])],
+            "files": ["output.log", *command.fetch],
+            "tail": command.output_limit * 4,
         }
+        if command.warm is not None and command.warm.name == "pytest":
+            request["args"] = argv[3:]  # after "python -m pytest": the agent's own pytest
+        else:
+            request["argv"] = argv
         timeout = limits.wall_timeout + INTERRUPT_GRACE + 60
         for attempt in range(3):
             try:
@@ -408,25 +405,22 @@ class DockerSandbox:
             return answer, split_files(answer, payload)
         raise RuntimeError("unreachable")
 
-    def run_tests(self, tests: Sequence[str], limits: RunLimits) -> TestResult:
-        """Run ``tests`` (node ids relative to the root; empty: discover) in the container."""
-        answer, files = self._run(tests, limits, False)
-        return to_result(answer, files, tests, limits)
-
-    def collect_coverage(
-        self, tests: Sequence[str], limits: RunLimits
-    ) -> tuple[TestResult, CoverageMap]:
-        answer, files = self._run(tests, limits, True)
-        cov: CoverageMap = {}
-        data = files.get(".coverage")
-        if data:
-            with tempfile.TemporaryDirectory(prefix="pw-cov-") as tmp:
-                path = os.path.join(tmp, ".coverage")
-                with open(path, "wb") as fh:
-                    fh.write(data)
-                with contextlib.suppress(Exception):  # a crashed run can leave a broken file
-                    cov = runner.read_coverage(path, WORKSPACE)
-        return to_result(answer, files, tests, limits), cov
+    def execute(self, command: Command, limits: RunLimits) -> Completed:
+        """Run ``command`` as the sandbox user in the container (a command of pytest's
+        :class:`~patchwright.core.protocols.WarmStart` in the agent's preloaded pytest);
+        the scratch folder is a private one outside the work tree."""
+        answer, files = self._run(command, limits)
+        if answer.get("state") in ("apply", "error"):
+            message = answer.get("error") or "patch did not apply in the container"
+            return Completed(returncode=None, error=message)
+        output = files.pop("output.log", b"").decode("utf-8", "replace")
+        return Completed(
+            returncode=answer.get("rc"),
+            timed_out=bool(answer.get("timed_out")),
+            output=output[-command.output_limit :],
+            files=files,
+            duration=float(answer.get("elapsed") or 0.0),
+        )
 
     def close(self) -> None:
         """Remove the container."""

@@ -10,8 +10,10 @@ the sandbox user (own session, rlimits) and runs ``python -m pytest`` in-process
 every run it kills every process of the sandbox user.
 
 Protocol: one JSON request per line: ``reset`` (bool), ``base``, ``patch`` (text, "" for
-none), ``args`` (pytest arguments), ``env`` (the whole environment), ``wall``, ``grace``,
-``mem`` (bytes), ``files`` (names to send back). Answer: one JSON line (``state``: "" |
+none), ``args`` (arguments of the preloaded pytest) or ``argv`` (a plain process instead),
+``env`` (the whole environment), ``write`` (name -> text put in the output folder first),
+``wall``, ``grace``, ``mem`` (bytes), ``files`` (names to send back), ``tail`` (bytes of
+``output.log`` kept). Answer: one JSON line (``state``: "" |
 "reset" (the work tree cannot be reset) | "apply" (the patch did not apply), ``rc``,
 ``timed_out``, ``elapsed``, ``sizes``: name -> byte count), then the files' bytes in order.
 """
@@ -82,6 +84,12 @@ def _child(req: dict[str, Any], cfg: dict[str, Any], preloaded: set[str]) -> int
     os.dup2(log, 2)
     os.close(null)
     os.close(log)
+    for name, text in req.get("write", {}).items():
+        with open(os.path.join(out, os.path.basename(name)), "w", encoding="utf-8") as fh:
+            fh.write(text)
+    if req.get("argv"):  # a plain process (not the preloaded pytest)
+        os.chdir(cfg["workspace"])
+        os.execvpe(req["argv"][0], req["argv"], req["env"])
     return run_pytest(req["args"], cfg["workspace"], req["env"], preloaded)
 
 
@@ -141,8 +149,8 @@ def _kill_user(cfg: dict[str, Any]) -> None:
         time.sleep(min(0.001 * (attempt + 1), 0.02))
 
 
-def _read(path: str, uid: int, tail: bool) -> bytes | None:
-    """A file the sandbox user wrote (its last bytes for ``tail``); None when unfit."""
+def _read(path: str, uid: int, tail: int) -> bytes | None:
+    """A file the sandbox user wrote (its last ``tail`` bytes if set); None when unfit."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
     except OSError:
@@ -152,7 +160,7 @@ def _read(path: str, uid: int, tail: bool) -> bytes | None:
         if st.st_uid != uid or (st.st_size > MAX_FILE and not tail):
             return None
         if tail:
-            os.lseek(fd, max(st.st_size - TAIL, 0), os.SEEK_SET)
+            os.lseek(fd, max(st.st_size - tail, 0), os.SEEK_SET)
         chunks = []
         while True:
             chunk = os.read(fd, 1 << 20)
@@ -264,7 +272,8 @@ def _handle(
         answer["rc"] = os.WEXITSTATUS(status)
     blobs, sizes = [], {}
     for name in req["files"]:
-        data = _read(os.path.join(cfg["out"], name), cfg["uid"], name == "output.log")
+        tail = int(req.get("tail", TAIL)) if name == "output.log" else 0
+        data = _read(os.path.join(cfg["out"], name), cfg["uid"], tail)
         if data is not None:
             sizes[name] = len(data)
             blobs.append(data)

@@ -12,18 +12,15 @@ import socket
 import struct
 import tarfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
-from patchwright.core.protocols import RunLimits
-from patchwright.core.types import TestOutcome, TestResult, TestStatus
 from patchwright.sandbox import docker_agent
 from patchwright.sandbox.images import SANDBOX_UID, SANDBOX_USER, STATE, VENV, WORKSPACE
 from patchwright.sandbox.inproc_pytest import bundle
-from patchwright.sandbox.runners import pytest as runner
 
 INTERRUPT_GRACE = 1.0
-"""Seconds pytest gets after SIGINT at the wall limit to write its report."""
+"""Seconds a run gets after SIGINT at the wall limit to write its report."""
 OUT = f"{STATE}/run/out"
 AGENT_SOURCE = bundle(docker_agent.__file__)
 GIT_ENV = {
@@ -61,7 +58,6 @@ AGENT_COMMAND = [f"{VENV}/bin/python", "-I", "-c", AGENT_SOURCE, AGENT_CONFIG]
 SETUP = f"""set -e
 chown -R root:root {STATE}/git && chmod -R a+rX,go-w {STATE}/git
 mkdir -p {STATE}/run && chown {SANDBOX_USER}:{SANDBOX_USER} {STATE}/run && chmod 700 {STATE}/run
-printf '%s' "$1" > {STATE}/coveragerc
 """
 # Root, when a test wrecked the work tree so that git cannot reset it.
 REBUILD = f"""set -e
@@ -144,8 +140,8 @@ class AgentChannel:
                 pass
 
 
-def sandbox_env(extra: Mapping[str, str], autoload_plugins: bool, coverage: bool) -> dict[str, str]:
-    """The whole environment of a test run in a container."""
+def sandbox_env(extra: Mapping[str, str]) -> dict[str, str]:
+    """The whole environment of a run in a container (``extra`` last)."""
     env = {
         "PATH": f"{VENV}/bin:/usr/local/bin:/usr/bin:/bin",
         "HOME": f"/home/{SANDBOX_USER}",
@@ -160,10 +156,6 @@ def sandbox_env(extra: Mapping[str, str], autoload_plugins: bool, coverage: bool
         "GIT_CONFIG_VALUE_0": "*",
     }
     env.update(extra)
-    if not autoload_plugins:
-        env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
-    if coverage:
-        env["COVERAGE_FILE"] = f"{OUT}/.coverage"
     return env
 
 
@@ -173,29 +165,6 @@ def split_files(answer: dict[str, Any], payload: bytes) -> dict[str, bytes]:
         files[name] = payload[pos : pos + size]
         pos += size
     return files
-
-
-def to_result(
-    answer: dict[str, Any], files: dict[str, bytes], tests: Sequence[str], limits: RunLimits
-) -> TestResult:
-    """The :class:`TestResult` of an agent's answer (parsed like a local run)."""
-    if answer.get("state") in ("apply", "error"):
-        message = answer.get("error") or "patch did not apply in the container"
-        return TestResult(
-            compile_error=message,
-            tests={t: TestOutcome(status=TestStatus.ERROR, message=message) for t in tests},
-        )
-    junit = files.get("junit.xml")
-    return runner.interpret(
-        junit.decode("utf-8", "replace") if junit is not None else None,
-        returncode=answer.get("rc"),
-        requested=list(tests),
-        fail_fast=limits.fail_fast or limits.max_failures > 0,
-        timed_out=bool(answer.get("timed_out")),
-        output=files.get("output.log", b"").decode("utf-8", "replace"),
-        duration=float(answer.get("elapsed") or 0.0),
-        root=WORKSPACE,
-    )
 
 
 def tar_dir(path: str, arcname: str) -> bytes:

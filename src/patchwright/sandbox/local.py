@@ -16,17 +16,17 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
+from patchwright.core.config import SandboxConfig
 from patchwright.core.diff import PatchError, validate_patch
-from patchwright.core.protocols import CoverageMap, RunLimits
-from patchwright.core.types import Patch, TestOutcome, TestResult, TestStatus
-from patchwright.sandbox.forkserver import ForkServer, blocked_plugins
+from patchwright.core.protocols import PYTHON, SCRATCH, WORKDIR, Command, Completed, RunLimits
+from patchwright.core.types import Patch
+from patchwright.repo.git import sandbox_git
 from patchwright.sandbox.limits import CGROUP_ROOT, Containment, wait_exit
-from patchwright.sandbox.runners import pytest as runner
 
 INTERRUPT_GRACE = 1.0
-"""Seconds pytest gets after SIGINT at the wall limit to write its report of finished tests."""
+"""Seconds a run gets after SIGINT at the wall limit to write its report of finished work."""
 
 _GIT_ENV_DROP = (
     "GIT_DIR",
@@ -41,9 +41,10 @@ _ENV_DROP_PREFIXES = ("PYTEST_", "COVERAGE_")
 class LocalSandbox:
     """Implements :class:`patchwright.core.protocols.Sandbox` on a local git workspace.
 
-    ``fork_server``: :meth:`run_tests` forks each run from a long-lived pytest process
-    (:mod:`patchwright.sandbox.forkserver`), with the same containment and results as a
-    plain subprocess, which it falls back to whenever the server cannot be used.
+    A command's scratch folder is a private directory outside the workspace. A command
+    that carries a :class:`~patchwright.core.protocols.WarmStart` is offered to it first
+    (pytest's fork server), with the same containment; it falls back to a plain
+    subprocess whenever the warm process cannot take the run.
     """
 
     def __init__(
@@ -51,18 +52,14 @@ class LocalSandbox:
         root: str | os.PathLike[str],
         *,
         python: str | None = None,
-        extra_args: Sequence[str] = (),
-        autoload_plugins: bool = True,
         env: Mapping[str, str] | None = None,
         cgroups: bool = True,
-        fork_server: bool = False,
     ) -> None:
         self._root = os.path.abspath(os.fspath(root))
         if not os.path.isdir(self._root):
             raise ValueError(f"not a directory: {self._root}")
         self.python = python or sys.executable
-        self.extra_args = list(extra_args)
-        self.autoload_plugins = autoload_plugins
+        self.workdir = self._root
         self.extra_env = dict(env or {})
         self._git_env = {k: v for k, v in os.environ.items() if k not in _GIT_ENV_DROP}
         self._git_env.update(
@@ -77,16 +74,14 @@ class LocalSandbox:
         self._git_config = _read_bytes(self._git_config_path)
         self._private = tempfile.mkdtemp(prefix="patchwright-sandbox-")
         self.containment = Containment(CGROUP_ROOT if cgroups else None)
-        self.fork_server: ForkServer | None = None
-        """Runs of :meth:`run_tests` go through this pytest fork server when set."""
-        if fork_server:
-            self.fork_server = ForkServer(
-                self.python,
-                self._root,
-                autoload=autoload_plugins,
-                skip=blocked_plugins(self.extra_args),
-                log=self._path("forkserver.log"),
-            )
+
+    @classmethod
+    def from_config(
+        cls, root: str | os.PathLike[str], config: SandboxConfig, *, wheels_dir: object = None
+    ) -> LocalSandbox:
+        """The sandbox ``sandbox.kind=local`` builds (interpreter: ``sandbox.python``;
+        ``wheels_dir`` is for container images, unused here)."""
+        return cls(root, python=config.python or None)
 
     @property
     def root(self) -> str:
@@ -96,13 +91,7 @@ class LocalSandbox:
 
     def _git(self, *args: str, stdin: bytes | None = None) -> tuple[int, str, str]:
         """Run git in root with hooks and fsmonitor off: (exit code, stdout, stderr)."""
-        cmd = ["git", "-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false"]
-        cmd += ["-c", f"safe.directory={self._root}", *args]
-        proc = subprocess.run(
-            cmd, cwd=self._root, env=self._git_env, input=stdin, capture_output=True, check=False
-        )
-        out, err = (b.decode("utf-8", "replace") for b in (proc.stdout, proc.stderr))
-        return proc.returncode, out, err
+        return sandbox_git(self._root, *args, env=self._git_env, stdin=stdin)
 
     def reset(self) -> None:
         """Back to exactly the base commit: tracked files restored, untracked ones removed."""
@@ -130,68 +119,70 @@ class LocalSandbox:
 
     # -- running ---------------------------------------------------------------------------
 
+    @property
+    def scratch(self) -> str:
+        """The private folder (outside the workspace) commands get as their scratch."""
+        return os.path.join(self._private, "scratch")
+
     def _path(self, name: str) -> str:
         return os.path.join(self._private, name)
 
-    def _env(self, coverage_file: str | None) -> dict[str, str]:
+    def _expand(self, text: str) -> str:
+        return (
+            text.replace(PYTHON, self.python)
+            .replace(SCRATCH, self.scratch)
+            .replace(WORKDIR, self._root)
+        )
+
+    def _env(self, command: Command) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(_ENV_DROP_PREFIXES)}
         env.update(self.extra_env)
         env.update(PYTHONDONTWRITEBYTECODE="1", PYTHONHASHSEED="0", PYTHONBREAKPOINT="0")
-        if not self.autoload_plugins:
-            env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
-        if coverage_file:
-            env["COVERAGE_FILE"] = coverage_file
+        env.update({k: self._expand(v) for k, v in command.env.items()})
         return env
 
-    def _run(self, tests: Sequence[str], limits: RunLimits, coverage: bool) -> TestResult:
-        junit, out_path = self._path("junit.xml"), self._path("output.log")
-        data_file, rc_file = self._path(".coverage"), self._path("coveragerc")
-        for stale in (junit, data_file):
-            _unlink(stale)
-        if coverage:
-            with open(rc_file, "w") as fh:
-                fh.write(runner.coverage_rc_text(data_file))
-        cmd = runner.build_command(
-            self.python,
-            self._root,
-            junit,
-            limits,
-            tests,
-            extra_args=self.extra_args,
-            autoload_plugins=self.autoload_plugins,
-            coverage_rc=rc_file if coverage else None,
-        )
-        env = self._env(data_file if coverage else None)
+    def execute(self, command: Command, limits: RunLimits) -> Completed:
+        """Run ``command`` contained in the workspace: a fresh scratch folder holding
+        ``command.files``; ``command.fetch`` read back from it afterwards."""
+        shutil.rmtree(self.scratch, ignore_errors=True)
+        os.makedirs(self.scratch)
+        for name, text in command.files.items():
+            with open(os.path.join(self.scratch, name), "w", encoding="utf-8") as fh:
+                fh.write(self._expand(text))
+        out_path = self._path("output.log")
+        argv = [self._expand(a) for a in command.argv]
+        env = self._env(command)
         start = time.monotonic()
         ran = None
-        if self.fork_server is not None and not coverage:
-            ran = self.fork_server.run(
-                cmd[3:], env, out_path, self.containment, limits, INTERRUPT_GRACE
+        if command.warm is not None:
+            ran = command.warm.run(
+                argv, env, out_path, self.containment, limits, INTERRUPT_GRACE
             )
             if ran is None:  # fell back: nothing of the attempt counts
-                _unlink(junit)
+                shutil.rmtree(self.scratch, ignore_errors=True)
+                os.makedirs(self.scratch)
+                for name, text in command.files.items():
+                    with open(os.path.join(self.scratch, name), "w", encoding="utf-8") as fh:
+                        fh.write(self._expand(text))
                 start = time.monotonic()
         if ran is None:
             try:
-                ran = self._popen(cmd, env, out_path, limits)
+                ran = self._popen(argv, env, out_path, limits)
             except OSError as exc:
-                return TestResult(
-                    compile_error=f"could not start pytest: {exc}",
-                    tests={t: _error(str(exc)) for t in tests},
-                    duration=time.monotonic() - start,
-                )
+                return Completed(returncode=None, error=f"could not start {argv[0]}: {exc}",
+                                 duration=time.monotonic() - start)  # fmt: skip
         returncode, timed_out = ran
-        duration = time.monotonic() - start
-        junit_xml = _read_text(junit) if os.path.exists(junit) else None
-        return runner.interpret(
-            junit_xml,
+        files = {}
+        for name in command.fetch:
+            data = _read_bytes(os.path.join(self.scratch, name))
+            if data is not None:
+                files[name] = data
+        return Completed(
             returncode=returncode,
-            requested=list(tests),
-            fail_fast=limits.fail_fast or limits.max_failures > 0,
             timed_out=timed_out,
-            output=_tail(out_path, runner.TAIL_LIMIT),
-            duration=duration,
-            root=self._root,
+            output=_tail(out_path, command.output_limit),
+            files=files,
+            duration=time.monotonic() - start,
         )
 
     def _popen(
@@ -214,25 +205,8 @@ class LocalSandbox:
             except subprocess.TimeoutExpired:
                 return None, timed_out
 
-    def run_tests(self, tests: Sequence[str], limits: RunLimits) -> TestResult:
-        """Run ``tests`` (pytest node ids relative to root; empty: discover) contained."""
-        return self._run(tests, limits, coverage=False)
-
-    def collect_coverage(
-        self, tests: Sequence[str], limits: RunLimits
-    ) -> tuple[TestResult, CoverageMap]:
-        """Run ``tests`` recording which lines of files under root each test executed."""
-        result = self._run(tests, limits, coverage=True)
-        try:
-            cov = runner.read_coverage(self._path(".coverage"), self._root)
-        except Exception:  # a crashed run can leave a broken data file
-            cov = {}
-        return result, cov
-
     def close(self) -> None:
-        """Stop the fork server (and any run of it) and remove the private directory."""
-        if self.fork_server is not None:
-            self.fork_server.close()
+        """Remove the private directory."""
         shutil.rmtree(self._private, ignore_errors=True)
 
     def __enter__(self) -> LocalSandbox:
@@ -240,10 +214,6 @@ class LocalSandbox:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _error(message: str) -> TestOutcome:
-    return TestOutcome(status=TestStatus.ERROR, message=message[: runner.MESSAGE_LIMIT])
 
 
 def _signal(proc: subprocess.Popen[bytes], sig: int) -> None:
@@ -266,11 +236,6 @@ def _read_bytes(path: str) -> bytes | None:
             return fh.read()
     except OSError:
         return None
-
-
-def _read_text(path: str) -> str:
-    with open(path, "rb") as fh:
-        return fh.read().decode("utf-8", "replace")
 
 
 def _tail(path: str, limit: int) -> str:

@@ -1,13 +1,13 @@
-"""A scripted sandbox: test outcomes come from a function of the patched files, not from
+"""A scripted test bed: test outcomes come from a function of the patched files, not from
 running code. A real class for tests of search and agent logic (selectable in code, not a
-mock): it keeps the Sandbox contract (apply resets first, unsafe paths refused)."""
+mock): it keeps the TestBed contract (apply resets first, unsafe paths refused)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 
 from patchwright.core.diff import PatchError, apply_to_files
-from patchwright.core.protocols import CoverageMap, RunLimits
+from patchwright.core.protocols import Collected, CoverageMap, RunLimits
 from patchwright.core.types import Patch, TestOutcome, TestResult, TestStatus
 
 Oracle = Callable[[Mapping[str, str]], Mapping[str, TestStatus]]
@@ -27,7 +27,7 @@ class ScriptedSandbox:
         self.files = dict(base_files)
         self.oracle = oracle
         self.coverage = coverage or {}
-        self.autoload_plugins = False
+        self.settings: dict[str, object] = {}
         self.runs: list[list[str]] = []
         self.applied: list[str] = []
 
@@ -63,8 +63,14 @@ class ScriptedSandbox:
                     break
         return TestResult(tests=outcomes, stopped_early=len(outcomes) < len(chosen))
 
+    def collect(self, limits: RunLimits) -> Collected:
+        return Collected(tests=list(self.oracle(self.files)))
+
     def collect_coverage(self, tests: Sequence[str], limits: RunLimits) -> tuple[TestResult, CoverageMap]:
         return self.run_tests(tests, limits), self.coverage
+
+    def calibrate(self, tests: Sequence[str], limits: RunLimits) -> tuple[TestResult, CoverageMap]:
+        return self.collect_coverage(tests, limits)
 
     def close(self) -> None:
         pass

@@ -1,4 +1,4 @@
-"""Evaluate a patch in a sandbox: originally failing tests first, then the passing tests
+"""Evaluate a patch on a test bed (sandbox + test runner): originally failing tests first, then the passing tests
 that cover the changed lines, then the rest, stopping at the first broken one. Results are
 cached by patch hash, so no patch is ever tested twice (a resumed run preloads the cache)."""
 
@@ -8,7 +8,7 @@ import dataclasses
 from collections.abc import Mapping
 
 from patchwright.core.diff import parse
-from patchwright.core.protocols import CoverageMap, RunLimits, Sandbox
+from patchwright.core.protocols import CoverageMap, RunLimits, TestBed
 from patchwright.core.types import Patch, Task, TestResult, TestStatus
 
 
@@ -64,7 +64,7 @@ class Evaluator:
 
     def __init__(
         self,
-        sandbox: Sandbox,
+        sandbox: TestBed,
         task: Task,
         limits: RunLimits,
         coverage: CoverageMap | None = None,

@@ -12,8 +12,8 @@ from patchwright.core.types import MigrateSpec, Patch, RunResult, Task, TestStat
 from patchwright.propose.migrate.migrate_rules import MigrateRulesProposer
 from patchwright.propose.migrate.rules import RulesFile
 from patchwright.repo.git import snapshot
-from patchwright.sandbox.local import LocalSandbox
 from patchwright.store.artifacts import RunDir
+from patchwright.testing.testbed import local_bed
 
 
 def direct_migrate(
@@ -29,7 +29,7 @@ def direct_migrate(
     first = next(iter(MigrateRulesProposer(rules).propose(ctx)), None)
     status, patch, message, evaluations = "not_found", None, "no rule applies", 0
     if first is not None:
-        sandbox = LocalSandbox(workspace, python=python, extra_args=pytest_args)
+        sandbox = local_bed(workspace, python=python, pytest_args=pytest_args, fork_server=False)
         try:
             evaluations = 1
             if not sandbox.apply(first.patch):

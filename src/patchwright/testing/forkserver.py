@@ -1,4 +1,4 @@
-"""Host side of the pytest fork server (see :mod:`patchwright.sandbox.forkserver_main`).
+"""Host side of the pytest fork server (see :mod:`patchwright.testing.forkserver_main`).
 
 A :class:`ForkServer` keeps one pytest process alive per sandbox, started lazily with the
 sandbox's interpreter, and asks it to fork a child per run. Containment is the same as for

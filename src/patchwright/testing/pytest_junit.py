@@ -1,17 +1,13 @@
-"""Pytest command line, JUnit (xunit1) parsing and per-test coverage reading.
-
-Pure functions except :func:`read_coverage`, which reads a coverage data file.
-"""
+"""Pytest command line and JUnit (xunit1) parsing: pure functions."""
 
 from __future__ import annotations
 
-import os
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from patchwright.core.protocols import CoverageMap, RunLimits
+from patchwright.core.protocols import RunLimits
 from patchwright.core.types import TestOutcome, TestResult, TestStatus
 
 MESSAGE_LIMIT = 500
@@ -56,11 +52,6 @@ def build_command(
     cmd += list(extra_args)
     cmd += list(tests)
     return cmd
-
-
-def coverage_rc_text(data_file: str) -> str:
-    """A coverage config that ignores the project's own settings."""
-    return f"[run]\ndata_file = {data_file}\nbranch = False\nparallel = False\n[report]\n"
 
 
 def _dotted(path: str) -> str:
@@ -265,26 +256,3 @@ def interpret(
         output_tail=output[-TAIL_LIMIT:],
         stopped_early=stopped_early,
     )
-
-
-def read_coverage(data_file: str, root: str) -> CoverageMap:
-    """Per-test executed lines from a coverage file written with ``--cov-context=test``."""
-    from coverage import CoverageData
-
-    result: CoverageMap = {}
-    if not os.path.exists(data_file):
-        return result
-    data = CoverageData(basename=data_file)
-    data.read()
-    real_root = os.path.realpath(root)
-    for measured in data.measured_files():
-        real = os.path.realpath(measured)
-        if not real.startswith(real_root + os.sep):
-            continue
-        rel = os.path.relpath(real, real_root).replace(os.sep, "/")
-        for line, contexts in data.contexts_by_lineno(measured).items():
-            for context in contexts:
-                test_id = context.rpartition("|")[0] if "|" in context else context
-                if test_id:
-                    result.setdefault(test_id, {}).setdefault(rel, set()).add(line)
-    return result

@@ -1,0 +1,67 @@
+"""Per-test line coverage: the coverage configuration a run writes with, and the reading of
+the data file it leaves (the one module that imports ``coverage``)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Callable
+
+from patchwright.core.protocols import CoverageMap
+
+
+def rc_text(data_file: str, *, source: str = "", dynamic_context: str = "") -> str:
+    """A coverage config that ignores the project's own settings."""
+    lines = ["[run]", f"data_file = {data_file}", "branch = False", "parallel = False"]
+    if source:
+        lines.append(f"source = {source}")
+    if dynamic_context:
+        lines.append(f"dynamic_context = {dynamic_context}")
+    return "\n".join(lines) + "\n[report]\n"
+
+
+def read_coverage(
+    data_file: str, root: str, test_id: Callable[[str], str | None] | None = None
+) -> CoverageMap:
+    """Per-test executed lines of the files under ``root`` from a coverage data file whose
+    contexts name tests. ``test_id`` maps a context to a test id (None: skip it); by
+    default the context up to its ``|`` (pytest-cov's ``--cov-context=test``)."""
+    from coverage import CoverageData
+
+    result: CoverageMap = {}
+    if not os.path.exists(data_file):
+        return result
+    data = CoverageData(basename=data_file)
+    data.read()
+    real_root = os.path.realpath(root)
+    for measured in data.measured_files():
+        real = os.path.realpath(measured)
+        if not real.startswith(real_root + os.sep):
+            continue
+        rel = os.path.relpath(real, real_root).replace(os.sep, "/")
+        for line, contexts in data.contexts_by_lineno(measured).items():
+            for context in contexts:
+                if test_id is not None:
+                    tid = test_id(context)
+                else:
+                    tid = context.rpartition("|")[0] if "|" in context else context
+                if tid:
+                    result.setdefault(tid, {}).setdefault(rel, set()).add(line)
+    return result
+
+
+def read_coverage_bytes(
+    data: bytes | None, root: str, test_id: Callable[[str], str | None] | None = None
+) -> CoverageMap:
+    """:func:`read_coverage` of a data file's bytes ({} when absent or unreadable: a
+    crashed run can leave a broken file)."""
+    if not data:
+        return {}
+    with tempfile.TemporaryDirectory(prefix="pw-cov-") as tmp:
+        path = os.path.join(tmp, ".coverage")
+        with open(path, "wb") as fh:
+            fh.write(data)
+        with contextlib.suppress(Exception):
+            return read_coverage(path, root, test_id)
+    return {}

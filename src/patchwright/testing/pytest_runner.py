@@ -1,0 +1,220 @@
+"""The pytest runner: JUnit reports for per-test results, pytest-cov contexts for per-test
+coverage, the fork server for warm local runs, and the plugins "auto" choice."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Sequence
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from patchwright.core.protocols import (
+    PYTHON,
+    SCRATCH,
+    WORKDIR,
+    Collected,
+    Command,
+    Completed,
+    CoverageMap,
+    RunLimits,
+    Sandbox,
+    TestBed,
+)
+from patchwright.core.types import TestOutcome, TestResult, TestStatus
+from patchwright.sandbox.local import LocalSandbox
+from patchwright.testing import coverage_data
+from patchwright.testing import pytest_junit as junit
+from patchwright.testing.forkserver import ForkServer, blocked_plugins
+
+COLLECT_LIMIT = 16 * 1024 * 1024
+"""Characters of ``--collect-only`` output read (one id a line)."""
+
+
+class PytestConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    plugins: Literal["auto", "all", "none"] = "auto"
+    """Installed pytest plugins: "all" loads them (pytest's default), "none" skips them
+    (much faster where heavy plugins are installed), "auto" checks at reproduce, on the
+    tests it runs there, that they give the same results without them and then skips them."""
+    pytest_args: list[str] = Field(default_factory=list)
+    fork_server: bool = True
+    """Run candidates' tests in children forked from a warm pytest process (3-4x faster,
+    local sandbox); coverage runs always use a fresh process."""
+
+
+class _Named:
+    """The warm pytest a container sandbox holds itself (nothing to run here)."""
+
+    name = "pytest"
+
+    def run(self, *args: object) -> None:
+        return None
+
+
+class _ForkWarm:
+    """A :class:`ForkServer` as a :class:`~patchwright.core.protocols.WarmStart`."""
+
+    name = "pytest"
+
+    def __init__(self, server: ForkServer) -> None:
+        self.server = server
+
+    def run(self, argv, env, out_path, containment, limits, grace):  # type: ignore[no-untyped-def]
+        return self.server.run(argv[3:], env, out_path, containment, limits, grace)
+
+
+class PytestRunner:
+    """Implements :class:`patchwright.core.protocols.TestRunner` for pytest. Test ids are
+    pytest node ids relative to the workspace root."""
+
+    __test__ = False
+    name = "pytest"
+    Config = PytestConfig
+
+    def __init__(self, config: PytestConfig | None = None) -> None:
+        self.config = config or PytestConfig()
+        self.autoload = self.config.plugins != "none"
+        self._servers: dict[tuple[str, str, bool], ForkServer] = {}
+        self._private = ""
+
+    @property
+    def settings(self) -> dict[str, object]:
+        return {"autoload_plugins": self.autoload}
+
+    @settings.setter
+    def settings(self, value: dict[str, object]) -> None:
+        if "autoload_plugins" in value:
+            self.autoload = bool(value["autoload_plugins"])
+
+    # -- commands ----------------------------------------------------------------------------
+
+    def _env(self, coverage: bool) -> dict[str, str]:
+        env = {} if self.autoload else {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+        if coverage:
+            env["COVERAGE_FILE"] = f"{SCRATCH}/.coverage"
+        return env
+
+    def collect_command(self, sandbox: Sandbox) -> Command:
+        argv = [PYTHON, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"]
+        argv += [f"--rootdir={WORKDIR}", *self.config.pytest_args]
+        return Command(argv=tuple(argv), env=self._env(False), output_limit=COLLECT_LIMIT)
+
+    def parse_collect(self, done: Completed, sandbox: Sandbox) -> Collected:
+        found = Collected()
+        if done.error:
+            found.errors.append(done.error)
+            return found
+        for line in done.output.splitlines():
+            if line.startswith("ERROR "):
+                found.errors.append(line[6:].strip())
+            elif "::" in line and not line.startswith((" ", "=", "_")):
+                found.tests.append(line.strip())
+        if not found.tests and done.returncode not in (0, 5):
+            detail = junit.errors_from_output(done.output, sandbox.workdir)
+            found.errors.append(detail or f"pytest exited with code {done.returncode}")
+        if done.timed_out:
+            found.errors.append("collection hit its wall-clock limit")
+        return found
+
+    def _warm(self, sandbox: Sandbox, coverage: bool) -> object | None:
+        if not isinstance(sandbox, LocalSandbox):
+            return _Named()  # a container keeps its own preloaded pytest
+        if coverage or not self.config.fork_server:
+            return None
+        key = (sandbox.python, sandbox.root, self.autoload)
+        server = self._servers.get(key)
+        if server is None:
+            if not self._private:
+                self._private = tempfile.mkdtemp(prefix="patchwright-pytest-")
+            log = os.path.join(self._private, f"forkserver-{len(self._servers)}.log")
+            server = ForkServer(sandbox.python, sandbox.root, autoload=self.autoload,
+                                skip=blocked_plugins(self.config.pytest_args), log=log)  # fmt: skip
+            self._servers[key] = server
+        return _ForkWarm(server)
+
+    def fork_server(self, sandbox: Sandbox) -> ForkServer | None:
+        """The fork server this runner uses for ``sandbox`` now (None: none)."""
+        warm = self._warm(sandbox, False)
+        return warm.server if isinstance(warm, _ForkWarm) else None
+
+    def run_command(
+        self, sandbox: Sandbox, tests: Sequence[str], limits: RunLimits, coverage: bool
+    ) -> Command:
+        rc = f"{SCRATCH}/coveragerc"
+        argv = junit.build_command(
+            PYTHON, WORKDIR, f"{SCRATCH}/junit.xml", limits, tests,
+            extra_args=self.config.pytest_args, autoload_plugins=self.autoload,
+            coverage_rc=rc if coverage else None,
+        )  # fmt: skip
+        files = {"coveragerc": coverage_data.rc_text(f"{SCRATCH}/.coverage")} if coverage else {}
+        return Command(
+            argv=tuple(argv),
+            env=self._env(coverage),
+            files=files,
+            fetch=("junit.xml", *((".coverage",) if coverage else ())),
+            output_limit=junit.TAIL_LIMIT,
+            warm=self._warm(sandbox, coverage),  # type: ignore[arg-type]
+        )
+
+    # -- results -----------------------------------------------------------------------------
+
+    def parse_run(
+        self, done: Completed, sandbox: Sandbox, tests: Sequence[str], limits: RunLimits
+    ) -> TestResult:
+        if done.error:
+            return TestResult(
+                compile_error=done.error,
+                tests={t: _error(done.error) for t in tests},
+                duration=done.duration,
+            )
+        report = done.files.get("junit.xml")
+        return junit.interpret(
+            report.decode("utf-8", "replace") if report is not None else None,
+            returncode=done.returncode,
+            requested=list(tests),
+            fail_fast=limits.fail_fast or limits.max_failures > 0,
+            timed_out=done.timed_out,
+            output=done.output,
+            duration=done.duration,
+            root=sandbox.workdir,
+        )
+
+    def read_coverage(self, done: Completed, sandbox: Sandbox) -> CoverageMap:
+        return coverage_data.read_coverage_bytes(done.files.get(".coverage"), sandbox.workdir)
+
+    def calibrate(
+        self, bed: TestBed, tests: Sequence[str], limits: RunLimits
+    ) -> tuple[TestResult, CoverageMap]:
+        """The coverage run of ``tests``. In plugins "auto", with the installed plugins
+        loaded (as pytest would), then once more without them: when that gives the same
+        outcomes, later runs skip the plugins."""
+        if self.config.plugins != "auto":
+            self.autoload = self.config.plugins == "all"
+            return bed.collect_coverage(tests, limits)
+        self.autoload = True
+        result, coverage = bed.collect_coverage(tests, limits)
+        self.autoload = False
+        lean = bed.run_tests(tests, limits)
+        if not (result.tests and _statuses(lean) == _statuses(result)):
+            self.autoload = True
+        return result, coverage
+
+    def close(self) -> None:
+        for server in self._servers.values():
+            server.close()
+        self._servers.clear()
+        if self._private:
+            shutil.rmtree(self._private, ignore_errors=True)
+            self._private = ""
+
+
+def _statuses(result: TestResult) -> dict[str, TestStatus]:
+    return {t: o.status for t, o in result.tests.items()}
+
+
+def _error(message: str) -> TestOutcome:
+    return TestOutcome(status=TestStatus.ERROR, message=message[: junit.MESSAGE_LIMIT])
