@@ -13,8 +13,10 @@ import pytest
 
 from patchwright.benchmarks.gitchameleon_data import load_problems, select, split_requirements
 from patchwright.benchmarks.gitchameleon_score import run_hidden, run_visible
+from patchwright.core.events import Note, Result, ToolCall
 from patchwright.envs import EnvBuilder, EnvSpec
 from patchwright.envs.cache import FAILED_SUFFIX
+from patchwright.store.artifacts import read_events
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT.parent / "shared" / "benchmarks"
@@ -146,8 +148,11 @@ def test_model_solver_docs_both_side_by_side(cli, tmp_path, env_cache, monkeypat
     assert docs["model_calls"] == 1 and docs["tokens"] == 7
     comparison = json.loads((out / "comparison.json").read_text())
     assert comparison["passed_by_only"] == {"docs": ["143"], "nodocs": []}
-    trajectory = (out / "docs" / "instances" / "143" / "trajectory.jsonl").read_text()
-    assert '"fake_solve"' in trajectory
+    header, events = read_events(out / "docs" / "instances" / "143" / "trajectory.jsonl")
+    assert header.task.id == "143"
+    assert any(isinstance(e, Note) and e.name == "fake_solve" for e in events)
+    hidden = next(e for e in events if isinstance(e, ToolCall) and e.tool == "hidden")
+    assert hidden.ok is True and isinstance(events[-1], Result) and events[-1].status == "pass"
     assert "passed only with docs: 143" in res.stdout
     other = _bench(cli, "--solver", "reference", "--only", "143", "--out", str(out / "docs"))
     assert other.returncode == 2 and "choose another --out" in other.stderr

@@ -9,6 +9,8 @@ import sys
 
 from conftest import DEMO
 from fakes.openai_server import FakeOpenAIServer, Reply
+from patchwright.core.events import ModelCall
+from patchwright.store.artifacts import read_events
 
 FIX = """The window loop stops one step early.
 
@@ -37,13 +39,9 @@ def _role(request):
     return "propose"
 
 
-def _steps(run_dir, kind):
-    out = []
-    for line in (run_dir / "trajectory.jsonl").read_text().splitlines():
-        step = json.loads(line)
-        if step.get("kind") == kind:
-            out.append(step)
-    return out
+def _events(run_dir, cls):
+    _, events = read_events(run_dir / "trajectory.jsonl")
+    return [e for e in events if isinstance(e, cls)]
 
 
 def _run(cli_args, server, tmp_path, timeout=300):
@@ -106,11 +104,11 @@ def test_llm_repair_through_a_real_http_server(tmp_path):
     assert res.returncode == 0, res.stderr
     assert "len(values) - window + 1" in res.stdout
     run = tmp_path / "run"
-    calls = _steps(run, "model_call")
+    calls = _events(run, ModelCall)
     assert len(calls) >= 2 and requests >= len(calls) + 3  # retried attempts are not separate calls
-    ok_calls = [c for c in calls if c["data"].get("completion_tokens")]
-    assert ok_calls and all(c["data"]["prompt_tokens"] > 0 for c in ok_calls)
-    assert all(c["data"].get("cost") is not None and c["data"]["cost"] > 0 for c in ok_calls)
+    ok_calls = [c for c in calls if c.completion_tokens]
+    assert ok_calls and all(c.prompt_tokens > 0 for c in ok_calls)
+    assert all(c.cost is not None and c.cost > 0 for c in ok_calls)
     result = json.loads((run / "result.json").read_text())
     assert result["status"] == "plausible" and result["model_calls"] >= 2 and result["cost"] > 0
     # the first (wrong) proposal failed its tests, and that feedback reached the next prompt
@@ -143,6 +141,6 @@ def test_budget_cap_is_never_exceeded_by_more_than_one_call(tmp_path):
     run = tmp_path / "run"
     result = json.loads((run / "result.json").read_text())
     assert result["status"] == "budget_exhausted"
-    costs = [c["data"]["cost"] for c in _steps(run, "model_call") if c["data"].get("cost")]
+    costs = [c.cost for c in _events(run, ModelCall) if c.cost]
     assert costs, "no priced call was made"
     assert result["cost"] <= 0.01 + max(costs) + 1e-9

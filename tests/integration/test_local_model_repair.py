@@ -11,7 +11,9 @@ import pytest
 
 from conftest import DEMO
 from patchwright.app.paths import resolve_paths
+from patchwright.core.events import ModelCall
 from patchwright.model.fetch import fetch, get_spec, is_present
+from patchwright.store.artifacts import read_events
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
 
@@ -58,12 +60,9 @@ def test_repair_with_the_embedded_model(tmp_path):
     assert res.returncode == 0, res.stderr[-2000:]
     result = json.loads((run / "result.json").read_text())
     assert result["model_calls"] >= 1 and result["tokens"] > 0
-    calls = [
-        json.loads(line)
-        for line in (run / "trajectory.jsonl").read_text().splitlines()
-        if '"kind":"model_call"' in line
-    ]
-    assert calls and all(c["data"]["completion_tokens"] >= 0 for c in calls)
+    _, events = read_events(run / "trajectory.jsonl")
+    calls = [e for e in events if isinstance(e, ModelCall)]
+    assert calls and all(c.completion_tokens >= 0 for c in calls)
     subprocess.run(["git", "apply", "-"], input=res.stdout, text=True, cwd=proj, check=True)
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],

@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from patchwright.core.events import ModelCall
+from patchwright.store.artifacts import read_events
+
 ROOT = Path(__file__).resolve().parents[2]
 TARGET = "numpy==2.4.6"
 
@@ -65,10 +68,10 @@ def test_llm_migration_reads_target_docs_and_validates(tmp_path):
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "np.float64" in proc.stdout and "np.float_" in proc.stdout  # the diff
-    steps = [json.loads(line) for line in (run / "trajectory.jsonl").read_text().splitlines()]
-    calls = [s for s in steps if s.get("kind") == "model_call"]
+    _, events = read_events(run / "trajectory.jsonl")
+    calls = [e for e in events if isinstance(e, ModelCall)]
     assert calls, "the model was never asked"
-    prompt = calls[0]["data"]["messages"][-1]["content"]
+    prompt = calls[0].messages[-1].content
     assert "Documentation of numpy 2.4.6 (from the installed package)" in prompt
     assert "numpy.float64" in prompt  # the name near the one numpy 2 removed
     assert (project / "stats.py").read_text() == MODULE  # the user's tree is untouched

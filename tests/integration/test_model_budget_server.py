@@ -8,11 +8,12 @@ import pytest
 
 from fakes.openai_server import FakeOpenAIServer, Reply
 from patchwright.core.config import build_config
-from patchwright.core.types import Message, Task, TrajectoryHeader
+from patchwright.core.events import ErrorEvent, ModelCall, TrajectoryHeader
+from patchwright.core.types import Message, Task
 from patchwright.model.errors import BudgetExceeded
 from patchwright.model.factory import make_model
 from patchwright.model.prices import lookup
-from patchwright.store.artifacts import TrajectoryWriter, read_trajectory
+from patchwright.store.artifacts import TrajectoryWriter, read_events
 
 MAX_TOKENS = 256
 
@@ -54,16 +55,16 @@ def test_dollar_cap_is_never_exceeded_by_more_than_one_call(tmp_path):
                     calls += 1
         assert err.value.cap == "max_dollars" and err.value.scope == "task"
         assert len(srv.requests) == calls > 10
-    _, steps = read_trajectory(traj)
-    made = [s for s in steps if s.kind == "model_call"]
-    total = sum(s.data["cost"] for s in made)
+    _, steps = read_events(traj)
+    made = [s for s in steps if isinstance(s, ModelCall)]
+    total = sum(s.cost for s in made)
     price = lookup("gpt-4o-mini")
     assert price is not None
     one_call = price.cost(0, MAX_TOKENS)
     assert total <= 0.01 + one_call
     assert total == pytest.approx(model.cost)
     assert total > 0.01 - 2 * price.cost(1000, MAX_TOKENS)  # the cap was used, not wasted
-    assert steps[-1].kind == "error" and steps[-1].data["cap"] == "max_dollars"
+    assert isinstance(steps[-1], ErrorEvent) and steps[-1].cap == "max_dollars"
 
 
 def test_token_and_call_caps_against_the_server(tmp_path):
@@ -109,12 +110,12 @@ def test_steps_record_every_call_with_tokens_cost_and_cache(tmp_path):
             assert model.complete(q1, max_tokens=32).text == "first answer"  # cache
             model.close()
         assert len(srv.requests) == 4
-    _, steps = read_trajectory(traj)
-    calls = [s.data for s in steps if s.kind == "model_call"]
-    assert [c["cached"] for c in calls] == [False, False, True]
-    assert [(c["prompt_tokens"], c["completion_tokens"]) for c in calls[:2]] == [(50, 3), (60, 3)]
-    assert calls[0]["cost"] == pytest.approx((50 * 2.5 + 3 * 10) / 1e6)
-    assert calls[2]["cost"] == 0.0
-    assert calls[0]["latency"] >= 0.2  # includes the Retry-After wait
-    assert calls[0]["messages"] == [{"role": "user", "content": "question one"}]
-    assert calls[0]["model"] == "gpt-4o" and calls[0]["max_tokens"] == 32
+    _, steps = read_events(traj)
+    calls = [s for s in steps if isinstance(s, ModelCall)]
+    assert [c.cached for c in calls] == [False, False, True]
+    assert [(c.prompt_tokens, c.completion_tokens) for c in calls[:2]] == [(50, 3), (60, 3)]
+    assert calls[0].cost == pytest.approx((50 * 2.5 + 3 * 10) / 1e6)
+    assert calls[2].cost == 0.0
+    assert calls[0].latency >= 0.2  # includes the Retry-After wait
+    assert calls[0].messages == [Message(role="user", content="question one")]
+    assert calls[0].model == "gpt-4o" and calls[0].max_tokens == 32

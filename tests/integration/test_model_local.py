@@ -13,7 +13,8 @@ import pytest
 
 from patchwright.app.paths import resolve_paths
 from patchwright.core.config import build_config
-from patchwright.core.types import Message, Step
+from patchwright.core.events import AnyEvent, ModelCall
+from patchwright.core.types import Message
 from patchwright.model.factory import make_model
 from patchwright.model.fetch import fetch, get_spec, is_present, model_path
 
@@ -46,7 +47,7 @@ def test_local_model_serves_a_completion(tmp_path):
             f"model.local_threads={min(4, os.cpu_count() or 1)}",
         ]
     )
-    steps: list[Step] = []
+    steps: list[AnyEvent] = []
     model = make_model(cfg, steps.append, home=home)
     assert model is not None
     server = model.inner.server
@@ -68,7 +69,7 @@ def test_local_model_serves_a_completion(tmp_path):
     assert namespace["add"](2, 3) == 5
     assert resp.model == "qwen2.5-coder-0.5b" and resp.cost == 0.0
     assert resp.prompt_tokens > 10 and resp.completion_tokens > 0
-    assert steps[0].kind == "model_call" and steps[0].data["completion_tokens"] > 0
+    assert isinstance(steps[0], ModelCall) and steps[0].completion_tokens > 0
     assert not server.running
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)

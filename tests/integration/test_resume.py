@@ -9,6 +9,9 @@ import subprocess
 import sys
 import time
 
+from patchwright.core.events import Evaluation, Stage
+from patchwright.store.artifacts import read_events
+
 SRC = '''def score(values, bonus):
     total = 0
     for v in values:
@@ -29,15 +32,8 @@ def test_empty():
 
 
 def _evaluated_hashes(run_dir):
-    hashes = []
-    for line in (run_dir / "trajectory.jsonl").read_text().splitlines():
-        try:
-            step = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        if step.get("kind") == "evaluation":
-            hashes.append(step["data"]["patch_hash"])
-    return hashes
+    _, events = read_events(run_dir / "trajectory.jsonl")  # a torn last line is skipped
+    return [e.patch_hash for e in events if isinstance(e, Evaluation) and not e.cached]
 
 
 def test_kill_and_resume_never_evaluates_twice(make_repo, tmp_path):
@@ -66,6 +62,6 @@ def test_kill_and_resume_never_evaluates_twice(make_repo, tmp_path):
         assert len(hashes) >= len(before)
         result = json.loads((run_dir / "result.json").read_text())
         assert result["evaluations"] == len(hashes) <= 40
-        stages = [json.loads(line).get("name") for line in (run_dir / "trajectory.jsonl").read_text().splitlines()
-                  if line.strip().startswith("{") and '"kind":"stage"' in line]
+        _, events = read_events(run_dir / "trajectory.jsonl")
+        stages = [e.name for e in events if isinstance(e, Stage) and e.phase == "start"]
         assert stages.count("reproduce") == 1  # the finished stage was not redone

@@ -1,17 +1,16 @@
 import json
 
 from patchwright.core.diff import make_patch
+from patchwright.core.events import TRAJECTORY_VERSION, Evaluation, TrajectoryHeader
 from patchwright.core.types import (
     FORMAT_VERSION,
     Location,
     Node,
     RunResult,
-    Step,
     Task,
     TestOutcome,
     TestResult,
     TestStatus,
-    TrajectoryHeader,
 )
 
 
@@ -30,7 +29,8 @@ def test_json_round_trip_of_every_type():
         patch,
         result,
         Node(id=3, parent=0, thought="try", patch=patch, result=result, reward=0.2),
-        Step(kind="evaluation", data={"node": 3}),
+        Evaluation(node=3, parent=0, patch_hash=patch.hash, patch=patch, reward=0.2,
+                   plausible=False, result=result, evaluation=1),
         TrajectoryHeader(task=_task()),
         RunResult(task_id="t", status="plausible"),
     ]
@@ -38,7 +38,8 @@ def test_json_round_trip_of_every_type():
         text = obj.model_dump_json()
         again = type(obj).model_validate_json(text)
         assert again == obj
-    assert json.loads(TrajectoryHeader(task=_task()).model_dump_json())["version"] == FORMAT_VERSION
+    assert json.loads(TrajectoryHeader(task=_task()).model_dump_json())["version"] == TRAJECTORY_VERSION
+    assert json.loads(RunResult(task_id="t", status="plausible").model_dump_json())["version"] == FORMAT_VERSION
 
 
 def test_plausible_needs_all_failing_fixed_and_no_passing_broken():

@@ -11,6 +11,7 @@ from patchwright.app.components import make_proposers
 from patchwright.core.config import RunConfig
 from patchwright.core.diff import apply_to_files, make_patch
 from patchwright.core.errors import RepairError
+from patchwright.core.events import ErrorEvent
 from patchwright.core.protocols import ProposalContext, RunLimits
 from patchwright.core.types import Location, Message, ModelResponse, Node, Task, TestStatus
 from patchwright.model.errors import BudgetExceeded, ModelUnavailable
@@ -167,8 +168,8 @@ def test_model_errors_yield_nothing_and_disable_after_a_few():
     for _ in range(4):
         assert list(prop.propose(make_ctx())) == []
     assert len(model.calls) == 2 and prop.disabled
-    assert [s.kind for s in steps][:2] == ["error", "error"]
-    assert "connection refused" in steps[0].data["error"]
+    assert [type(s) for s in steps][:2] == [ErrorEvent, ErrorEvent]
+    assert "connection refused" in steps[0].error
 
 
 def test_script_exhaustion_is_an_ordinary_error():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from patchwright.core.events import ErrorEvent
 from patchwright.core.types import Location
 from patchwright.localize.llm_rank import LlmRanker, parse_ranking
 from patchwright.model.errors import BudgetExceeded
@@ -76,7 +77,7 @@ def test_model_errors_keep_the_input_order():
 
     steps = []
     out = LlmRanker(Failing(), record=steps.append).rank(SBFL, FILES)
-    assert out == SBFL and steps[0].kind == "error"
+    assert out == SBFL and isinstance(steps[0], ErrorEvent)
 
 
 def test_prompt_has_candidates_and_skeletons_not_bodies():

@@ -6,7 +6,8 @@ import json
 import pytest
 
 from patchwright.core.config import build_config
-from patchwright.core.types import Message, Step, Task, TrajectoryHeader
+from patchwright.core.events import AnyEvent, ErrorEvent, ModelCall, Note, TrajectoryHeader
+from patchwright.core.types import Message, Task
 from patchwright.model.budget import Budget, Caps
 from patchwright.model.cache import ResponseCache
 from patchwright.model.errors import BudgetExceeded, ModelUnavailable
@@ -21,7 +22,7 @@ MSGS = [Message(role="system", content="fix it"), Message(role="user", content="
 
 
 def test_steps_carry_tokens_cost_latency_and_cache_flag(tmp_path):
-    steps: list[Step] = []
+    steps: list[AnyEvent] = []
     inner = ScriptedModel(["first", "second"], name="gpt-4o")
     model = RecordingModel(inner, cache=ResponseCache(tmp_path), record=steps.append)
     a = model.complete(MSGS, max_tokens=64)
@@ -30,13 +31,13 @@ def test_steps_carry_tokens_cost_latency_and_cache_flag(tmp_path):
     assert len(inner.calls) == 1
     assert a.cost == pytest.approx(Price(2.5, 10.0).cost(a.prompt_tokens, a.completion_tokens))
     assert b.cost == 0.0
-    assert [s.kind for s in steps] == ["model_call", "model_call"]
-    data = steps[0].data
-    assert data["messages"] == [m.model_dump() for m in MSGS]
-    assert data["response"] == "first" and data["model"] == "gpt-4o"
-    assert data["prompt_tokens"] > 0 and data["completion_tokens"] > 0
-    assert data["cost"] == a.cost and data["latency"] >= 0 and data["cached"] is False
-    assert steps[1].data["cached"] is True and steps[1].data["cost"] == 0.0
+    assert [type(s) for s in steps] == [ModelCall, ModelCall]
+    call = steps[0]
+    assert call.messages == MSGS
+    assert call.response == "first" and call.model == "gpt-4o"
+    assert call.prompt_tokens > 0 and call.completion_tokens > 0
+    assert call.cost == a.cost and call.latency >= 0 and call.cached is False
+    assert steps[1].cached is True and steps[1].cost == 0.0
     assert (model.calls, model.cache_hits) == (2, 1)
     assert model.tokens == a.prompt_tokens + a.completion_tokens
 
@@ -53,7 +54,7 @@ def test_sampling_requests_get_distinct_cache_entries(tmp_path):
 
 
 def test_budget_refusal_sends_nothing_and_is_recorded(tmp_path):
-    steps: list[Step] = []
+    steps: list[AnyEvent] = []
     inner = ScriptedModel(["ok"], cycle=True, name="gpt-4o")
     model = RecordingModel(inner, budget=Budget(Caps(max_calls=2)), record=steps.append)
     model.complete(MSGS)
@@ -62,7 +63,7 @@ def test_budget_refusal_sends_nothing_and_is_recorded(tmp_path):
         model.complete(MSGS)
     assert err.value.cap == "max_calls"
     assert len(inner.calls) == 2
-    assert steps[-1].kind == "error" and steps[-1].data["cap"] == "max_calls"
+    assert isinstance(steps[-1], ErrorEvent) and steps[-1].cap == "max_calls"
 
 
 def test_cache_hits_do_not_spend_the_budget(tmp_path):
@@ -83,18 +84,18 @@ def _trajectory(tmp_path, steps):
 
 
 def test_replay_reproduces_a_recorded_run(tmp_path):
-    steps: list[Step] = []
+    steps: list[AnyEvent] = []
     rec = RecordingModel(ScriptedModel(["one", "two"], name="m"), record=steps.append)
     rec.complete(MSGS, max_tokens=50)
     rec.complete(MSGS[:1], max_tokens=60, stop=["END"])
-    path = _trajectory(tmp_path, [Step(kind="note", name="x"), *steps])
+    path = _trajectory(tmp_path, [Note(name="x"), *steps])
 
     replay = ReplayModel(path)
     assert replay.name == "m"
     r1 = replay.complete(MSGS, max_tokens=50)
     r2 = replay.complete(MSGS[:1], max_tokens=60, stop=["END"])
     assert (r1.text, r2.text) == ("one", "two")
-    assert r1.prompt_tokens == steps[0].data["prompt_tokens"] and r1.cost == 0.0
+    assert r1.prompt_tokens == steps[0].prompt_tokens and r1.cost == 0.0
     with pytest.raises(ModelUnavailable, match="exhausted"):
         replay.complete(MSGS)
 
@@ -123,13 +124,13 @@ def test_factory_names(tmp_path, monkeypatch):
 
     script = tmp_path / "replies.json"
     script.write_text(json.dumps(["a", "b"]))
-    steps: list[Step] = []
+    steps: list[AnyEvent] = []
     model = make_model(_config(tmp_path, name=f"scripted:{script}"), steps.append, home=tmp_path / "home")
     assert model is not None and model.cache is None
     assert [model.complete(MSGS).text, model.complete(MSGS).text] == ["a", "b"]
     with pytest.raises(ModelUnavailable):
         model.complete(MSGS)
-    assert [s.kind for s in steps] == ["model_call", "model_call", "error"]
+    assert [type(s) for s in steps] == [ModelCall, ModelCall, ErrorEvent]
 
     replayed = make_model(_config(tmp_path, name=f"replay:{_trajectory(tmp_path, steps)}"), home=tmp_path / "home")
     assert replayed is not None and replayed.complete(MSGS).text == "a"

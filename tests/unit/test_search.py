@@ -6,6 +6,7 @@ import re
 import pytest
 
 from patchwright.core.diff import make_patch
+from patchwright.core.events import Evaluation, Rethink
 from patchwright.core.protocols import ProposerStop, RunLimits
 from patchwright.core.types import Node, Task, TestStatus
 from patchwright.propose.scripted import Edit, ScriptedProposer
@@ -88,7 +89,7 @@ def test_two_edit_fix_found_by_mcts_not_by_sample_vote(tmp_path):
     best = outcome.plausible[0]
     assert best.depth == 2 and "a = 2" in best.patch.diff and "b = 2" in best.patch.diff
     assert (tmp_path / "tree.json").exists() and Tree.load(tmp_path / "tree.json").plausible()
-    hashes = [s.data["patch_hash"] for s in steps if s.kind == "evaluation"]
+    hashes = [e.patch_hash for e in steps if isinstance(e, Evaluation)]
     assert len(hashes) == len(set(hashes)) == outcome.evaluations
     assert len(sandbox.applied) == outcome.evaluations  # never the same patch twice
 
@@ -114,7 +115,7 @@ def test_rethink_feeds_failures_back_into_the_next_expansion():
     make_strategy("mcts").run(ctx)
     root = ctx.tree.root
     assert root.feedback and "Lessons" in root.thought
-    assert any(s.kind == "rethink" for s in steps)
+    assert any(isinstance(e, Rethink) for e in steps)
     # the proposer was called again for the root and saw the feedback of failed children
     root_calls = [c for c in proposer.calls if c.parent_patch is None]
     assert len(root_calls) >= 2 and any(c.feedback for c in root_calls[1:])

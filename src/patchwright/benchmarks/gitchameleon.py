@@ -42,7 +42,8 @@ from patchwright.benchmarks.gitchameleon_score import (
 )
 from patchwright.benchmarks.runner import BenchError, InstanceResult, run_batch, shared_server
 from patchwright.core.config import RunConfig
-from patchwright.core.types import FORMAT_VERSION
+from patchwright.core.events import Record, Result, TrajectoryHeader
+from patchwright.core.types import FORMAT_VERSION, Task
 from patchwright.envs import (
     PIP_TIMEOUT,
     Env,
@@ -52,7 +53,7 @@ from patchwright.envs import (
     find_python,
     parse_python_map,
 )
-from patchwright.store.artifacts import write_json
+from patchwright.store.artifacts import TRAJECTORY_FILE, TrajectoryWriter, append_event, write_json
 
 DEFAULT_OUT = Path("bench-out/gitchameleon")
 SOLVERS = ("reference", "model")
@@ -64,8 +65,9 @@ RUN_FILE = "run.json"
 STATUSES = ("pass", "fail", "env_error", "error")
 _NUMERIC = re.compile(r"^[-\d./%]+$")
 
-Recorder = Callable[[str, dict[str, Any]], None]
-"""``record(event, data)``: appends one event to the instance's ``trajectory.jsonl``."""
+Recorder = Record
+"""``record(event)``: appends one typed event (:mod:`patchwright.core.events`) to the
+problem's ``trajectory.jsonl``, the same format as a repair run's."""
 
 
 @dataclass
@@ -97,15 +99,13 @@ class Solver(Protocol):
 # -- worker --------------------------------------------------------------------------------
 
 
-def _recorder(folder: Path) -> Recorder:
-    path = folder / "trajectory.jsonl"
+def _recorder(folder: Path, problem: Problem, config: dict[str, Any]) -> Recorder:
+    """A fresh ``trajectory.jsonl`` for ``problem`` (its header now) and its recorder."""
+    path = folder / TRAJECTORY_FILE
+    task = Task(id=problem.id, repo=str(folder), description=problem.problem)
+    TrajectoryWriter(path, TrajectoryHeader(task=task, config=config)).close()
+    return lambda event: append_event(path, event)
 
-    def record(event: str, data: dict[str, Any]) -> None:
-        line = json.dumps({"time": round(time.time(), 3), "event": event, **data}, default=str)
-        with path.open("a", encoding="utf-8") as fh:
-            fh.write(line + "\n")
-
-    return record
 
 
 def _solver_name() -> tuple[str, str]:
@@ -138,8 +138,14 @@ def solve_problem(row: dict[str, Any], folder: str, config: dict[str, Any]) -> d
     }
     out: dict[str, Any] = {"id": problem.id, "status": "error", "extra": extra}
 
+    record = _recorder(base, problem, config)
+
     def done(status: str, message: str = "") -> dict[str, Any]:
         out.update(status=status, message=message[:500], seconds=time.monotonic() - started)
+        record(Result(
+            status=status, message=message[:500], seconds=round(out["seconds"], 3),
+            model_calls=extra.get("model_calls", 0), tokens=extra.get("tokens", 0),
+        ))  # fmt: skip
         return out
 
     try:
@@ -164,7 +170,6 @@ def solve_problem(row: dict[str, Any], folder: str, config: dict[str, Any]) -> d
             env_built=env.build_seconds > 0,
             env_build_seconds=round(env.build_seconds, 1),
         )
-        record = _recorder(base)
         if opts["solver"] == "reference":
             solution = Solution(answer=problem.answer, attempts=0)
         else:
@@ -187,7 +192,7 @@ def solve_problem(row: dict[str, Any], folder: str, config: dict[str, Any]) -> d
         )
         (base / "hidden.log").write_text(hidden.output_tail, encoding="utf-8")
         extra["hidden"] = hidden.to_dict()
-        record("hidden", hidden.to_dict())
+        record(hidden.event("hidden"))
         if hidden.passed:
             return done("pass")
         why = hidden.error or (

@@ -19,7 +19,8 @@ from patchwright.benchmarks.gitchameleon import Recorder, Solution
 from patchwright.benchmarks.gitchameleon_data import Problem
 from patchwright.benchmarks.gitchameleon_score import run_visible
 from patchwright.core.config import RunConfig
-from patchwright.core.types import Message, Step
+from patchwright.core.events import ErrorEvent, ToolCall
+from patchwright.core.types import Message
 from patchwright.envs import Env
 from patchwright.model.errors import ModelError
 from patchwright.prompts import render
@@ -137,7 +138,7 @@ class _Docs:
             try:
                 self._api = ApiDocs.load(self.env.python, module, cache_dir=self.env.path)
             except Exception as exc:  # no docs is a weaker prompt, not a failed problem
-                self.record("docs_error", {"error": f"{type(exc).__name__}: {exc}"[:300]})
+                self.record(ErrorEvent(source="docs", error=f"{type(exc).__name__}: {exc}"[:300]))
                 self._api = ApiDocs([], module)
         return self._api
 
@@ -149,7 +150,7 @@ class _Docs:
             return ""
         text = render_entries(fresh, REFERENCE_CHARS)
         self.shown.update(e.name for e in fresh if e.render() in text)
-        self.record("docs", {"entries": [e.name for e in fresh]})
+        self.record(ToolCall(tool="docs", entries=[e.name for e in fresh]))
         return render("versioned_reference", library=self.row.library,
                       version=self.row.version, entries=text)  # fmt: skip
 
@@ -178,10 +179,7 @@ def solve(row: Problem, env: Env, config: RunConfig, docs: bool, record: Recorde
     from patchwright.app.paths import resolve_paths
     from patchwright.model.factory import make_model
 
-    def record_step(step: Step) -> None:
-        record(step.kind, {"name": step.name, **step.data})
-
-    model = make_model(config, record_step, home=resolve_paths().home)
+    model = make_model(config, record, home=resolve_paths().home)
     if model is None:
         raise ValueError("--solver model needs a model (set --model)")
     reference = _Docs(row, env, record) if docs else None
@@ -204,7 +202,7 @@ def solve(row: Problem, env: Env, config: RunConfig, docs: bool, record: Recorde
                 resp = model.complete(convo, max_tokens=config.llm.max_tokens,
                                       temperature=temperature)  # fmt: skip
             except ModelError as exc:
-                record("model_error", {"error": f"{type(exc).__name__}: {exc}"[:300]})
+                record(ErrorEvent(source="model", error=f"{type(exc).__name__}: {exc}"[:300]))
                 break
             code = extract_code(resp.text, name)
             answer = assemble(row.starting_code, code)
@@ -216,7 +214,7 @@ def solve(row: Problem, env: Env, config: RunConfig, docs: bool, record: Recorde
             else:
                 best = answer
                 score = run_visible(env, row, answer)
-                record("visible", {"attempt": attempts, **score.to_dict()})
+                record(score.event("visible", attempt=attempts))
                 if score.passed:
                     passed = True
                     break

@@ -6,7 +6,8 @@ import sys
 from pathlib import Path
 
 from patchwright.core.errors import PatchwrightError
-from patchwright.store.artifacts import RunDir, read_trajectory
+from patchwright.core.events import Evaluation, ModelCall, TaskInfo
+from patchwright.store.artifacts import RunDir, read_events
 
 
 class InspectError(PatchwrightError):
@@ -15,6 +16,7 @@ class InspectError(PatchwrightError):
 
 def inspect_run(path: Path) -> int:
     from rich.console import Console
+    from rich.markup import escape
     from rich.tree import Tree as RichTree
 
     from patchwright.search.tree import Tree
@@ -24,15 +26,28 @@ def inspect_run(path: Path) -> int:
     if not run.trajectory.exists():
         print(f"patchwright: error: not a run directory: {path}", file=sys.stderr)
         return 2
-    header, steps = read_trajectory(run.trajectory)
-    if header is not None:
-        console.print(f"task [bold]{header.task.id}[/bold]  base {header.task.base_commit[:12]}")
-    console.print(f"{len(steps)} steps recorded")
+    try:
+        header, events = read_events(run.trajectory)
+    except PatchwrightError as exc:
+        print(f"patchwright: error: {exc}", file=sys.stderr)
+        return 2
+    infos = [e for e in events if isinstance(e, TaskInfo)]
+    task_id = header.task.id if header is not None else (infos[-1].task_id if infos else "?")
+    base = next((i.base_commit for i in reversed(infos) if i.base_commit), "")
+    base = base or (header.task.base_commit if header is not None else "")
+    console.print(f"task [bold]{escape(task_id)}[/bold]  base {base[:12]}")
+    evals = [e for e in events if isinstance(e, Evaluation) and not e.cached]
+    calls = [e for e in events if isinstance(e, ModelCall)]
+    cost = sum(c.cost or 0.0 for c in calls)
+    console.print(
+        f"{len(events)} events recorded: {len(evals)} evaluations, {len(calls)} model calls"
+        + (f" (${cost:.4f})" if cost else "")
+    )
     if run.done():
         res = run.read_result()
         console.print(
             f"status [bold]{res.status}[/bold]  evaluations {res.evaluations}  "
-            f"to plausible {res.evaluations_to_plausible}  {res.seconds:.1f}s  {res.message}"
+            f"to plausible {res.evaluations_to_plausible}  {res.seconds:.1f}s  {escape(res.message)}"
         )
     else:
         console.print("status: unfinished (no result.json)")

@@ -3,13 +3,27 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.status import Status
 
-from patchwright.core.types import Step
+from patchwright.core.events import (
+    AnyEvent,
+    BudgetEvent,
+    ErrorEvent,
+    Evaluation,
+    Result,
+    Resume,
+    Stage,
+    TaskInfo,
+)
+
+SHOWN_TESTS = 3
 
 
 class ProgressReporter:
-    """Observer of trajectory steps: a live status line on a terminal, plain lines otherwise."""
+    """Observer of trajectory events: a live status line on a terminal, plain lines otherwise.
+    Every text that comes from the run (test ids, thoughts, messages) is escaped: ``[...]``
+    in a parametrized test id is not rich markup."""
 
     def __init__(self, console: Console | None = None, quiet: bool = False) -> None:
         self.console = console or Console(stderr=True)
@@ -29,22 +43,39 @@ class ProgressReporter:
         if self._status is not None:
             self._status.stop()
 
-    def _line(self, text: str) -> None:
+    def _line(self, markup: str) -> None:
         if not self.quiet:
-            self.console.print(text, highlight=False)
+            self.console.print(markup, highlight=False)
 
-    def __call__(self, step: Step) -> None:
-        if step.kind == "stage":
-            self.stage = step.name
-            detail = " ".join(f"{k}={v}" for k, v in step.data.items())
-            self._line(f"[bold]{step.name}[/bold] {detail}".rstrip())
-        elif step.kind == "evaluation":
-            self.evals += 1
-            self.best = max(self.best, float(step.data.get("reward") or 0.0))
-            if step.data.get("plausible"):
+    def __call__(self, event: AnyEvent) -> None:
+        match event:
+            case Stage(phase="start"):
+                self.stage = event.name
+                self._line(f"[bold]{event.name}[/bold] {escape(event.detail)}".rstrip())
+            case Stage(phase="end", status=status) if status and event.name != "finalize":
+                self._line(f"{event.name}: {escape(status)} {escape(event.detail)}".rstrip())
+            case TaskInfo(failing=failing) if failing:
+                shown = ", ".join(event.failing_tests[:SHOWN_TESTS])
+                more = f" (+{failing - SHOWN_TESTS})" if failing > SHOWN_TESTS else ""
                 self._line(
-                    f"[green]plausible[/green] after {self.evals} evaluations: {step.data.get('thought')}"
+                    f"  failing={failing} passing={event.passing}: {escape(shown)}{more}"
                 )
+            case Evaluation(cached=False):
+                self.evals += 1
+                self.best = max(self.best, event.reward)
+                if event.plausible:
+                    self._line(
+                        f"[green]plausible[/green] after {self.evals} evaluations: "
+                        f"{escape(event.thought)}"
+                    )
+            case Resume():
+                self._line(f"resumed: {event.nodes} nodes, {event.cached} evaluations cached")
+            case BudgetEvent():
+                self._line(f"{escape(event.name)}: {escape(event.proposer)} {escape(event.reason)}")
+            case ErrorEvent(cap=cap) if cap:
+                self._line(f"[yellow]model budget[/yellow] {escape(cap)}: {escape(event.message)}")
+            case Result():
+                self._line(f"[bold]{escape(event.status)}[/bold] {escape(event.message)}".rstrip())
         if self._status is not None:
             self._status.update(
                 f"{self.stage}: {self.evals} evaluated, best reward {self.best:.2f}"

@@ -1,12 +1,12 @@
 """Central value types. Pure: no I/O, no third-party imports but pydantic.
 
 Every type that goes to disk round-trips through JSON and carries ``FORMAT_VERSION``
-in the containers that are written (Trajectory header, result files, tree files).
+in the containers that are written (result files, tree files); the trajectory's events and
+its versioned header live in :mod:`patchwright.core.events`.
 """
 
 from __future__ import annotations
 
-import time
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -162,50 +162,6 @@ class Node(Model):
     terminal: bool = False
     plausible: bool = False
     expanded: bool = False
-
-
-StepKind = Literal[
-    "stage",
-    "model_call",
-    "tool_call",
-    "candidate",
-    "evaluation",
-    "selection",
-    "expansion",
-    "rethink",
-    "note",
-    "error",
-]
-
-
-class Step(Model):
-    """One event of a run, appended to the trajectory as it happens."""
-
-    kind: StepKind
-    t: float = Field(default_factory=time.time)
-    name: str = ""
-    data: dict[str, Any] = Field(default_factory=dict)
-
-
-class TrajectoryHeader(Model):
-    """First line of ``trajectory.jsonl``."""
-
-    version: int = FORMAT_VERSION
-    kind: Literal["header"] = "header"
-    task: Task
-    config: dict[str, Any] = Field(default_factory=dict)
-    started: float = Field(default_factory=time.time)
-    patchwright: str = ""
-
-
-class Trajectory(Model):
-    """A whole run: header, steps, and the final patch and result."""
-
-    version: int = FORMAT_VERSION
-    header: TrajectoryHeader
-    steps: list[Step] = Field(default_factory=list)
-    final_patch: Patch | None = None
-    final_result: TestResult | None = None
 
 
 class Message(Model):

@@ -12,10 +12,11 @@ error or an answer that names nothing returns the input unchanged.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
+from patchwright.core.events import ErrorEvent, Note, Record
 from patchwright.core.protocols import Model
-from patchwright.core.types import Location, Message, Step
+from patchwright.core.types import Location, Message
 from patchwright.prompts import render
 from patchwright.repo.index import CodeIndex
 
@@ -126,13 +127,13 @@ class LlmRanker:
         top: int = 10,
         max_tokens: int = 400,
         max_skeleton_lines: int = 150,
-        record: Callable[[Step], None] | None = None,
+        record: Record | None = None,
     ) -> None:
         self.model = model
         self.top = top
         self.max_tokens = max_tokens
         self.max_skeleton_lines = max_skeleton_lines
-        self.record = record or (lambda step: None)
+        self.record: Record = record or (lambda event: None)
 
     def rank(
         self,
@@ -157,11 +158,10 @@ class LlmRanker:
             reply = resp.text if isinstance(resp.text, str) else ""
             named = parse_ranking(reply, candidates, files)
         except Exception as exc:  # fall back to the input order
-            self.record(Step(kind="error", name="llm_rank",
-                             data={"error": f"{type(exc).__name__}: {exc}"[:500]}))  # fmt: skip
+            self.record(ErrorEvent(source="llm_rank", error=f"{type(exc).__name__}: {exc}"[:500]))
             return list(locations)
         if not named:
-            self.record(Step(kind="note", name="llm_rank unparsable", data={"reply": reply[:500]}))
+            self.record(Note(name="llm_rank unparsable", message=reply[:500]))
             return list(locations)
         return rerank(named[: self.top], locations)
 

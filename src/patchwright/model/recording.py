@@ -1,8 +1,8 @@
 """The wrapper every tool talks to: budget check -> cache -> inner call -> accounting ->
-a ``model_call`` Step in the trajectory.
+a :class:`~patchwright.core.events.ModelCall` event in the trajectory.
 
 Order matters: the budget's worst case is reserved *before* anything else (a refused call
-sends nothing and is recorded as an ``error`` step naming the cap); a cache hit releases
+sends nothing and is recorded as an :class:`~patchwright.core.events.ErrorEvent` naming the cap); a cache hit releases
 the reservation and costs nothing; a real call settles it with the real usage.
 """
 
@@ -11,17 +11,16 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
+from patchwright.core.events import ErrorEvent, ModelCall, Record
 from patchwright.core.protocols import Model
-from patchwright.core.types import Message, ModelResponse, Step
+from patchwright.core.types import Message, ModelResponse
 from patchwright.model.budget import Budget
 from patchwright.model.cache import ResponseCache, request_key
 from patchwright.model.errors import ModelError
 from patchwright.model.prices import Price, estimate_prompt_tokens, lookup
-
-Record = Callable[[Step], None]
 
 
 class RecordingModel:
@@ -102,7 +101,7 @@ class RecordingModel:
             if self.cache is not None:
                 self.cache.put(key, resp, {"model": self.name, **request})
         except ModelError as exc:
-            self._emit_error(messages, request, exc)
+            self._emit_error(exc)
             raise
         finally:
             if reservation is not None and self.budget is not None:
@@ -139,37 +138,32 @@ class RecordingModel:
         if self.record is None:
             return
         self.record(
-            Step(
-                kind="model_call",
-                name=self.name,
-                data={
-                    "model": resp.model or self.name,
-                    "messages": [m.model_dump() for m in messages],
-                    "response": resp.text,
-                    "prompt_tokens": resp.prompt_tokens,
-                    "completion_tokens": resp.completion_tokens,
-                    "cost": resp.cost,
-                    "latency": round(resp.latency, 4),
-                    "cached": resp.cached,
-                    "finish_reason": resp.finish_reason,
-                    **request,
-                },
+            ModelCall(
+                model=resp.model or self.name,
+                messages=messages,
+                response=resp.text,
+                prompt_tokens=resp.prompt_tokens,
+                completion_tokens=resp.completion_tokens,
+                cost=resp.cost,
+                latency=round(resp.latency, 4),
+                cached=resp.cached,
+                finish_reason=resp.finish_reason,
+                max_tokens=request["max_tokens"],
+                temperature=request["temperature"],
+                stop=request["stop"],
             )
         )
 
-    def _emit_error(
-        self, messages: list[Message], request: dict[str, Any], exc: ModelError
-    ) -> None:
+    def _emit_error(self, exc: ModelError) -> None:
         if self.record is None:
             return
-        data: dict[str, Any] = {
-            "model": self.name,
-            "error": type(exc).__name__,
-            "message": str(exc),
-            "prompt_chars": sum(len(m.content) for m in messages),
-            **request,
-        }
-        for attr in ("cap", "scope"):
-            if hasattr(exc, attr):
-                data[attr] = getattr(exc, attr)
-        self.record(Step(kind="error", name="model_call", data=data))
+        self.record(
+            ErrorEvent(
+                source="model_call",
+                model=self.name,
+                error=type(exc).__name__,
+                message=str(exc),
+                cap=str(getattr(exc, "cap", "") or ""),
+                scope=str(getattr(exc, "scope", "") or ""),
+            )
+        )

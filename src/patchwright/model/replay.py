@@ -12,12 +12,15 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
+from patchwright.core.config import ModelConfig
+from patchwright.core.errors import PatchwrightError
+from patchwright.core.events import ModelCall
 from patchwright.core.types import Message, ModelResponse
-from patchwright.model.errors import BadResponse, ModelError, ModelUnavailable
+from patchwright.model.errors import ModelError, ModelUnavailable
 from patchwright.model.prices import Price
-from patchwright.store.artifacts import read_trajectory
+from patchwright.store.artifacts import read_events
 
 Strictness = Literal["strict", "messages", "last", "off"]
 STRICTNESS: tuple[str, ...] = ("strict", "messages", "last", "off")
@@ -30,19 +33,24 @@ class ReplayMismatch(ModelError):
 class ReplayModel:
     price = Price(0.0, 0.0)
 
+    @classmethod
+    def open(cls, config: ModelConfig, arg: str, home: Path) -> ReplayModel:
+        """``replay:TRAJECTORY``: the model calls recorded in a run's trajectory."""
+        return cls(arg, config.replay_strictness)
+
     def __init__(self, trajectory_path: Path | str, strictness: Strictness = "strict") -> None:
         if strictness not in STRICTNESS:
             raise ValueError(f"unknown replay strictness {strictness!r}")
         self.path = Path(trajectory_path)
         self.strictness = strictness
         try:
-            _, steps = read_trajectory(self.path)
+            _, events = read_events(self.path)
         except OSError as exc:
             raise ModelUnavailable(f"cannot read trajectory {self.path}: {exc.strerror}") from None
-        self.calls: list[dict[str, Any]] = [
-            s.data for s in steps if s.kind == "model_call" and "messages" in s.data
-        ]
-        models = {str(c["model"]) for c in self.calls if c.get("model")}
+        except PatchwrightError as exc:
+            raise ModelUnavailable(str(exc)) from None
+        self.calls: list[ModelCall] = [e for e in events if isinstance(e, ModelCall)]
+        models = {c.model for c in self.calls if c.model}
         self.name: str = models.pop() if len(models) == 1 else "replay"
         self.position = 0
         self._lock = threading.Lock()
@@ -64,23 +72,20 @@ class ReplayModel:
             self.position += 1
         call = self.calls[index]
         self._verify(index, call, list(messages), max_tokens, temperature, stop)
-        text = call.get("response")
-        if not isinstance(text, str):
-            raise BadResponse(f"replay call {index} has no recorded response text")
         return ModelResponse(
-            text=text,
-            model=str(call.get("model") or self.name),
-            prompt_tokens=int(call.get("prompt_tokens") or 0),
-            completion_tokens=int(call.get("completion_tokens") or 0),
+            text=call.response,
+            model=call.model or self.name,
+            prompt_tokens=call.prompt_tokens,
+            completion_tokens=call.completion_tokens,
             cost=0.0,
             latency=0.0,
-            finish_reason=str(call.get("finish_reason") or ""),
+            finish_reason=call.finish_reason,
         )
 
     def _verify(
         self,
         index: int,
-        call: dict[str, Any],
+        call: ModelCall,
         messages: list[Message],
         max_tokens: int,
         temperature: float,
@@ -88,20 +93,20 @@ class ReplayModel:
     ) -> None:
         if self.strictness == "off":
             return
-        recorded = [Message.model_validate(m) for m in call["messages"]]
+        recorded = call.messages
         if self.strictness == "last":
             same = bool(recorded) and bool(messages) and recorded[-1] == messages[-1]
         else:
             same = recorded == messages
         if same and self.strictness == "strict":
-            for field, value in (
-                ("max_tokens", max_tokens),
-                ("temperature", temperature),
-                ("stop", list(stop or [])),
+            for field, value, was in (
+                ("max_tokens", max_tokens, call.max_tokens),
+                ("temperature", temperature, call.temperature),
+                ("stop", list(stop or []), call.stop),
             ):
-                if field in call and call[field] != value:
+                if was != value:
                     raise ReplayMismatch(
-                        f"replay call {index}: {field} {value!r} != recorded {call[field]!r}"
+                        f"replay call {index}: {field} {value!r} != recorded {was!r}"
                     )
         if not same:
             raise ReplayMismatch(f"replay call {index}: the messages differ from the recording")

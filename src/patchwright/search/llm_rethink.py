@@ -6,10 +6,10 @@ empty answer it falls back to the rule-based rethink."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
+from patchwright.core.events import ErrorEvent, Record
 from patchwright.core.protocols import Model
-from patchwright.core.types import Message, Node, Step
+from patchwright.core.types import Message, Node
 from patchwright.prompts import render
 from patchwright.search.rethink import Rethinker, RuleRethinker
 
@@ -50,12 +50,12 @@ class LlmRethinker:
         model: Model,
         fallback: Rethinker | None = None,
         max_tokens: int = 200,
-        record: Callable[[Step], None] | None = None,
+        record: Record | None = None,
     ) -> None:
         self.model = model
         self.fallback = fallback or RuleRethinker()
         self.max_tokens = max_tokens
-        self.record = record or (lambda step: None)
+        self.record: Record = record or (lambda event: None)
 
     def rethink(self, parent: Node, child: Node, feedback: str) -> str:
         ruled = self.fallback.rethink(parent, child, feedback)
@@ -73,8 +73,7 @@ class LlmRethinker:
             resp = self.model.complete(messages, max_tokens=self.max_tokens, temperature=0.0)
             revised = clean_plan(resp.text if isinstance(resp.text, str) else "")
         except Exception as exc:  # never let a model error stop the search here
-            self.record(Step(kind="error", name="llm_rethink",
-                             data={"error": f"{type(exc).__name__}: {exc}"[:500]}))  # fmt: skip
+            self.record(ErrorEvent(source="llm_rethink", error=f"{type(exc).__name__}: {exc}"[:500]))
             return ruled
         if not revised:
             return ruled

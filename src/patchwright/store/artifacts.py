@@ -8,9 +8,18 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
-from patchwright.core.types import RunResult, Step, TrajectoryHeader
+from patchwright.core.events import (
+    TRAJECTORY_VERSION,
+    AnyEvent,
+    TrajectoryFormatError,
+    TrajectoryHeader,
+    check_version,
+    parse_event,
+)
+from patchwright.core.events_v1 import upgrade, upgrade_header
+from patchwright.core.types import RunResult
 
 PATCH_FILE = "patch.diff"
 RESULT_FILE = "result.json"
@@ -77,24 +86,31 @@ class RunDir:
 
 
 class TrajectoryWriter:
-    """Appends one JSON line per step and flushes it at once, so a crash loses nothing."""
+    """Appends one JSON line per event and flushes it at once, so a crash loses nothing.
 
-    def __init__(self, path: Path, header: TrajectoryHeader | None = None) -> None:
+    A fresh file starts with ``header``. An existing one is appended to (resume): an older
+    format version is first rewritten in today's (atomically), a newer one is refused."""
+
+    def __init__(self, path: Path, header: TrajectoryHeader) -> None:
         self.path = Path(path)
         fresh = not self.path.exists() or self.path.stat().st_size == 0
+        if not fresh:
+            fresh = _prepare_append(self.path, header)
         torn = not fresh and not self.path.read_bytes().endswith(b"\n")
         self._fh = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 - long-lived handle
-        if torn:  # a crash cut the last line: end it so the next step starts clean
+        if torn:  # a crash cut the last line: end it so the next event starts clean
             self._fh.write("\n")
-        if fresh and header is not None:
-            self._write(header.model_dump(mode="json"))
+        if fresh:
+            self._write(header)
 
-    def _write(self, obj: dict[str, Any]) -> None:
-        self._fh.write(json.dumps(obj, separators=(",", ":"), default=str) + "\n")
+    def _write(self, obj: BaseModel) -> None:
+        self._fh.write(obj.model_dump_json() + "\n")
         self._fh.flush()
 
-    def record(self, step: Step) -> None:
-        self._write(step.model_dump(mode="json"))
+    def record(self, event: AnyEvent) -> None:
+        self._write(event)
+
+    __call__ = record
 
     def close(self) -> None:
         if not self._fh.closed:
@@ -107,19 +123,74 @@ class TrajectoryWriter:
         self.close()
 
 
-def read_trajectory(path: Path) -> tuple[TrajectoryHeader | None, list[Step]]:
-    """Read a trajectory file, tolerating a torn last line from a crash."""
-    header: TrajectoryHeader | None = None
-    steps: list[Step] = []
-    for line in Path(path).read_text(encoding="utf-8").splitlines():
+def append_event(path: Path, event: AnyEvent) -> None:
+    """Append one event to a trajectory that has its header, opening and closing the file
+    (for writers that record a few events from a worker process)."""
+    with Path(path).open("a", encoding="utf-8") as fh:
+        fh.write(event.model_dump_json() + "\n")
+
+
+def _prepare_append(path: Path, header: TrajectoryHeader) -> bool:
+    """Make an existing trajectory ready for appending; True when it must start afresh
+    (nothing readable in it, not even its header)."""
+    old, events = read_events(path)
+    version = _file_version(path)
+    if old is None and not events:
+        path.write_text("", encoding="utf-8")
+        return True
+    if version < TRAJECTORY_VERSION:
+        head = old or header
+        lines = [head.model_copy(update={"version": TRAJECTORY_VERSION}), *events]
+        write_atomic(path, "".join(obj.model_dump_json() + "\n" for obj in lines))
+    return False
+
+
+def _lines(path: Path) -> list[tuple[int, dict[str, Any]]]:
+    """The decodable JSON objects of a file with their line numbers; torn lines (a crash
+    mid-write, possibly mid-character) are left out."""
+    out: list[tuple[int, dict[str, Any]]] = []
+    text = Path(path).read_text(encoding="utf-8", errors="replace")
+    for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
         try:
             obj = json.loads(line)
         except json.JSONDecodeError:
             continue
-        if obj.get("kind") == "header":
-            header = TrajectoryHeader.model_validate(obj)
-        else:
-            steps.append(Step.model_validate(obj))
-    return header, steps
+        if isinstance(obj, dict):
+            out.append((number, obj))
+    return out
+
+
+def _file_version(path: Path) -> int:
+    lines = _lines(path)
+    if lines and lines[0][1].get("kind") == "header":
+        return check_version(lines[0][1].get("version"), str(path))
+    return 1
+
+
+def read_events(path: Path) -> tuple[TrajectoryHeader | None, list[AnyEvent]]:
+    """The header and the events of a trajectory file, of today's format or upgraded from an
+    older one; a torn line is skipped. A newer format, or a line that is not an event of
+    its version, raises :class:`TrajectoryFormatError` (one line)."""
+    lines = _lines(path)
+    header: TrajectoryHeader | None = None
+    version = 1
+    if lines and lines[0][1].get("kind") == "header":
+        _, first = lines.pop(0)
+        version = check_version(first.get("version"), str(path))
+        header = upgrade_header(first) if version == 1 else TrajectoryHeader.model_validate(first)
+    events: list[AnyEvent] = []
+    for number, obj in lines:
+        if version == 1 or "data" in obj or "event" in obj:
+            events.extend(upgrade(obj))
+            continue
+        try:
+            events.append(parse_event(obj))
+        except ValidationError as exc:
+            first_error = exc.errors()[0]
+            where = ".".join(str(p) for p in first_error["loc"])
+            raise TrajectoryFormatError(
+                f"{path}:{number}: not a trajectory event ({where}: {first_error['msg']})"
+            ) from None
+    return header, events

@@ -8,7 +8,15 @@ from pathlib import Path
 from typing import Protocol
 
 from patchwright.core.diff import changed_lines
-from patchwright.core.types import Candidate, Node, Step, Task
+from patchwright.core.events import (
+    CandidateEvent,
+    Evaluation,
+    Expansion,
+    Record,
+    Rethink,
+    Selection,
+)
+from patchwright.core.types import Candidate, Node, Task
 from patchwright.search.budget import Budget
 from patchwright.search.evaluate import Evaluator
 from patchwright.search.expand import Expander
@@ -46,7 +54,7 @@ class SearchContext:
     evaluator: Evaluator
     expander: Expander
     budget: Budget
-    record: Callable[[Step], None] = lambda step: None
+    record: Record = lambda event: None
     tree_path: Path | None = None
     params: SearchParams = field(default_factory=SearchParams)
     rethinker: Rethinker = field(default_factory=RuleRethinker)
@@ -109,12 +117,7 @@ def pending(ctx: SearchContext, node: Node) -> list[Candidate]:
         cands = ctx.expander.candidates(node)
         ctx.pending[node.id] = list(reversed(cands))
         ctx.feedback_seen[node.id] = failures
-        ctx.record(
-            Step(
-                kind="expansion",
-                data={"node": node.id, "candidates": len(cands), "feedback": node.feedback[-3:]},
-            )
-        )
+        ctx.record(Expansion(node=node.id, candidates=len(cands), feedback=node.feedback[-3:]))
     return ctx.pending[node.id]
 
 
@@ -171,6 +174,12 @@ def path_prior(node: Node) -> float:
 def evaluate_candidate(ctx: SearchContext, parent: Node, cand: Candidate) -> Node:
     """Add ``cand`` under ``parent``, test it, score it, rethink the parent on failure."""
     node = ctx.tree.add(parent, cand.thought, cand.patch, cand.template, cand.prior)
+    ctx.record(
+        CandidateEvent(
+            node=node.id, parent=parent.id, template=cand.template, thought=cand.thought,
+            prior=cand.prior, patch_hash=cand.patch.hash, files=cand.patch.files,
+        )
+    )  # fmt: skip
     result, fresh = ctx.evaluator.evaluate(cand.patch)
     ctx.budget.evals = ctx.evaluator.evaluations
     node.result = result
@@ -180,20 +189,18 @@ def evaluate_candidate(ctx: SearchContext, parent: Node, cand: Candidate) -> Nod
     gain = max(0.0, node.reward - (parent.reward or 0.0)) + (1.0 if node.plausible else 0.0)
     backpropagate(ctx.tree.path_to_root(node), gain)
     ctx.record(
-        Step(
-            kind="evaluation" if fresh else "note",
-            name=cand.template if fresh else "cached evaluation",
-            data={
-                "node": node.id,
-                "parent": parent.id,
-                "thought": cand.thought,
-                "patch_hash": cand.patch.hash,
-                "patch": cand.patch.model_dump(),
-                "reward": node.reward,
-                "plausible": node.plausible,
-                "result": result.model_dump(mode="json"),
-                "evaluation": ctx.evaluator.evaluations,
-            },
+        Evaluation(
+            node=node.id,
+            parent=parent.id,
+            template=cand.template,
+            thought=cand.thought,
+            patch_hash=cand.patch.hash,
+            patch=cand.patch,
+            reward=node.reward,
+            plausible=node.plausible,
+            result=result,
+            evaluation=ctx.evaluator.evaluations,
+            cached=not fresh,
         )
     )
     if not node.plausible:
@@ -201,9 +208,7 @@ def evaluate_candidate(ctx: SearchContext, parent: Node, cand: Candidate) -> Nod
         node.feedback = [feedback]
         thought = attach_feedback(parent, node, feedback, ctx.rethinker)
         ctx.failures[parent.id] = ctx.failures.get(parent.id, 0) + 1
-        ctx.record(
-            Step(kind="rethink", data={"node": parent.id, "feedback": feedback, "thought": thought})
-        )
+        ctx.record(Rethink(node=parent.id, feedback=feedback, thought=thought))
     ctx.save()
     return node
 
@@ -250,14 +255,8 @@ def tree_search(
             return finish(ctx, "exhausted")
         node = choose(frontier)
         ctx.record(
-            Step(
-                kind="selection",
-                data={
-                    "node": node.id,
-                    "visits": node.visits,
-                    "value": round(node.value, 4),
-                    "reward": node.reward,
-                },
+            Selection(
+                node=node.id, visits=node.visits, value=round(node.value, 4), reward=node.reward
             )
         )
         for _ in range(per_expansion):
