@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pytest
 
+from beds import docker_bed, pytest_bed
 from patchwright.core.diff import make_patch
-from patchwright.core.protocols import RunLimits, Sandbox
+from patchwright.core.protocols import RunLimits, Sandbox, TestBed
 from patchwright.core.types import Patch, TestStatus
 from patchwright.sandbox import images
 from patchwright.sandbox.docker import (
@@ -28,7 +29,7 @@ from patchwright.sandbox.docker import (
     DockerUnavailableError,
     cleanup_orphans,
 )
-from patchwright.sandbox.local import LocalSandbox
+from patchwright.testing.testbed import SandboxTestBed
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("PATCHWRIGHT_NO_DOCKER") == "1", reason="PATCHWRIGHT_NO_DOCKER=1"
@@ -131,9 +132,9 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def box(repo: Path, engine: DockerEngine, image: str) -> Iterator[DockerSandbox]:
+def box(repo: Path, engine: DockerEngine, image: str) -> Iterator[SandboxTestBed]:
     """One sandbox shared by the module: each test also shows that the run goes on."""
-    sandbox = DockerSandbox(repo, image=image, engine=engine, autoload_plugins=False)
+    sandbox = docker_bed(repo, image=image, engine=engine, autoload_plugins=False)
     yield sandbox
     sandbox.close()
 
@@ -143,7 +144,7 @@ def candidate(name: str, source: str) -> Patch:
     return make_patch({}, {f"tests/{name}": textwrap.dedent(source)})
 
 
-def assert_works(box: DockerSandbox) -> None:
+def assert_works(box: SandboxTestBed) -> None:
     """The sandbox still evaluates correctly, and nothing of earlier runs is alive."""
     assert box.apply(make_patch({"mod.py": MOD}, {"mod.py": FIXED}))
     result = box.run_tests(["tests/test_mod.py::test_add", "tests/test_mod.py::test_zero"], FAST)
@@ -155,13 +156,13 @@ def assert_works(box: DockerSandbox) -> None:
     assert user_processes(box) == 0
 
 
-def user_processes(box: DockerSandbox) -> int:
+def user_processes(box: SandboxTestBed) -> int:
     code = "import os; print(sum(1 for p in os.listdir('/proc') if p.isdigit() and os.stat('/proc/'+p).st_uid == 10001))"
-    res = box.container.exec_run([f"{images.VENV}/bin/python", "-c", code], user="root")
+    res = box.sandbox.container.exec_run([f"{images.VENV}/bin/python", "-c", code], user="root")
     return int(res.output.decode().strip())
 
 
-def run_candidate(box: DockerSandbox, patch: Patch, test: str, limits: RunLimits = FAST):
+def run_candidate(box: SandboxTestBed, patch: Patch, test: str, limits: RunLimits = FAST):
     assert box.apply(patch)
     return box.run_tests([test], limits)
 
@@ -183,7 +184,7 @@ def test_protocol_labels_and_close(repo: Path, engine: DockerEngine, image: str)
     assert not engine.client.containers.list(all=True, filters={"id": cid})
 
 
-def test_apply_reset_round_trip(box: DockerSandbox, repo: Path) -> None:
+def test_apply_reset_round_trip(box: SandboxTestBed, repo: Path) -> None:
     before = state(repo)
     writer = """\
         import os, pathlib
@@ -222,7 +223,7 @@ def test_same_size_edits_right_after_start_are_reset(
 ) -> None:
     """git trusts stat data in whole seconds: a same-size edit made in the second of the
     checkout must still be undone by the next reset."""
-    sandbox = DockerSandbox(repo, image=image, engine=engine, autoload_plugins=False)
+    sandbox = docker_bed(repo, image=image, engine=engine, autoload_plugins=False)
     try:
         for _ in range(3):
             assert sandbox.apply(make_patch({"mod.py": MOD}, {"mod.py": FIXED}))
@@ -236,17 +237,17 @@ def test_same_size_edits_right_after_start_are_reset(
         sandbox.close()
 
 
-def statuses(sandbox: Sandbox, patch: Patch) -> dict[str, TestStatus]:
+def statuses(sandbox: TestBed, patch: Patch) -> dict[str, TestStatus]:
     assert sandbox.apply(patch)
     limits = RunLimits(per_test_timeout=2, wall_timeout=60)
     return {k: v.status for k, v in sandbox.run_tests(["tests/test_mod.py"], limits).tests.items()}
 
 
-def test_statuses_match_local_sandbox(box: DockerSandbox, repo: Path, tmp_path: Path) -> None:
+def test_statuses_match_local_sandbox(box: SandboxTestBed, repo: Path, tmp_path: Path) -> None:
     local_root = make_repo(tmp_path / "local", {"mod.py": MOD, "tests/test_mod.py": TESTS})
     fixed = make_patch({"mod.py": MOD}, {"mod.py": FIXED})
     syntax = make_patch({"mod.py": MOD}, {"mod.py": "def add(:\n"})
-    with LocalSandbox(local_root, autoload_plugins=False) as local:
+    with pytest_bed(local_root, autoload_plugins=False) as local:
         for patch in (Patch(diff=""), fixed, syntax):
             expected = statuses(local, patch)
             assert statuses(box, patch) == expected
@@ -254,7 +255,7 @@ def test_statuses_match_local_sandbox(box: DockerSandbox, repo: Path, tmp_path: 
     assert statuses(box, fixed)["tests/test_mod.py::test_slow"] == TestStatus.TIMEOUT
 
 
-def test_coverage_map_matches_local(box: DockerSandbox, tmp_path: Path) -> None:
+def test_coverage_map_matches_local(box: SandboxTestBed, tmp_path: Path) -> None:
     local_root = make_repo(tmp_path / "local", {"mod.py": MOD, "tests/test_mod.py": TESTS})
     tests = ["tests/test_mod.py::test_add", "tests/test_mod.py::test_sign"]
     box.reset()
@@ -262,7 +263,7 @@ def test_coverage_map_matches_local(box: DockerSandbox, tmp_path: Path) -> None:
     assert result.status("tests/test_mod.py::test_add") == TestStatus.FAIL
     assert cov["tests/test_mod.py::test_add"]["mod.py"] == {2}
     assert cov["tests/test_mod.py::test_sign[-5]"]["mod.py"] == {6, 7}
-    with LocalSandbox(local_root, autoload_plugins=False) as local:
+    with pytest_bed(local_root, autoload_plugins=False) as local:
         _, expected = local.collect_coverage(tests, FAST)
     assert cov == expected
 
@@ -270,7 +271,7 @@ def test_coverage_map_matches_local(box: DockerSandbox, tmp_path: Path) -> None:
 # -- containment ------------------------------------------------------------------------------
 
 
-def test_network_is_unreachable(box: DockerSandbox) -> None:
+def test_network_is_unreachable(box: SandboxTestBed) -> None:
     source = """\
         import socket
         import pytest
@@ -291,7 +292,7 @@ def test_network_is_unreachable(box: DockerSandbox) -> None:
     assert_works(box)
 
 
-def test_writes_outside_the_workspace_change_nothing(box: DockerSandbox, repo: Path) -> None:
+def test_writes_outside_the_workspace_change_nothing(box: SandboxTestBed, repo: Path) -> None:
     before = state(repo)
     source = f"""\
         import os, pathlib
@@ -315,7 +316,7 @@ def test_writes_outside_the_workspace_change_nothing(box: DockerSandbox, repo: P
     assert_works(box)
 
 
-def test_fork_bomb_is_contained(box: DockerSandbox) -> None:
+def test_fork_bomb_is_contained(box: SandboxTestBed) -> None:
     source = """\
         import os, time
         def test_fork():
@@ -335,7 +336,7 @@ def test_fork_bomb_is_contained(box: DockerSandbox) -> None:
     assert_works(box)
 
 
-def test_unbounded_allocation_is_contained(box: DockerSandbox) -> None:
+def test_unbounded_allocation_is_contained(box: SandboxTestBed) -> None:
     source = """\
         def test_alloc():
             chunks = []
@@ -349,7 +350,7 @@ def test_unbounded_allocation_is_contained(box: DockerSandbox) -> None:
     assert_works(box)
 
 
-def test_endless_loops_time_out(box: DockerSandbox) -> None:
+def test_endless_loops_time_out(box: SandboxTestBed) -> None:
     loop = "def test_loop():\n    while True:\n        pass\n"
     result = run_candidate(box, candidate("test_loop.py", loop), "tests/test_loop.py")
     assert result.status("tests/test_loop.py::test_loop") == TestStatus.TIMEOUT
@@ -372,7 +373,7 @@ def test_endless_loops_time_out(box: DockerSandbox) -> None:
     assert_works(box)
 
 
-def test_deleting_git_files_does_not_break_reset(box: DockerSandbox) -> None:
+def test_deleting_git_files_does_not_break_reset(box: SandboxTestBed) -> None:
     source = """\
         import os, shutil, pathlib
         def test_wreck():

@@ -178,6 +178,16 @@ def main():  # type: ignore[no-untyped-def]
             return 0
         recorder = Recorder(out, {id(t): idents[i] for i, t in enumerate(cases)})
         signal.signal(signal.SIGALRM, _alarm)
+
+        def interrupted(signum, frame):  # type: ignore[no-untyped-def]
+            # SIGINT at the wall limit: the test in flight timed out; what ran, ran
+            if recorder.row is not None:
+                recorder.row.update(status="timeout", message="run hit its wall-clock limit")
+                out.write(json.dumps(recorder.row) + "\n")
+            out.flush()
+            os._exit(1)
+
+        signal.signal(signal.SIGINT, interrupted)
         cap = int(req.get("max_failures") or 0)
         for i in _selected(idents, selectors):
             signal.setitimer(signal.ITIMER_REAL, float(req.get("timeout") or 0))
