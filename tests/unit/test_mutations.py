@@ -14,7 +14,7 @@ from patchwright.core.protocols import ProposalContext
 from patchwright.core.types import Candidate, Location, Task
 from patchwright.propose.mutations import MutationProposer
 from patchwright.propose.pyedit import Renderer, Source, apply_splices
-from patchwright.propose.site import WEIGHTS
+from patchwright.propose.templates import registry
 
 PATH = "pkg/mod.py"
 
@@ -66,7 +66,7 @@ def check_all(ctx: ProposalContext, cands: list[Candidate]) -> None:
         assert text not in seen, c.thought
         assert text != current, c.thought
         seen.add(text)
-        assert c.template in WEIGHTS
+        assert c.template in registry()
         assert c.location is not None and c.location.path == PATH
     priors = [c.prior for c in cands]
     assert priors == sorted(priors, reverse=True)

@@ -16,7 +16,7 @@ from patchwright.propose.scope import (
     function_scope,
     module_facts,
 )
-from patchwright.propose.site import Mutation, Parents, Site
+from patchwright.propose.templates.context import Mutation, Parents, Site
 
 _BLOCK_FIELDS = ("body", "orelse", "finalbody", "handlers", "cases")
 

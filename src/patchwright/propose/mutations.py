@@ -3,7 +3,7 @@
 For the most suspicious lines it applies the template catalogue (operators, literals,
 off-by-one, conditions, swaps, identifiers, returns, builtin duals, guards, statement edits),
 renders each mutation as a minimal text edit, and ranks candidates by
-``location score x template weight`` (see :data:`patchwright.propose.site.WEIGHTS`).
+``location score x template weight`` (see :mod:`patchwright.propose.templates`).
 Patches are cumulative against the base commit, so proposals stack on the parent's patch.
 """
 
@@ -17,13 +17,10 @@ from patchwright.core.diff import make_patch
 from patchwright.core.protocols import ProposalContext
 from patchwright.core.types import Candidate, Location
 from patchwright.propose.analysis import FileAnalysis, Rendered
-from patchwright.propose.conditions import condition_mutations, return_mutations
 from patchwright.propose.pyedit import split_lines
-from patchwright.propose.site import Mutation, Site
-from patchwright.propose.statements import statement_mutations
-from patchwright.propose.templates import expression_mutations
+from patchwright.propose.templates import Mutation, Registry, Site, Template, registry
 
-__all__ = ["MutationProposer", "generate"]
+__all__ = ["MutationProposer", "apply_template", "generate"]
 
 MAX_LINES_PER_LOCATION = 40
 _TEMPLATE_ERRORS = (
@@ -32,11 +29,25 @@ _TEMPLATE_ERRORS = (
 
 
 def generate(site: Site) -> Iterator[Mutation]:
-    """Every template applied at one site, in catalogue order."""
-    yield from expression_mutations(site)
-    yield from condition_mutations(site)
-    yield from return_mutations(site)
-    yield from statement_mutations(site)
+    """Every template applied at one site, in registry order."""
+    return registry().mutations(site)
+
+
+def apply_template(t: Template, source: str, path: str = "example.py") -> list[str]:
+    """Every text one template makes of ``source`` (at each of its lines), rendered and
+    compiled as the proposer does; how a template's before/after example is checked."""
+    analysis = FileAnalysis(path, source)
+    only = Registry([t])
+    out: dict[str, None] = {}
+    for line in range(1, analysis.src.nlines + 1):
+        site = analysis.site(line)
+        if site is None:
+            continue
+        for m in only.mutations(site):
+            rendered = analysis.render(site, m)
+            if rendered is not None and rendered.text != source and analysis.compiles(rendered):
+                out.setdefault(rendered.text, None)
+    return list(out)
 
 
 @dataclass
