@@ -11,7 +11,8 @@ import ast
 from collections.abc import Iterator
 
 from patchwright.propose.pyedit import Splice
-from patchwright.propose.scope import COLL, FuncDef, expr_kind, own_nodes
+from patchwright.propose.scope import COLL, NUM, STR, FuncDef, expr_kind, own_nodes
+from patchwright.propose.templates.builders import names_in
 from patchwright.propose.templates.context import Mutation, Site
 from patchwright.propose.templates.registry import Pool, template
 
@@ -260,6 +261,41 @@ def empty_guard(site: Site, stmt: ast.stmt) -> Iterator[Mutation]:
 def none_guard(site: Site, stmt: ast.stmt) -> Iterator[Mutation]:
     """if x is None: return ... before a statement using x as an object."""
     yield from _guards(site, "guard.none")
+
+
+@template(
+    "guard.range", weight=0.15, on=ast.stmt,
+    example=(
+        "def f(xs, i):\n    x = xs[i]\n    return x\n",
+        "def f(xs, i):\n    if not 0 <= i < len(xs):\n        return None\n"
+        "    x = xs[i]\n    return x\n",
+    ),
+)  # fmt: skip
+def range_guard(site: Site, stmt: ast.stmt) -> Iterator[Mutation]:
+    """if not 0 <= i < len(xs): return ... before a statement indexing xs[i] (PAR's "range
+    checker", TBar FP4 "insert range checker"); the first such index of the statement."""
+    if editable_block(site) is None:
+        return
+    kinds = site.scope.kinds
+    for node in site.nodes:
+        if not isinstance(node, ast.Subscript) or not isinstance(node.ctx, ast.Load | ast.Store):
+            continue
+        seq, index = node.value, node.slice
+        if not isinstance(seq, ast.Name) or site.scope.kind(seq.id) not in (COLL, STR, ""):
+            continue
+        if isinstance(index, ast.Constant | ast.Slice | ast.Tuple | ast.Starred):
+            continue
+        if expr_kind(index, kinds) not in (NUM, ""):
+            continue
+        names = [seq.id, *names_in(index)]
+        if any(n in site.comprehension_names or not site.available(n) for n in names):
+            continue
+        text = site.text(index)
+        if not text or "\n" in text:
+            continue
+        for action, aff in guard_actions(site):
+            yield guard(site, f"not 0 <= {text} < len({seq.id})", action, aff)
+        return
 
 
 # ------------------------------------------------------------------------------ delete, move
