@@ -463,3 +463,31 @@ def _run_one(
     write_json(folder / "summary.json", summary)
     print_summary(summary)
     return summary
+
+
+class GitChameleon:
+    """``patchwright bench gitchameleon``: version-conditioned problems scored by hidden
+    tests in a venv of each problem's own Python and library version."""
+
+    name = "gitchameleon"
+    help = "GitChameleon 2.0: score reference or model answers in per-version venvs"
+
+    @staticmethod
+    def add_arguments(parser: argparse.ArgumentParser) -> None:
+        g = parser.add_argument_group("gitchameleon (--only also takes id,id and @FILE)")
+        g.add_argument("--libraries", metavar="L1,L2", help="only problems of these libraries")
+        g.add_argument("--solver", choices=["reference", "model"],
+                       help="reference (ground truth, default) or model")  # fmt: skip
+        g.add_argument("--docs", choices=["on", "off", "both"],
+                       help="model solver given the problem's docs")  # fmt: skip
+        g.add_argument("--python", action="append", default=[], metavar="X.Y=PATH",
+                       help="interpreter for Python X.Y (repeatable; default: pyenv, then pythonX.Y)")  # fmt: skip
+        g.add_argument("--env-cache", type=Path, metavar="DIR",
+                       help="venv cache (default: $PATCHWRIGHT_HOME/envs)")  # fmt: skip
+        g.add_argument("--timeout", type=float, metavar="S", help="wall limit of one hidden-test run")
+
+    @staticmethod
+    def run(args: argparse.Namespace, config_files: list[Path], overrides: list[str]) -> int:
+        from patchwright.store.config_files import load_config
+
+        return run_gitchameleon(args, load_config(config_files, overrides))

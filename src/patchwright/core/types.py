@@ -8,7 +8,7 @@ its versioned header live in :mod:`patchwright.core.events`.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -24,11 +24,48 @@ class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=False)
 
 
+class RepairSpec(Model):
+    """Repair: make the failing tests pass without breaking the passing ones."""
+
+    kind: Literal["repair"] = "repair"
+    selectors: list[str] = Field(default_factory=list)
+    """Failing tests the user named (node ids or prefixes); empty: every failing test."""
+    issue: str = ""
+    """Issue text, when the goal came as one (localization reads it)."""
+
+
+class MigrateSpec(Model):
+    """Migrate: move the project to ``library==version`` (tests run in the target env)."""
+
+    kind: Literal["migrate"] = "migrate"
+    library: str
+    version: str
+    from_version: str = ""
+    rules_file: str = ""
+    """The API-change rules (a rules JSON file) the migration proposers apply."""
+    python: str = ""
+    """Interpreter of the target environment (the library's docs are read from it)."""
+
+
+class OptimizeSpec(Model):
+    """Optimize: make a workload faster while every test that passed still passes."""
+
+    kind: Literal["optimize"] = "optimize"
+    workload: str = ""
+    """A shell command whose run time is measured."""
+    target: str = ""
+    """``module:function`` to time instead of a workload."""
+    min_speedup: float = 1.1
+    repeats: int = 5
+
+
+TaskSpec = Annotated[RepairSpec | MigrateSpec | OptimizeSpec, Field(discriminator="kind")]
+
+
 class Task(Model):
     """What to do, on which repository, judged by which tests."""
 
     id: str
-    kind: TaskKind = "repair"
     repo: str
     """Path of the isolated workspace (the snapshot), not of the user's tree."""
     base_commit: str = ""
@@ -39,7 +76,13 @@ class Task(Model):
     """Tests that pass at base and must keep passing."""
     test_command: list[str] = Field(default_factory=list)
     """Extra arguments selecting the tests (pytest paths or node ids); empty = discover."""
-    spec: dict[str, Any] = Field(default_factory=dict)
+    failure_messages: dict[str, str] = Field(default_factory=dict)
+    """Short failure text of each failing test at base (what proposers are told)."""
+    spec: TaskSpec = Field(default_factory=RepairSpec)
+
+    @property
+    def kind(self) -> TaskKind:
+        return self.spec.kind
 
 
 class Location(Model):

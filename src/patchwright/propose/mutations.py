@@ -13,8 +13,11 @@ import difflib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from pydantic import BaseModel, ConfigDict
+
 from patchwright.core.diff import make_patch
-from patchwright.core.protocols import ProposalContext
+from patchwright.core.protocols import BuildContext, ProposalContext
+from patchwright.core.registry import component_config
 from patchwright.core.types import Candidate, Location
 from patchwright.propose.analysis import FileAnalysis, Rendered
 from patchwright.propose.pyedit import split_lines
@@ -82,6 +85,18 @@ class MutationProposer:
     """Template-based candidate generator; no model calls."""
 
     name = "mutations"
+
+    class Config(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+        max_lines: int = 12
+        """How many suspicious lines are mutated per expansion."""
+        max_candidates: int = 400
+
+    @classmethod
+    def build(cls, ctx: BuildContext) -> MutationProposer:
+        options = component_config(cls, ctx.config.proposers.get(cls.name))
+        assert isinstance(options, cls.Config)
+        return cls(max_lines=options.max_lines, max_candidates=options.max_candidates)
 
     def __init__(self, max_lines: int = 12, max_candidates: int = 400, per_line: int = 60) -> None:
         self.max_lines = max_lines

@@ -16,13 +16,14 @@ from patchwright.core.events import (
     Rethink,
     Selection,
 )
+from patchwright.core.protocols import Objective
 from patchwright.core.types import Candidate, Node, Task
 from patchwright.search.budget import Budget
 from patchwright.search.evaluate import Evaluator
 from patchwright.search.expand import Expander
 from patchwright.search.feedback import summarize
 from patchwright.search.rethink import Rethinker, RuleRethinker, attach_feedback
-from patchwright.search.reward import reward
+from patchwright.search.reward import TestObjective
 from patchwright.search.selection import backpropagate
 from patchwright.search.tree import Tree
 
@@ -58,6 +59,8 @@ class SearchContext:
     tree_path: Path | None = None
     params: SearchParams = field(default_factory=SearchParams)
     rethinker: Rethinker = field(default_factory=RuleRethinker)
+    objective: Objective = field(default_factory=TestObjective)
+    """Scores each evaluated node and says when one is done (the task kind's rule)."""
     pending: dict[int, list[Candidate]] = field(default_factory=dict)
     """Untried candidates per node, best first (built lazily)."""
     failures: dict[int, int] = field(default_factory=dict)
@@ -183,8 +186,8 @@ def evaluate_candidate(ctx: SearchContext, parent: Node, cand: Candidate) -> Nod
     result, fresh = ctx.evaluator.evaluate(cand.patch)
     ctx.budget.evals = ctx.evaluator.evaluations
     node.result = result
-    node.reward = reward(ctx.task, result)
-    node.plausible = result.plausible(ctx.task)
+    node.reward = ctx.objective.reward(ctx.task, result)
+    node.plausible = ctx.objective.done(ctx.task, result)
     node.terminal = node.plausible
     gain = max(0.0, node.reward - (parent.reward or 0.0)) + (1.0 if node.plausible else 0.0)
     backpropagate(ctx.tree.path_to_root(node), gain)
