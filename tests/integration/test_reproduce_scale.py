@@ -1,0 +1,117 @@
+"""Reproduce and validate on a suite bigger than the related set, with real pytest runs:
+coverage only for the failing tests and a bounded set of related ones (their module first,
+then a fixed sample), ids found by collection; validate still catches a regression outside
+that set and forgives a test that failed before the patch."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import git
+from patchwright.core.config import RunConfig
+from patchwright.core.diff import make_patch
+from patchwright.core.types import Task, TestStatus
+from patchwright.pipeline.baseline import candidate_limits, related_tests, reproduce, validate
+from patchwright.testing.testbed import local_bed
+
+BUG = "def double(x):\n    return x + 2\n\n\ndef triple(x):\n    return 3 * x\n"
+FIXED = BUG.replace("x + 2", "x * 2")
+BUG_TESTS = (
+    "from lib import double, triple\n\n\n"
+    "def test_double():\n    assert double(5) == 10\n\n\n"
+    "def test_double_two():\n    assert double(2) == 4\n\n\n"
+    "def test_triple():\n    assert triple(2) == 6\n"
+)
+MODULES, PER_MODULE = 8, 20
+FAILING = "tests/test_lib.py::test_double"
+
+
+def other_module(i: int) -> str:
+    body = "from lib import triple\n"
+    for k in range(PER_MODULE):
+        body += f"\n\ndef test_{k}():\n    assert triple({k}) == {3 * k}\n"
+    if i == 0:
+        body += "\n\ndef test_broken_before():\n    assert False, 'broken at base'\n"
+    return body
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    root = tmp_path / "big"
+    files = {"lib.py": BUG, "tests/test_lib.py": BUG_TESTS}
+    files.update({f"tests/test_m{i}.py": other_module(i) for i in range(MODULES)})
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "base")
+    return root
+
+
+def config(related: int) -> RunConfig:
+    return RunConfig.model_validate({"sandbox": {"per_test_timeout": 5, "plugins": "none"},
+                                     "reproduce": {"related_tests": related}})  # fmt: skip
+
+
+TOTAL = 3 + MODULES * PER_MODULE + 1
+
+
+def test_related_tests_are_bounded_module_first_and_fixed() -> None:
+    ids = [f"t/a.py::{k}" for k in range(5)] + [f"t/b{m}.py::{k}" for m in range(9) for k in range(9)]
+    picked = related_tests(ids, ["t/a.py::0"], 10)
+    assert picked[:4] == ["t/a.py::1", "t/a.py::2", "t/a.py::3", "t/a.py::4"]
+    assert len(picked) == 10 and "t/a.py::0" not in picked
+    assert picked == related_tests(ids, ["t/a.py::0"], 10)
+    assert related_tests(ids, ["t/a.py::0"], 3) == ["t/a.py::1", "t/a.py::2", "t/a.py::3"]
+    assert set(related_tests(ids[:5], ["t/a.py::0"], 50)) == set(ids[1:5])
+
+
+def test_coverage_only_for_failing_and_related(project: Path) -> None:
+    with local_bed(project, plugins="none") as bed:
+        base = reproduce(bed, config(10), [FAILING])
+    assert base.collected == TOTAL
+    assert base.failing == [FAILING]
+    assert base.passing[:2] == ["tests/test_lib.py::test_double_two", "tests/test_lib.py::test_triple"]
+    assert len(base.passing) <= 10
+    assert set(base.result.tests) == {FAILING, *base.passing} | {
+        t for t, o in base.result.tests.items() if o.status != TestStatus.PASS
+    }
+    assert len(base.result.tests) <= 11 and set(base.coverage) <= set(base.result.tests)
+    assert base.coverage[FAILING]["lib.py"] == {2}
+    again = reproduce(local_bed(project, plugins="none"), config(10), [FAILING])
+    assert again.passing == base.passing
+
+
+def test_without_selectors_the_failing_tests_come_from_a_plain_run(project: Path) -> None:
+    with local_bed(project, plugins="none") as bed:
+        base = reproduce(bed, config(10), [])
+    assert set(base.failing) == {FAILING, "tests/test_m0.py::test_broken_before"}
+    assert len(base.result.tests) <= 12 and set(base.coverage) <= set(base.result.tests)
+
+
+def test_a_small_suite_is_run_once_with_coverage_for_all(project: Path) -> None:
+    with local_bed(project, plugins="none") as bed:
+        base = reproduce(bed, config(TOTAL), [FAILING])
+    assert len(base.result.tests) == TOTAL and len(base.coverage) >= TOTAL - 1
+
+
+def test_validate_catches_regressions_outside_the_related_set(project: Path) -> None:
+    with local_bed(project, plugins="none") as bed:
+        base = reproduce(bed, config(2), [FAILING])
+        task_limits = candidate_limits(config(2), base)
+        task = Task(id="big", repo=str(project), failing_tests=base.failing,
+                    passing_tests=base.passing)  # fmt: skip
+        assert all("test_m" not in t for t in task.passing_tests)
+        fix = make_patch({"lib.py": BUG}, {"lib.py": FIXED})
+        result, judged = validate(bed, task, fix, task_limits, 120)
+        assert result.plausible(judged)  # test_broken_before failed at base: forgiven
+        assert "tests/test_m0.py::test_broken_before" not in judged.passing_tests
+        assert len(judged.passing_tests) == TOTAL - 2
+        breaking = make_patch({"lib.py": BUG}, {"lib.py": FIXED.replace("3 * x", "3 * x + (x == 7)")})
+        result, judged = validate(bed, task, breaking, task_limits, 120)
+        assert not result.plausible(judged)
+        assert "tests/test_m3.py::test_7" in judged.passing_tests
+        assert result.status("tests/test_m3.py::test_7") == TestStatus.FAIL
