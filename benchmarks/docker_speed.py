@@ -30,8 +30,9 @@ from patchwright.core.protocols import RunLimits
 from patchwright.core.types import Patch, TestStatus
 from patchwright.sandbox import images
 from patchwright.sandbox.docker import DockerEngine, DockerSandbox
-from patchwright.sandbox.local import LocalSandbox
-from patchwright.sandbox.runners import pytest as runner
+from patchwright.testing import pytest_junit as runner
+from patchwright.testing.pytest_runner import PytestConfig, PytestRunner
+from patchwright.testing.testbed import SandboxTestBed, local_bed
 
 MOD = """\
 def is_valid_parenthesization(parens):
@@ -161,10 +162,11 @@ def main() -> None:
         for root in roots.values():
             make_project(root)
         start = time.perf_counter()
-        local = LocalSandbox(roots["local"], autoload_plugins=False)
+        local = local_bed(roots["local"], plugins="none", fork_server=False)
         local_start = time.perf_counter() - start
         start = time.perf_counter()
-        box = DockerSandbox(roots["container"], image=image, engine=engine, autoload_plugins=False)
+        box = SandboxTestBed(DockerSandbox(roots["container"], image=image, engine=engine),
+                             PytestRunner(PytestConfig(plugins="none")))
         box_start = time.perf_counter() - start
         try:
             for patch in patches:

@@ -22,7 +22,7 @@ from pathlib import Path
 from patchwright.core.diff import make_patch
 from patchwright.core.protocols import RunLimits
 from patchwright.core.types import Patch
-from patchwright.sandbox.local import LocalSandbox
+from patchwright.testing.testbed import SandboxTestBed, local_bed
 
 MOD = "def clamp(x, lo, hi):\n    if x < lo:\n        return lo\n    return min(x, hi)\n"
 TESTS = """\
@@ -55,7 +55,7 @@ def make_project(root: Path) -> None:
         subprocess.run([*cmd, *args], cwd=root, env=env, check=True)
 
 
-def evaluate(box: LocalSandbox, patch: Patch) -> tuple[float, int]:
+def evaluate(box: SandboxTestBed, patch: Patch) -> tuple[float, int]:
     """Seconds for apply + run_tests, and the number of passing cases."""
     start = time.perf_counter()
     assert box.apply(patch)
@@ -74,7 +74,7 @@ def measure(tmp: Path, patches: list[Patch], autoload: bool) -> dict[bool, dict[
     for fork in (False, True):
         root = tmp / f"proj-{int(autoload)}-{int(fork)}"
         make_project(root)
-        boxes[fork] = LocalSandbox(root, autoload_plugins=autoload, fork_server=fork)
+        boxes[fork] = local_bed(root, plugins="all" if autoload else "none", fork_server=fork)
     times: dict[bool, list[float]] = {False: [], True: []}
     try:
         for i, patch in enumerate(patches):
