@@ -94,7 +94,10 @@ def reproduce(bed: TestBed, config: RunConfig, selectors: Sequence[str]) -> Base
         first = found.errors[0].strip().splitlines()[0][:200] if found.errors[0].strip() else ""
         raise BaseRunCrashed(f"the test command crashed at the base commit: {first}")
     if selectors:
-        chosen = [t for t in ids if _matches(t, selectors)] or list(selectors)
+        chosen = [t for t in ids if _matches(t, selectors)]
+        if ids and not chosen:
+            raise RepairError(f"test not found: {', '.join(selectors)}")
+        chosen = chosen or list(selectors)  # nothing collected: let the run say why
         run = chosen + related_tests(ids, chosen, cap)
     elif len(ids) <= cap:
         chosen, run = [], []  # small suite: one coverage run of all of it
