@@ -20,7 +20,9 @@ def _test_files(root: Path) -> list[Path]:
     for folder, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if d not in _SKIP and not d.startswith("."))
         for name in sorted(files):
-            if name.endswith(".py") and (name.startswith("test") or name.endswith("_test.py")):
+            if name == "conftest.py" or (
+                name.endswith(".py") and (name.startswith("test") or name.endswith("_test.py"))
+            ):
                 found.append(Path(folder, name))
                 if len(found) >= MAX_FILES:
                     return found
@@ -38,7 +40,7 @@ def detect_runner(root: str | os.PathLike[str]) -> str:
         if path.is_file() and (not marker or marker in path.read_text("utf-8", "replace")):
             return "pytest"
     files = _test_files(base)
-    if any(f.name == "conftest.py" for f in base.rglob("conftest.py")):
+    if any(f.name == "conftest.py" for f in files):
         return "pytest"
     uses_unittest = False
     for path in files:
