@@ -26,9 +26,11 @@ def make_testbed(config: RunConfig, root: Path) -> TestBed:
     except ConfigError as exc:
         raise RepairError(str(exc)) from None
     options = dict(config.runners.get(name, {}))
-    if name == "pytest":  # the keys users already set, under sandbox
+    if name == "pytest":  # the keys users already set under sandbox, unless runners.pytest does
         sb = config.sandbox
-        options.update(plugins=sb.plugins, pytest_args=sb.pytest_args, fork_server=sb.fork_server)
+        for key in ("plugins", "pytest_args", "fork_server"):
+            if key in sb.model_fields_set:
+                options.setdefault(key, getattr(sb, key))
     runner = runner_cls(component_config(runner_cls, options))
     try:
         sandbox = sandbox_cls.from_config(root, config.sandbox, wheels_dir=resolve_paths().wheels)

@@ -30,7 +30,9 @@ class SandboxConfig(_Config):
     plugins: Literal["auto", "all", "none"] = "auto"
     """Installed pytest plugins: "all" loads them (pytest's default), "none" skips them
     (much faster where heavy plugins are installed), "auto" checks at reproduce that the
-    suite gives the same results without them and then skips them."""
+    tests it runs there give the same results without them and then skips them for the
+    candidates (validate runs the full suite with them). The pytest runner's options; also
+    ``runners.pytest.plugins``."""
     pytest_args: list[str] = Field(default_factory=list)
     fork_server: bool = True
     """Run candidates' tests in children forked from a warm pytest process (3-4x faster);
@@ -146,7 +148,8 @@ class RunConfig(_Config):
     runners: dict[str, dict[str, Any]] = Field(default_factory=dict)
     """Options of each test runner by name, checked by the runner's own Config model
     (e.g. ``--set runners.unittest.start_dir=tests``). For pytest, ``sandbox.plugins``,
-    ``sandbox.pytest_args`` and ``sandbox.fork_server`` still work (these win)."""
+    ``sandbox.pytest_args`` and ``sandbox.fork_server`` still work where
+    ``runners.pytest`` does not set the same key."""
     reproduce: ReproduceConfig = Field(default_factory=lambda: ReproduceConfig())
     proposers: dict[str, dict[str, Any]] = Field(default_factory=dict)
     """Options of each proposer by name, checked by the proposer's own Config model
