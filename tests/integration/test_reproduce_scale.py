@@ -115,3 +115,16 @@ def test_validate_catches_regressions_outside_the_related_set(project: Path) -> 
         assert not result.plausible(judged)
         assert "tests/test_m3.py::test_7" in judged.passing_tests
         assert result.status("tests/test_m3.py::test_7") == TestStatus.FAIL
+
+
+def test_validate_with_a_module_broken_at_base_judges_the_known_tests(project: Path) -> None:
+    (project / "tests/test_zz_broken.py").write_text("import no_such_module\n")
+    git(project, "add", "-A")
+    git(project, "commit", "-qm", "a broken module")
+    with local_bed(project, plugins="none") as bed:
+        base = reproduce(bed, config(5), [FAILING])
+        task = Task(id="big", repo=str(project), failing_tests=base.failing,
+                    passing_tests=base.passing)  # fmt: skip
+        fix = make_patch({"lib.py": BUG}, {"lib.py": FIXED})
+        result, judged = validate(bed, task, fix, candidate_limits(config(5), base), 120)
+        assert result.plausible(judged) and judged.passing_tests == base.passing

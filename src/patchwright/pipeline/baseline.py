@@ -150,13 +150,21 @@ def validate(
     """The whole suite (no fail-fast) on ``patch``, the failing tests included. Tests that
     fail here outside the task's failing tests are run again at base: those failing there
     too were broken before and are left out of the judgement; the others are regressions.
-    Returns the result and the task to judge it by (its passing tests: every test that
-    must pass)."""
+    A suite that does not even load at base (a broken module the task's tests do not need)
+    is judged on the task's own tests, as before. Returns the result and the task to judge
+    it by (its passing tests: every test that must pass)."""
     if not bed.apply(patch):
         return TestResult(applied=False, compile_error="patch does not apply"), task
     full = dataclasses.replace(limits, fail_fast=False, max_failures=0,
                                wall_timeout=max(limits.wall_timeout, wall_timeout))  # fmt: skip
     result = bed.run_tests([], full)
+    if result.compile_error:  # broken before the patch too? then judge the known tests
+        bed.reset()
+        broken_before = bool(bed.run_tests([], full).compile_error)
+        bed.apply(patch)
+        if broken_before:
+            known = task.failing_tests + task.passing_tests
+            return bed.run_tests(known, full), task
     missing = [t for t in task.failing_tests + task.passing_tests if t not in result.tests]
     if missing and not result.compile_error:
         extra = bed.run_tests(missing, full)
