@@ -27,7 +27,7 @@ from pathlib import Path
 
 from patchwright.core.diff import make_patch
 from patchwright.core.protocols import RunLimits
-from patchwright.core.types import Patch, TestStatus
+from patchwright.core.domain import Patch, TestStatus
 from patchwright.sandbox import images
 from patchwright.sandbox.docker import DockerEngine, DockerSandbox
 from patchwright.testing import pytest_junit as runner

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from patchwright.core.diff import make_patch
 from patchwright.core.protocols import RunLimits
-from patchwright.core.types import Patch
+from patchwright.core.domain import Patch
 from patchwright.testing.testbed import SandboxTestBed, local_bed
 
 MOD = "def clamp(x, lo, hi):\n    if x < lo:\n        return lo\n    return min(x, hi)\n"

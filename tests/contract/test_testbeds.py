@@ -14,9 +14,9 @@ import pytest
 
 from conftest import git
 from patchwright.core.diff import make_patch
+from patchwright.core.domain import Patch, TestStatus
 from patchwright.core.protocols import RunLimits, Sandbox, TestBed, TestRunner
 from patchwright.core.registry import component_config, names, resolve
-from patchwright.core.types import Patch, TestStatus
 from patchwright.testing.testbed import SandboxTestBed
 
 MOD = """\

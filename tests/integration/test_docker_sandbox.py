@@ -19,8 +19,8 @@ import pytest
 
 from beds import docker_bed, pytest_bed
 from patchwright.core.diff import make_patch
+from patchwright.core.domain import Patch, TestStatus
 from patchwright.core.protocols import RunLimits, Sandbox, TestBed
-from patchwright.core.types import Patch, TestStatus
 from patchwright.sandbox import images
 from patchwright.sandbox.docker import (
     LABEL,

@@ -18,8 +18,8 @@ import pytest
 
 from beds import pytest_bed
 from patchwright.core.diff import make_patch
+from patchwright.core.domain import Patch, TestResult, TestStatus
 from patchwright.core.protocols import RunLimits
-from patchwright.core.types import Patch, TestResult, TestStatus
 from patchwright.sandbox.limits import CGROUP_PARENT
 from patchwright.testing.forkserver import ForkServer, blocked_plugins
 from patchwright.testing.testbed import SandboxTestBed

@@ -13,8 +13,8 @@ import pytest
 
 from beds import pytest_bed
 from patchwright.core.diff import make_patch
+from patchwright.core.domain import Patch, TestStatus
 from patchwright.core.protocols import RunLimits, Sandbox, TestBed
-from patchwright.core.types import Patch, TestStatus
 from patchwright.sandbox.limits import CGROUP_PARENT, Containment
 from patchwright.sandbox.local import LocalSandbox
 from patchwright.testing.testbed import SandboxTestBed

@@ -8,8 +8,8 @@ import pytest
 
 from fakes.openai_server import FakeOpenAIServer, Reply
 from patchwright.core.config import build_config
+from patchwright.core.domain import Message, Task
 from patchwright.core.events import ErrorEvent, ModelCall, TrajectoryHeader
-from patchwright.core.types import Message, Task
 from patchwright.model.errors import BudgetExceeded
 from patchwright.model.factory import make_model
 from patchwright.model.prices import lookup

@@ -13,8 +13,8 @@ import pytest
 
 from patchwright.app.paths import resolve_paths
 from patchwright.core.config import build_config
+from patchwright.core.domain import Message
 from patchwright.core.events import AnyEvent, ModelCall
-from patchwright.core.types import Message
 from patchwright.model.factory import make_model
 from patchwright.model.fetch import fetch, get_spec, is_present, model_path
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from patchwright.core.types import Message
+from patchwright.core.domain import Message
 from patchwright.model.errors import ModelUnavailable
 from patchwright.model.local import LocalModel, LocalServer
 

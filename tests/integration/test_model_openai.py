@@ -9,7 +9,7 @@ from email.utils import format_datetime
 import pytest
 
 from fakes.openai_server import FakeOpenAIServer, Reply
-from patchwright.core.types import Message
+from patchwright.core.domain import Message
 from patchwright.model.errors import BadResponse, ModelError, ModelUnavailable
 from patchwright.model.local import free_port
 from patchwright.model.openai_model import Endpoint, OpenAIModel

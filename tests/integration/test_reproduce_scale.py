@@ -12,7 +12,7 @@ import pytest
 from conftest import git
 from patchwright.core.config import RunConfig
 from patchwright.core.diff import make_patch
-from patchwright.core.types import Task, TestStatus
+from patchwright.core.domain import Task, TestStatus
 from patchwright.pipeline.baseline import candidate_limits, related_tests, reproduce, validate
 from patchwright.testing.testbed import local_bed
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from patchwright.core.diff import make_patch
-from patchwright.core.types import Patch
+from patchwright.core.domain import Patch
 from patchwright.repo.git import (
     SNAPSHOT_FILE,
     Snapshot,

@@ -10,6 +10,7 @@ from rich.console import Console
 from patchwright.console.inspect_view import inspect_run
 from patchwright.console.progress import ProgressReporter
 from patchwright.core.diff import make_patch
+from patchwright.core.domain import Location, Message, Task, TestOutcome, TestResult, TestStatus
 from patchwright.core.events import (
     EVENT_KINDS,
     TRAJECTORY_VERSION,
@@ -31,7 +32,6 @@ from patchwright.core.events import (
     TrajectoryFormatError,
     TrajectoryHeader,
 )
-from patchwright.core.types import Location, Message, Task, TestOutcome, TestResult, TestStatus
 from patchwright.model.replay import ReplayModel
 from patchwright.pipeline.searching import load_evaluations
 from patchwright.store.artifacts import TrajectoryWriter, read_events

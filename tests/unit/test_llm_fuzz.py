@@ -7,8 +7,8 @@ import random
 import time
 
 from patchwright.core.diff import apply_to_files
+from patchwright.core.domain import Location, Task
 from patchwright.core.protocols import ProposalContext
-from patchwright.core.types import Location, Task
 from patchwright.model.scripted import ScriptedModel
 from patchwright.propose.llm.edit_apply import syntax_error
 from patchwright.propose.llm.llm_patch import LlmPatchProposer

@@ -10,10 +10,10 @@ import pytest
 from patchwright.app.components import make_proposers
 from patchwright.core.config import RunConfig
 from patchwright.core.diff import apply_to_files, make_patch
+from patchwright.core.domain import Location, Message, ModelResponse, Node, Task, TestStatus
 from patchwright.core.errors import RepairError
 from patchwright.core.events import ErrorEvent
 from patchwright.core.protocols import ProposalContext, RunLimits
-from patchwright.core.types import Location, Message, ModelResponse, Node, Task, TestStatus
 from patchwright.model.errors import BudgetExceeded, ModelUnavailable
 from patchwright.model.scripted import ScriptedModel
 from patchwright.propose.llm.llm_patch import SAMPLE_TEMPERATURE, LlmPatchProposer, ProposerStop

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from patchwright.core.domain import Location
 from patchwright.core.events import ErrorEvent
-from patchwright.core.types import Location
 from patchwright.localize.llm_rank import LlmRanker, parse_ranking
 from patchwright.model.errors import BudgetExceeded
 from patchwright.model.scripted import ScriptedModel

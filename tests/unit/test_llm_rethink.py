@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from patchwright.core.diff import make_patch
-from patchwright.core.types import Node
+from patchwright.core.domain import Node
 from patchwright.model.errors import BudgetExceeded
 from patchwright.model.scripted import ScriptedModel
 from patchwright.search.llm_rethink import LlmRethinker, clean_plan

@@ -1,5 +1,5 @@
+from patchwright.core.domain import Task
 from patchwright.core.protocols import ProposalContext
-from patchwright.core.types import Task
 from patchwright.propose.migrate.codemod import rewrite
 from patchwright.propose.migrate.migrate_rules import MigrateRulesProposer
 from patchwright.propose.migrate.rules import Rule

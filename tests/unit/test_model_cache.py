@@ -2,7 +2,7 @@
 
 import json
 
-from patchwright.core.types import Message, ModelResponse
+from patchwright.core.domain import Message, ModelResponse
 from patchwright.model.cache import CACHE_VERSION, ResponseCache, request_key
 
 MSGS = [Message(role="system", content="be brief"), Message(role="user", content="hi")]

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from patchwright.core.types import Message
+from patchwright.core.domain import Message
 from patchwright.model.prices import (
     Price,
     estimate_prompt_tokens,

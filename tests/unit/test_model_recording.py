@@ -6,8 +6,8 @@ import json
 import pytest
 
 from patchwright.core.config import build_config
+from patchwright.core.domain import Message, Task
 from patchwright.core.events import AnyEvent, ErrorEvent, ModelCall, Note, TrajectoryHeader
-from patchwright.core.types import Message, Task
 from patchwright.model.budget import Budget, Caps
 from patchwright.model.cache import ResponseCache
 from patchwright.model.errors import BudgetExceeded, ModelUnavailable

@@ -10,8 +10,8 @@ from collections.abc import Mapping
 import pytest
 
 from patchwright.core.diff import apply_to_files, changed_lines
+from patchwright.core.domain import Candidate, Location, Task
 from patchwright.core.protocols import ProposalContext
-from patchwright.core.types import Candidate, Location, Task
 from patchwright.propose.mutations import MutationProposer
 from patchwright.propose.pyedit import Renderer, Source, apply_splices
 from patchwright.propose.templates import registry

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from patchwright.core.domain import Task, TestOutcome, TestStatus
 from patchwright.core.protocols import RunLimits
-from patchwright.core.types import Task, TestOutcome, TestStatus
 from patchwright.testing.pytest_junit import (
     MESSAGE_LIMIT,
     OUTPUT_LIMIT,

@@ -1,4 +1,4 @@
-from patchwright.core.types import Task, TestResult
+from patchwright.core.domain import Task, TestResult
 from patchwright.localize.sbfl import SbflLocalizer, is_test_file, ochiai, score_lines
 
 SRC = """def f(x):

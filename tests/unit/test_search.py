@@ -6,9 +6,9 @@ import re
 import pytest
 
 from patchwright.core.diff import make_patch
+from patchwright.core.domain import Node, Task, TestStatus
 from patchwright.core.events import Evaluation, Rethink
 from patchwright.core.protocols import ProposerStop, RunLimits
-from patchwright.core.types import Node, Task, TestStatus
 from patchwright.propose.scripted import Edit, ScriptedProposer
 from patchwright.sandbox.scripted import ScriptedSandbox
 from patchwright.search.budget import Budget

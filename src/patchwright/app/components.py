@@ -7,11 +7,11 @@ from pathlib import Path
 
 from patchwright.app.paths import resolve_paths
 from patchwright.core.config import RunConfig
+from patchwright.core.domain import Task
 from patchwright.core.errors import ConfigError, PatchwrightError, RepairError
 from patchwright.core.events import Record
 from patchwright.core.protocols import BuildContext, Model, Objective, Proposer, TestBed
 from patchwright.core.registry import component_config, resolve
-from patchwright.core.types import Task
 from patchwright.testing.detect import detect_runner
 from patchwright.testing.testbed import SandboxTestBed
 

@@ -13,8 +13,8 @@ from patchwright.app.paths import resolve_paths
 from patchwright.app.session import RunRequest, run
 from patchwright.core.config import RunConfig
 from patchwright.core.diff import apply_to_files, parse
+from patchwright.core.domain import MigrateSpec, Patch, RunResult
 from patchwright.core.errors import BaseRunCrashed, MigrateError
-from patchwright.core.types import MigrateSpec, Patch, RunResult
 from patchwright.envs import EnvBuilder, EnvError, EnvSpec
 from patchwright.propose.migrate.codemod import Site, scan
 from patchwright.propose.migrate.rules import RulesFile, find_shipped, load_rules, save_rules

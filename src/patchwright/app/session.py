@@ -17,10 +17,7 @@ from patchwright.agent.run import run_graph
 from patchwright.app.components import make_objective, make_proposers, make_testbed
 from patchwright.app.paths import resolve_paths
 from patchwright.core.config import RunConfig
-from patchwright.core.errors import BaseRunCrashed, ConfigError, NoTestsFound, RepairError
-from patchwright.core.events import AnyEvent, Record, TrajectoryHeader
-from patchwright.core.registry import resolve
-from patchwright.core.types import (
+from patchwright.core.domain import (
     MigrateSpec,
     OptimizeSpec,
     Patch,
@@ -28,6 +25,9 @@ from patchwright.core.types import (
     RunResult,
     Task,
 )
+from patchwright.core.errors import BaseRunCrashed, ConfigError, NoTestsFound, RepairError
+from patchwright.core.events import AnyEvent, Record, TrajectoryHeader
+from patchwright.core.registry import resolve
 from patchwright.model.errors import ModelError
 from patchwright.model.factory import make_model, model_name
 from patchwright.pipeline.state import RepairDeps
@@ -46,7 +46,7 @@ class RunRequest:
     issue: str = ""
     task_id: str = ""
     spec: RepairSpec | MigrateSpec | OptimizeSpec | None = None
-    """What kind of work (core.types.TaskSpec); None: repair ``tests`` with ``issue``."""
+    """What kind of work (core.domain.TaskSpec); None: repair ``tests`` with ``issue``."""
 
     def task_spec(self) -> RepairSpec | MigrateSpec | OptimizeSpec:
         return self.spec or RepairSpec(selectors=self.tests, issue=self.issue)

@@ -42,8 +42,8 @@ from patchwright.benchmarks.gitchameleon_score import (
 )
 from patchwright.benchmarks.runner import BenchError, InstanceResult, run_batch, shared_server
 from patchwright.core.config import RunConfig
+from patchwright.core.domain import FORMAT_VERSION, Task
 from patchwright.core.events import Record, Result, TrajectoryHeader
-from patchwright.core.types import FORMAT_VERSION, Task
 from patchwright.envs import (
     PIP_TIMEOUT,
     Env,

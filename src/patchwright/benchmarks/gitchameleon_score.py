@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from patchwright.benchmarks.gitchameleon_data import Problem
+from patchwright.core.domain import TestStatus
 from patchwright.core.events import ToolCall
 from patchwright.core.protocols import RunLimits
-from patchwright.core.types import TestStatus
 from patchwright.envs import Env, clean_env
 from patchwright.sandbox.limits import CGROUP_ROOT, Containment, wait_exit
 from patchwright.testing import pytest_junit as junit

@@ -19,8 +19,8 @@ from patchwright.benchmarks.gitchameleon import Recorder, Solution
 from patchwright.benchmarks.gitchameleon_data import Problem
 from patchwright.benchmarks.gitchameleon_score import run_visible
 from patchwright.core.config import RunConfig
+from patchwright.core.domain import Message
 from patchwright.core.events import ErrorEvent, ToolCall
-from patchwright.core.types import Message
 from patchwright.envs import Env
 from patchwright.model.errors import ModelError
 from patchwright.prompts import render

@@ -15,8 +15,8 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from patchwright.core.config import RunConfig
+from patchwright.core.domain import FORMAT_VERSION
 from patchwright.core.errors import PatchwrightError
-from patchwright.core.types import FORMAT_VERSION
 from patchwright.store.artifacts import write_json
 
 INSTANCE_RESULT = "bench.json"

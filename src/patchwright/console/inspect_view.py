@@ -65,7 +65,7 @@ def inspect_run(path: Path) -> int:
 
 
 def _label(node: object) -> str:
-    from patchwright.core.types import Node
+    from patchwright.core.domain import Node
 
     assert isinstance(node, Node)
     reward = "-" if node.reward is None else f"{node.reward:.2f}"

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
-from patchwright.core.types import Patch
+from patchwright.core.domain import Patch
 
 
 class PatchError(ValueError):

@@ -23,8 +23,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
+from patchwright.core.domain import Location, Message, Patch, Task, TestResult
 from patchwright.core.errors import PatchwrightError
-from patchwright.core.types import Location, Message, Patch, Task, TestResult
 
 TRAJECTORY_VERSION = 2
 """Version of the trajectory format. 1: untyped ``Step`` lines; 2: typed events."""

@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from patchwright.core.domain import Task
 from patchwright.core.events import (
     TRAJECTORY_VERSION,
     AnyEvent,
@@ -32,7 +33,6 @@ from patchwright.core.events import (
     ToolCall,
     TrajectoryHeader,
 )
-from patchwright.core.types import Task
 
 _STAGES = ("prepare", "reproduce", "localize", "search", "validate", "minimize", "finalize")
 _Upgrade = Callable[[str, dict[str, Any], float], list[AnyEvent]]

@@ -8,8 +8,7 @@ from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
 from patchwright.core.config import RunConfig
-from patchwright.core.events import AnyEvent, Record
-from patchwright.core.types import (
+from patchwright.core.domain import (
     Candidate,
     Location,
     Message,
@@ -18,6 +17,7 @@ from patchwright.core.types import (
     Task,
     TestResult,
 )
+from patchwright.core.events import AnyEvent, Record
 
 
 @dataclass(frozen=True)

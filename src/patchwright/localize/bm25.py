@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import bm25s  # type: ignore[import-untyped]
 
-from patchwright.core.types import Location
+from patchwright.core.domain import Location
 from patchwright.repo.index import Chunk
 
 __all__ = ["Bm25Index", "Bm25Localizer", "tokenize"]

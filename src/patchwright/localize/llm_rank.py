@@ -14,9 +14,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
+from patchwright.core.domain import Location, Message
 from patchwright.core.events import ErrorEvent, Note, Record
 from patchwright.core.protocols import Model
-from patchwright.core.types import Location, Message
 from patchwright.prompts import render
 from patchwright.repo.index import CodeIndex
 

@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from patchwright.core.domain import Location, Task, TestResult
 from patchwright.core.protocols import BuildContext, CoverageMap
-from patchwright.core.types import Location, Task, TestResult
 
 _TEST_FILE = re.compile(r"(^|/)(test_[^/]*\.py|[^/]*_test\.py|conftest\.py)$")
 _TEST_DIR = re.compile(r"(^|/)(tests?|testing)/")

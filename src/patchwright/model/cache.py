@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from patchwright.core.types import Message, ModelResponse
+from patchwright.core.domain import Message, ModelResponse
 
 CACHE_VERSION = 1
 

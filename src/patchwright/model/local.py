@@ -24,8 +24,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from patchwright.core.config import ModelConfig
+from patchwright.core.domain import Message, ModelResponse
 from patchwright.core.protocols import Model
-from patchwright.core.types import Message, ModelResponse
 from patchwright.model.errors import ModelUnavailable
 from patchwright.model.openai_model import Endpoint, OpenAIModel
 from patchwright.model.prices import Price

@@ -19,7 +19,7 @@ from typing import Any
 import openai
 
 from patchwright.core.config import ModelConfig
-from patchwright.core.types import Message, ModelResponse
+from patchwright.core.domain import Message, ModelResponse
 from patchwright.model.errors import BadResponse, ModelError, ModelUnavailable
 from patchwright.model.prices import Price, estimate_prompt_tokens, estimate_tokens, lookup
 from patchwright.model.retry import RetryPolicy, parse_retry_after, retry_wait, retryable_status

@@ -12,7 +12,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from patchwright.core.types import Message
+from patchwright.core.domain import Message
 
 PRICES_VERSION = 1
 

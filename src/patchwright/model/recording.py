@@ -14,9 +14,9 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
+from patchwright.core.domain import Message, ModelResponse
 from patchwright.core.events import ErrorEvent, ModelCall, Record
 from patchwright.core.protocols import Model
-from patchwright.core.types import Message, ModelResponse
 from patchwright.model.budget import Budget
 from patchwright.model.cache import ResponseCache, request_key
 from patchwright.model.errors import ModelError

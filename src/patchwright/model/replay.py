@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Literal
 
 from patchwright.core.config import ModelConfig
+from patchwright.core.domain import Message, ModelResponse
 from patchwright.core.errors import PatchwrightError
 from patchwright.core.events import ModelCall
-from patchwright.core.types import Message, ModelResponse
 from patchwright.model.errors import ModelError, ModelUnavailable
 from patchwright.model.prices import Price
 from patchwright.store.artifacts import read_events

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from patchwright.core.config import ModelConfig
-from patchwright.core.types import Message, ModelResponse
+from patchwright.core.domain import Message, ModelResponse
 from patchwright.model.errors import ModelUnavailable
 from patchwright.model.prices import Price
 

@@ -15,9 +15,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from patchwright.core.config import RunConfig
+from patchwright.core.domain import Patch, Task, TestResult, TestStatus
 from patchwright.core.errors import BaseRunCrashed, NoTestsFound, RepairError
 from patchwright.core.protocols import CoverageMap, RunLimits, TestBed
-from patchwright.core.types import Patch, Task, TestResult, TestStatus
 
 _OK = (TestStatus.PASS, TestStatus.SKIP)
 

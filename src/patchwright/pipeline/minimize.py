@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from patchwright.core.diff import FileHunks, apply_to_text, make_patch, parse
-from patchwright.core.types import Patch
+from patchwright.core.domain import Patch
 
 
 def split_hunks(diff: str) -> list[tuple[str, int]]:

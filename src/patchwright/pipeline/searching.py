@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from patchwright.core.config import RunConfig
+from patchwright.core.domain import Location, Task, TestResult
 from patchwright.core.events import BudgetEvent, Evaluation, Record, Resume
 from patchwright.core.protocols import (
     CoverageMap,
@@ -16,7 +17,6 @@ from patchwright.core.protocols import (
     RunLimits,
     TestBed,
 )
-from patchwright.core.types import Location, Task, TestResult
 from patchwright.localize.bm25 import Bm25Localizer
 from patchwright.localize.llm_rank import LlmRanker
 from patchwright.repo.git import read_files

@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from patchwright.core.diff import changed_lines
+from patchwright.core.domain import Location, Patch, RunResult, Task, TestResult
 from patchwright.core.errors import RepairError
 from patchwright.core.events import TEST_LIST_LIMIT, Result, Stage, TaskInfo, ToolCall
 from patchwright.core.protocols import BuildContext, RunLimits, TestBed
 from patchwright.core.registry import resolve
-from patchwright.core.types import Location, Patch, RunResult, Task, TestResult
 from patchwright.pipeline.baseline import candidate_limits
 from patchwright.pipeline.baseline import reproduce as run_baseline
 from patchwright.pipeline.baseline import validate as run_full

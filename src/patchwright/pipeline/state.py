@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any, TypedDict
 
 from patchwright.core.config import RunConfig
+from patchwright.core.domain import Task
 from patchwright.core.events import Record
 from patchwright.core.protocols import Model, Objective, Proposer, TestBed
-from patchwright.core.types import Task
 from patchwright.search.reward import TestObjective
 
 
@@ -24,7 +24,7 @@ class RepairInput(TypedDict, total=False):
     issue: str
     task_id: str
     spec: dict[str, Any]
-    """The task spec (core.types.TaskSpec) as JSON; absent: repair with ``selectors``."""
+    """The task spec (core.domain.TaskSpec) as JSON; absent: repair with ``selectors``."""
 
 
 class RepairState(RepairInput, total=False):

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from pydantic import BaseModel, ConfigDict
 
 from patchwright.core.diff import make_patch
+from patchwright.core.domain import Candidate, Location
 from patchwright.core.protocols import BuildContext, ProposalContext
 from patchwright.core.registry import component_config
-from patchwright.core.types import Candidate, Location
 from patchwright.propose.analysis import FileAnalysis, Rendered
 from patchwright.propose.pyedit import split_lines
 from patchwright.propose.templates import Mutation, Registry, Site, Template, registry

@@ -7,8 +7,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from patchwright.core.diff import make_patch
+from patchwright.core.domain import Candidate
 from patchwright.core.protocols import ProposalContext
-from patchwright.core.types import Candidate
 
 
 @dataclass(frozen=True)

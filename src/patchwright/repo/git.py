@@ -28,8 +28,8 @@ from patchwright.core.diff import (
     deleted_paths,
     touched_paths,
 )
+from patchwright.core.domain import Patch
 from patchwright.core.errors import PatchwrightError
-from patchwright.core.types import Patch
 
 SNAPSHOT_FILE = "patchwright-snapshot.json"
 SNAPSHOT_VERSION = 1

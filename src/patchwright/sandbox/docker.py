@@ -46,9 +46,9 @@ import docker.errors
 
 from patchwright.core.config import SandboxConfig
 from patchwright.core.diff import PatchError, validate_patch
+from patchwright.core.domain import Patch
 from patchwright.core.errors import PatchwrightError
 from patchwright.core.protocols import PYTHON, SCRATCH, WORKDIR, Command, Completed, RunLimits
-from patchwright.core.types import Patch
 from patchwright.repo.git import sandbox_git
 from patchwright.sandbox import images
 from patchwright.sandbox.docker_scripts import (

@@ -20,8 +20,8 @@ from collections.abc import Mapping
 
 from patchwright.core.config import SandboxConfig
 from patchwright.core.diff import PatchError, validate_patch
+from patchwright.core.domain import Patch
 from patchwright.core.protocols import PYTHON, SCRATCH, WORKDIR, Command, Completed, RunLimits
-from patchwright.core.types import Patch
 from patchwright.repo.git import sandbox_git
 from patchwright.sandbox.limits import CGROUP_ROOT, Containment, wait_exit
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 
 from patchwright.core.diff import PatchError, apply_to_files
+from patchwright.core.domain import Patch, TestOutcome, TestResult, TestStatus
 from patchwright.core.protocols import Collected, CoverageMap, RunLimits
-from patchwright.core.types import Patch, TestOutcome, TestResult, TestStatus
 
 Oracle = Callable[[Mapping[str, str]], Mapping[str, TestStatus]]
 """Files (base with the patch applied) -> status of every test."""

@@ -8,8 +8,8 @@ import dataclasses
 from collections.abc import Mapping
 
 from patchwright.core.diff import parse
+from patchwright.core.domain import Patch, Task, TestResult, TestStatus
 from patchwright.core.protocols import CoverageMap, RunLimits, TestBed
-from patchwright.core.types import Patch, Task, TestResult, TestStatus
 
 
 def merge_results(first: TestResult, second: TestResult) -> TestResult:

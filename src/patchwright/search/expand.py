@@ -7,8 +7,8 @@ import itertools
 from collections.abc import Callable, Mapping, Sequence
 
 from patchwright.core.diff import PatchError, apply_to_files
+from patchwright.core.domain import Candidate, Location, Node, Task
 from patchwright.core.protocols import ProposalContext, Proposer, ProposerStop
-from patchwright.core.types import Candidate, Location, Node, Task
 
 
 class Expander:

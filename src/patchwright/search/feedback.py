@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from patchwright.core.types import Task, TestResult, TestStatus
+from patchwright.core.domain import Task, TestResult, TestStatus
 
 
 def summarize(task: Task, result: TestResult, limit: int = 3) -> str:

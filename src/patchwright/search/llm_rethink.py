@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import re
 
+from patchwright.core.domain import Message, Node
 from patchwright.core.events import ErrorEvent, Record
 from patchwright.core.protocols import Model
-from patchwright.core.types import Message, Node
 from patchwright.prompts import render
 from patchwright.search.rethink import Rethinker, RuleRethinker
 

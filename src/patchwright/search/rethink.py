@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from patchwright.core.types import Node
+from patchwright.core.domain import Node
 
 MAX_FEEDBACK = 5
 

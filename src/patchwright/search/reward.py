@@ -3,7 +3,7 @@ and migrate score by; a task kind with another rule brings its own Objective).""
 
 from __future__ import annotations
 
-from patchwright.core.types import Task, TestResult, TestStatus
+from patchwright.core.domain import Task, TestResult, TestStatus
 
 
 def reward(task: Task, result: TestResult) -> float:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable
 
-from patchwright.core.types import Node
+from patchwright.core.domain import Node
 
 
 def mean_value(node: Node) -> float:

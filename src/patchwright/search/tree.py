@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from patchwright.core.types import FORMAT_VERSION, Node, Patch
+from patchwright.core.domain import FORMAT_VERSION, Node, Patch
 from patchwright.store.artifacts import write_atomic
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from patchwright.core.domain import RunResult
 from patchwright.core.events import (
     TRAJECTORY_VERSION,
     AnyEvent,
@@ -19,7 +20,6 @@ from patchwright.core.events import (
     parse_event,
 )
 from patchwright.core.events_v1 import upgrade, upgrade_header
-from patchwright.core.types import RunResult
 
 PATCH_FILE = "patch.diff"
 RESULT_FILE = "result.json"

@@ -7,8 +7,8 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from patchwright.core.domain import TestOutcome, TestResult, TestStatus
 from patchwright.core.protocols import RunLimits
-from patchwright.core.types import TestOutcome, TestResult, TestStatus
 
 MESSAGE_LIMIT = 500
 OUTPUT_LIMIT = 2000

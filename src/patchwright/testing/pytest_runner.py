@@ -11,6 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from patchwright.core.domain import TestOutcome, TestResult, TestStatus
 from patchwright.core.protocols import (
     PYTHON,
     SCRATCH,
@@ -23,7 +24,6 @@ from patchwright.core.protocols import (
     Sandbox,
     TestBed,
 )
-from patchwright.core.types import TestOutcome, TestResult, TestStatus
 from patchwright.sandbox.local import LocalSandbox
 from patchwright.testing import coverage_data
 from patchwright.testing import pytest_junit as junit

@@ -6,9 +6,9 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from patchwright.core.domain import Patch, TestResult
 from patchwright.core.protocols import Collected, CoverageMap, RunLimits, Sandbox, TestRunner
 from patchwright.core.registry import component_config, resolve
-from patchwright.core.types import Patch, TestResult
 from patchwright.sandbox.local import LocalSandbox
 
 

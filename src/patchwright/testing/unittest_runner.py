@@ -16,6 +16,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
+from patchwright.core.domain import TestOutcome, TestResult, TestStatus
 from patchwright.core.protocols import (
     PYTHON,
     SCRATCH,
@@ -28,7 +29,6 @@ from patchwright.core.protocols import (
     Sandbox,
     TestBed,
 )
-from patchwright.core.types import TestOutcome, TestResult, TestStatus
 from patchwright.testing import coverage_data
 
 DRIVER = Path(__file__).with_name("unittest_driver.py")

@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 from patchwright.core.diff import PatchError, make_patch
+from patchwright.core.domain import Candidate, Location, Message
 from patchwright.core.errors import RepairError
 from patchwright.core.events import ErrorEvent, Note, Record
 from patchwright.core.protocols import BuildContext, Model, ProposalContext, ProposerStop
-from patchwright.core.types import Candidate, Location, Message
 from patchwright.model.errors import BudgetExceeded
 from patchwright.prompts import render
 from patchwright.propose.llm.edit_apply import apply_reply

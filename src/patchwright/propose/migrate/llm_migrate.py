@@ -14,10 +14,10 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from patchwright.core.domain import Message
 from patchwright.core.errors import RepairError
 from patchwright.core.events import ErrorEvent, Record, ToolCall
 from patchwright.core.protocols import BuildContext, Model, ProposalContext
-from patchwright.core.types import Message
 from patchwright.prompts import render
 from patchwright.propose.llm.llm_patch import LlmPatchProposer, llm_options
 from patchwright.propose.migrate.migrate_rules import migrate_spec

@@ -12,9 +12,9 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from patchwright.core.diff import PatchError, apply_to_files, make_patch
+from patchwright.core.domain import Candidate, Location, MigrateSpec
 from patchwright.core.errors import RepairError
 from patchwright.core.protocols import BuildContext, ProposalContext
-from patchwright.core.types import Candidate, Location, MigrateSpec
 from patchwright.propose.migrate.codemod import Site, rewrite
 from patchwright.propose.migrate.rules import Rule, RulesError, RulesFile, load_rules
 from patchwright.repo.git import text_files

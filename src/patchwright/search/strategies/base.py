@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Protocol
 
 from patchwright.core.diff import changed_lines
+from patchwright.core.domain import Candidate, Node, Task
 from patchwright.core.events import (
     CandidateEvent,
     Evaluation,
@@ -17,7 +18,6 @@ from patchwright.core.events import (
     Selection,
 )
 from patchwright.core.protocols import Objective
-from patchwright.core.types import Candidate, Node, Task
 from patchwright.search.budget import Budget
 from patchwright.search.evaluate import Evaluator
 from patchwright.search.expand import Expander

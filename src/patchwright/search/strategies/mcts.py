@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from patchwright.core.types import Node
+from patchwright.core.domain import Node
 from patchwright.search.selection import select_global
 from patchwright.search.strategies.base import (
     SearchContext,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from patchwright.core.types import Node
+from patchwright.core.domain import Node
 from patchwright.search.strategies.base import SearchContext, SearchOutcome, pending, tree_search
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import heapq
 import itertools
 
-from patchwright.core.types import Candidate
+from patchwright.core.domain import Candidate
 from patchwright.search.strategies.base import (
     SearchContext,
     SearchOutcome,

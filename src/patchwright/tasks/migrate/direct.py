@@ -7,8 +7,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from patchwright.core.domain import MigrateSpec, Patch, RunResult, Task, TestStatus
 from patchwright.core.protocols import ProposalContext, RunLimits
-from patchwright.core.types import MigrateSpec, Patch, RunResult, Task, TestStatus
 from patchwright.propose.migrate.migrate_rules import MigrateRulesProposer
 from patchwright.propose.migrate.rules import RulesFile
 from patchwright.repo.git import snapshot

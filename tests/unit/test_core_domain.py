@@ -1,8 +1,7 @@
 import json
 
 from patchwright.core.diff import make_patch
-from patchwright.core.events import TRAJECTORY_VERSION, Evaluation, TrajectoryHeader
-from patchwright.core.types import (
+from patchwright.core.domain import (
     FORMAT_VERSION,
     Location,
     Node,
@@ -12,6 +11,7 @@ from patchwright.core.types import (
     TestResult,
     TestStatus,
 )
+from patchwright.core.events import TRAJECTORY_VERSION, Evaluation, TrajectoryHeader
 
 
 def _task() -> Task:
