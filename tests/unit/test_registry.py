@@ -20,7 +20,7 @@ def test_every_builtin_component_resolves(kind, name):
 
 
 def test_components_are_built_by_their_class():
-    for kind in ("proposer", "localizer"):
+    for kind in ("proposer", "localizer", "runner"):
         for name in names(kind):
             assert callable(getattr(resolve(kind, name), "build", None)), f"{kind} {name}"
 

@@ -11,7 +11,7 @@ from patchwright.core.domain import Task
 from patchwright.core.errors import ConfigError, PatchwrightError, RepairError
 from patchwright.core.events import Record
 from patchwright.core.protocols import BuildContext, Model, Objective, Proposer, TestBed
-from patchwright.core.registry import component_config, resolve
+from patchwright.core.registry import resolve
 from patchwright.testing.detect import detect_runner
 from patchwright.testing.testbed import SandboxTestBed
 
@@ -25,13 +25,7 @@ def make_testbed(config: RunConfig, root: Path) -> TestBed:
         runner_cls = resolve("runner", name)
     except ConfigError as exc:
         raise RepairError(str(exc)) from None
-    options = dict(config.runners.get(name, {}))
-    if name == "pytest":  # the keys users already set under sandbox, unless runners.pytest does
-        sb = config.sandbox
-        for key in ("plugins", "pytest_args", "fork_server"):
-            if key in sb.model_fields_set:
-                options.setdefault(key, getattr(sb, key))
-    runner = runner_cls(component_config(runner_cls, options))
+    runner = runner_cls.build(BuildContext(config=config))
     try:
         sandbox = sandbox_cls.from_config(root, config.sandbox, wheels_dir=resolve_paths().wheels)
     except PatchwrightError as exc:

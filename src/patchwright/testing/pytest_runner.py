@@ -16,6 +16,7 @@ from patchwright.core.protocols import (
     PYTHON,
     SCRATCH,
     WORKDIR,
+    BuildContext,
     Collected,
     Command,
     Completed,
@@ -24,6 +25,7 @@ from patchwright.core.protocols import (
     Sandbox,
     TestBed,
 )
+from patchwright.core.registry import component_config
 from patchwright.sandbox.local import LocalSandbox
 from patchwright.testing import coverage_data
 from patchwright.testing import pytest_junit as junit
@@ -74,6 +76,19 @@ class PytestRunner:
     __test__ = False
     name = "pytest"
     Config = PytestConfig
+
+    @classmethod
+    def build(cls, ctx: BuildContext) -> PytestRunner:
+        """Options from ``runners.pytest``; the ``sandbox.plugins``, ``sandbox.pytest_args``
+        and ``sandbox.fork_server`` keys users already set apply where it is silent."""
+        options = dict(ctx.config.runners.get(cls.name, {}))
+        sb = ctx.config.sandbox
+        for key in ("plugins", "pytest_args", "fork_server"):
+            if key in sb.model_fields_set:
+                options.setdefault(key, getattr(sb, key))
+        config = component_config(cls, options)
+        assert isinstance(config, PytestConfig)
+        return cls(config)
 
     def __init__(self, config: PytestConfig | None = None) -> None:
         self.config = config or PytestConfig()

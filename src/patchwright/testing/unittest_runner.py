@@ -21,6 +21,7 @@ from patchwright.core.protocols import (
     PYTHON,
     SCRATCH,
     WORKDIR,
+    BuildContext,
     Collected,
     Command,
     Completed,
@@ -29,6 +30,7 @@ from patchwright.core.protocols import (
     Sandbox,
     TestBed,
 )
+from patchwright.core.registry import component_config
 from patchwright.testing import coverage_data
 
 DRIVER = Path(__file__).with_name("unittest_driver.py")
@@ -58,6 +60,12 @@ class UnittestRunner:
     __test__ = False
     name = "unittest"
     Config = UnittestConfig
+
+    @classmethod
+    def build(cls, ctx: BuildContext) -> UnittestRunner:
+        config = component_config(cls, ctx.config.runners.get(cls.name))
+        assert isinstance(config, UnittestConfig)
+        return cls(config)
 
     def __init__(self, config: UnittestConfig | None = None) -> None:
         self.config = config or UnittestConfig()
