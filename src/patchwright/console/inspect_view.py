@@ -19,7 +19,7 @@ def inspect_run(path: Path) -> int:
     from rich.markup import escape
     from rich.tree import Tree as RichTree
 
-    from patchwright.search.tree import Tree
+    from patchwright.store.tree_file import read_tree
 
     run = RunDir(Path(path), create=False)
     console = Console()
@@ -52,7 +52,7 @@ def inspect_run(path: Path) -> int:
     else:
         console.print("status: unfinished (no result.json)")
     if run.tree_path.exists():
-        tree = Tree.load(run.tree_path)
+        tree = read_tree(run.tree_path)
         nodes = {n.id: RichTree(_label(n)) for n in tree}
         for n in tree:
             if n.parent is not None:

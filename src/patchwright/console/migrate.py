@@ -40,26 +40,18 @@ def _log(message: str) -> None:
 
 
 def cmd_migrate(args: argparse.Namespace, overrides: list[str], run_dir: Path) -> int:
-    from patchwright.app.paths import resolve_paths
-    from patchwright.envs import EnvError
-    from patchwright.propose.migrate.rules import RulesError, save_rules
+    from patchwright.app.migrate import MigrateError, mine_rules
 
     if args.path == "mine":
-        from patchwright.propose.migrate.mine import mine
-
         if len(args.extra) != 3:
-            raise RulesError("usage: patchwright migrate mine LIB OLD NEW [--out FILE]")
+            raise MigrateError("usage: patchwright migrate mine LIB OLD NEW [--out FILE]")
         lib, old, new = args.extra
-        try:
-            rules = mine(lib, old, new, module=args.module, old_extra=args.old_extra,
-                         new_extra=args.new_extra, env_cache=resolve_paths().envs, log=_log)
-        except EnvError as exc:
-            raise RulesError(str(exc)) from None
+        text = mine_rules(lib, old, new, module=args.module, old_extra=args.old_extra,
+                          new_extra=args.new_extra, out=args.out, log=_log)  # fmt: skip
         if args.out:
-            save_rules(rules, args.out)
             _log(f"wrote {args.out}")
         else:
-            sys.stdout.write(rules.dumps())
+            sys.stdout.write(text)
         return EXIT_FOUND
     return _migrate_project(args, overrides, run_dir)
 

@@ -4,17 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-from pydantic import BaseModel, Field
-
-from patchwright.core.domain import FORMAT_VERSION, Node, Patch
-from patchwright.store.artifacts import write_atomic
-
-
-class TreeFile(BaseModel):
-    version: int = FORMAT_VERSION
-    nodes: list[Node] = Field(default_factory=list)
+from patchwright.core.domain import Node, Patch
+from patchwright.store.tree_file import read_tree, write_tree
 
 
 class Tree:
@@ -72,17 +64,8 @@ class Tree:
         return [n for n in self.nodes if n.plausible]
 
     def save(self, path: Path) -> None:
-        """Write the tree; failure tracebacks are left out (the trajectory keeps them)."""
-        exclude: Any = {
-            "nodes": {
-                "__all__": {"result": {"output_tail": True, "tests": {"__all__": {"output"}}}}
-            }
-        }
-        write_atomic(path, TreeFile(nodes=self.nodes).model_dump_json(exclude=exclude) + "\n")
+        write_tree(path, self.nodes)
 
     @classmethod
     def load(cls, path: Path) -> Tree:
-        data = TreeFile.model_validate_json(Path(path).read_text(encoding="utf-8"))
-        if data.version != FORMAT_VERSION:
-            raise ValueError(f"unsupported tree format version {data.version}")
-        return cls(data.nodes)
+        return cls(read_tree(path))
