@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import ClassVar, Protocol, runtime_checkable
 
 from patchwright.core.config import RunConfig
 from patchwright.core.domain import (
@@ -139,7 +139,7 @@ class TestRunner(Protocol):
     """A test framework: the commands that collect and run chosen tests (optionally with
     per-test coverage) and the reading of their results. Runs go through a Sandbox."""
 
-    __test__ = False
+    __test__: ClassVar[bool] = False
 
     name: str
 
@@ -174,7 +174,7 @@ class TestRunner(Protocol):
 class TestBed(Protocol):
     """What the pipeline and the search use: a sandbox and the task's test runner."""
 
-    __test__ = False
+    __test__: ClassVar[bool] = False
 
     @property
     def root(self) -> str: ...
