@@ -112,7 +112,11 @@ def reproduce(state: RepairState, deps: RepairDeps) -> dict[str, Any]:
     coverage = {
         t: {p: sorted(ls) for p, ls in files.items()} for t, files in baseline.coverage.items()
     }
-    write_json(Path(state["run_dir"]) / COVERAGE_FILE, {"version": 1, "coverage": coverage})
+    # the failing tests' outcomes too: with the spectra, all that localization reads
+    failures = {t: baseline.result.tests[t].model_dump(mode="json", include={"status", "message", "output"})
+                for t in baseline.failing if t in baseline.result.tests}  # fmt: skip
+    write_json(Path(state["run_dir"]) / COVERAGE_FILE,
+               {"version": 1, "coverage": coverage, "failures": failures})  # fmt: skip
     deps.record(
         TaskInfo(
             task_id=task.id,
@@ -147,7 +151,8 @@ def localize(state: RepairState, deps: RepairDeps) -> dict[str, Any]:
     task = _task(state)
     ctx = BuildContext(config=deps.config, task=task, model=deps.model, record=deps.record)
     localizer = resolve("localizer", deps.config.localize.method).build(ctx)
-    locations = localizer.localize(task, load_coverage(state["run_dir"]), TestResult())
+    baseline = TestResult.model_validate(state.get("baseline") or {})
+    locations = localizer.localize(task, load_coverage(state["run_dir"]), baseline)
     if deps.model is not None and locations and deps.config.llm.rank:
         locations = llm_localize(task, locations, deps.model, deps.record)
     deps.record(ToolCall(tool="sbfl", locations=locations[:10]))
