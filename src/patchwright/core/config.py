@@ -58,11 +58,21 @@ class SearchConfig(_Config):
     seed: int = 0
 
 
+TieBreak = Literal["traceback", "test_name", "later"]
+TIE_BREAKS: tuple[TieBreak, ...] = ("traceback", "test_name", "later")
+
+
 class LocalizeConfig(_Config):
     method: str = "sbfl"
     """The localizer (core.registry "localizer")."""
     formula: Literal["ochiai", "tarantula", "dstar"] = "ochiai"
     top: int = 40
+    traceback: bool = True
+    """The project frames of a failing test's traceback join that test's spectrum (lines
+    coverage missed; all of it when coverage has nothing)."""
+    tiebreak: list[TieBreak] = Field(default_factory=lambda: list(TIE_BREAKS))
+    """Keys that order lines of equal score, in turn: shown by failing tracebacks (nearer
+    the raise first), in a function a failing test is named after, later lines."""
 
 
 class ModelConfig(_Config):

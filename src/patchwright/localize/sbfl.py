@@ -11,12 +11,14 @@ import ast
 import math
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from patchwright.core.domain import Location, Task, TestResult
 from patchwright.core.protocols import BuildContext, CoverageMap
+from patchwright.localize.tiebreak import KEYS, break_ties
+from patchwright.localize.traceback_frames import failing_frames
 
 _TEST_FILE = re.compile(r"(^|/)(test_[^/]*\.py|[^/]*_test\.py|conftest\.py)$")
 _TEST_DIR = re.compile(r"(^|/)(tests?|testing)/")
@@ -93,6 +95,17 @@ def score_lines(
     return scores
 
 
+def with_frames(coverage: CoverageMap, frames: Mapping[str, Iterable[tuple[str, int]]]) -> CoverageMap:
+    """``coverage`` with each failing test's traceback frames added to its lines: a frame
+    was executed by that test, whether or not the coverage tracer saw it."""
+    out: CoverageMap = {t: {p: set(ls) for p, ls in files.items()} for t, files in coverage.items()}
+    for test, stack in frames.items():
+        files = out.setdefault(test, {})
+        for path, line in stack:
+            files.setdefault(path, set()).add(line)
+    return out
+
+
 def function_spans(source: str) -> list[tuple[int, int, str]]:
     """(first line, last line, qualified name) of every function, innermost last."""
     try:
@@ -132,16 +145,33 @@ class SbflLocalizer:
     def build(cls, ctx: BuildContext) -> SbflLocalizer:
         assert ctx.task is not None, "a localizer works on a prepared task"
         cfg = ctx.config.localize
-        return cls(Path(ctx.task.repo), cfg.formula, cfg.top)
+        return cls(Path(ctx.task.repo), cfg.formula, cfg.top, cfg.traceback, cfg.tiebreak)
 
-    def __init__(self, root: Path, formula: str = "ochiai", top: int = 40) -> None:
+    def __init__(
+        self,
+        root: Path,
+        formula: str = "ochiai",
+        top: int = 40,
+        traceback: bool = True,
+        tiebreak: Sequence[str] = KEYS,
+    ) -> None:
         if formula not in FORMULAS:
             raise ValueError(f"unknown SBFL formula {formula!r}")
+        unknown = [k for k in tiebreak if k not in KEYS]
+        if unknown:
+            raise ValueError(f"unknown tie-break key {unknown[0]!r} (choose from {', '.join(KEYS)})")
         self.root = Path(root)
         self.formula = formula
         self.top = top
+        self.traceback = traceback
+        self.tiebreak = list(tiebreak)
 
     def localize(self, task: Task, coverage: CoverageMap, result: TestResult) -> list[Location]:
+        """Lines by spectrum score (failing tracebacks' frames joining the failing tests'
+        spectra), ties broken by the configured keys; the first ``top``."""
+        frames = failing_frames(result, task.failing_tests, self.root, lambda p: not is_test_file(p))
+        if self.traceback and frames:
+            coverage = with_frames(coverage, frames)
         scores = score_lines(coverage, task.failing_tests, task.passing_tests, self.formula)
         spans_by_file: dict[str, list[tuple[int, int, str]]] = {}
         locations: list[Location] = []
@@ -161,9 +191,11 @@ class SbflLocalizer:
                     source="sbfl",
                 )
             )
-            if len(locations) >= self.top:
+            if not self.tiebreak and len(locations) >= self.top:
                 break
-        return locations
+        if self.tiebreak:
+            locations = break_ties(locations, self.tiebreak, frames, task.failing_tests)
+        return locations[: self.top]
 
     def _read(self, path: str) -> str:
         try:

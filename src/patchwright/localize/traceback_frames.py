@@ -1,0 +1,66 @@
+"""Frames of failing tests' tracebacks: the project lines (test files left out) a failure
+passed through, read from the test outcomes' message and output tails.
+
+Two spellings are read: Python's ``File "PATH", line N, in NAME`` and pytest's
+``PATH:N: in NAME`` / ``PATH:N: ExcType`` headers. Paths may be absolute (inside the
+project root) or relative to it; frames outside the project are dropped. Frames come
+outermost first, as the tracebacks print them: the last one is where the error was raised.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from patchwright.core.domain import TestResult
+
+_PYTHON = re.compile(r'^\s*File "(?P<path>[^"]+)", line (?P<line>\d+)', re.M)
+_PYTEST = re.compile(r"^(?P<path>[^\s:][^:\n]*\.py):(?P<line>\d+): ", re.M)
+
+Frame = tuple[str, int]
+
+
+def _relative(path: str, root: str) -> str | None:
+    if not os.path.isabs(path):
+        rel = os.path.normpath(path).replace(os.sep, "/")
+        return None if rel.startswith("../") else rel
+    real = os.path.realpath(path)
+    if not real.startswith(root + os.sep):
+        return None
+    return os.path.relpath(real, root).replace(os.sep, "/")
+
+
+def frames(text: str, root: Path | str, include: Callable[[str], bool]) -> list[Frame]:
+    """Project frames of one failure's text, outermost first, repeats (recursion) folded."""
+    real_root = os.path.realpath(str(root))
+    found: list[tuple[int, Frame]] = []
+    for pattern in (_PYTHON, _PYTEST):
+        for m in pattern.finditer(text):
+            rel = _relative(m.group("path"), real_root)
+            if rel is None or not include(rel) or not (Path(real_root) / rel).is_file():
+                continue
+            found.append((m.start(), (rel, int(m.group("line")))))
+    found.sort()
+    out: list[Frame] = []
+    for _, frame in found:
+        if frame in out:
+            out.remove(frame)  # keep the innermost occurrence
+        out.append(frame)
+    return out
+
+
+def failing_frames(
+    result: TestResult, failing: Iterable[str], root: Path | str, include: Callable[[str], bool]
+) -> dict[str, list[Frame]]:
+    """Per failing test, its traceback's project frames (tests without any left out)."""
+    out: dict[str, list[Frame]] = {}
+    for test in failing:
+        outcome = result.tests.get(test)
+        if outcome is None:
+            continue
+        found = frames(f"{outcome.output}\n{outcome.message}", root, include)
+        if found:
+            out[test] = found
+    return out
