@@ -122,6 +122,9 @@ def project(tmp_path: Path) -> Iterator[Callable[..., SandboxTestBed]]:
         git(root, "commit", "-qm", "base")
         kwargs.setdefault("autoload_plugins", False)
         kwargs.setdefault("fork_server", True)
+        # The server's protocol and the plain containment (pids read by the tests are the
+        # host's); the isolated server: tests/integration/test_hostile_sandbox.py.
+        kwargs.setdefault("isolation", "none")
         box = pytest_bed(root, **kwargs)  # type: ignore[arg-type]
         boxes.append(box)
         return box

@@ -3,6 +3,7 @@ runner), the proposers and the objective."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from patchwright.app.paths import resolve_paths
@@ -16,9 +17,10 @@ from patchwright.testing.detect import detect_runner
 from patchwright.testing.testbed import SandboxTestBed
 
 
-def make_testbed(config: RunConfig, root: Path) -> TestBed:
+def make_testbed(config: RunConfig, root: Path, hide: Sequence[Path] = ()) -> TestBed:
     """The run's sandbox (core.registry "sandbox", ``sandbox.kind``) with its test runner
-    (``runner``; "auto": detected from the project), as one TestBed."""
+    (``runner``; "auto": detected from the project), as one TestBed. The tests see none of
+    ``hide`` (the user's repository, the run directory) nor Patchwright's home."""
     try:
         sandbox_cls = resolve("sandbox", config.sandbox.kind)
         name = detect_runner(root) if config.runner == "auto" else config.runner
@@ -27,7 +29,9 @@ def make_testbed(config: RunConfig, root: Path) -> TestBed:
         raise RepairError(str(exc)) from None
     runner = runner_cls.build(BuildContext(config=config))
     try:
-        sandbox = sandbox_cls.from_config(root, config.sandbox, wheels_dir=resolve_paths().wheels)
+        paths = resolve_paths()
+        sandbox = sandbox_cls.from_config(root, config.sandbox, wheels_dir=paths.wheels,
+                                          hide=[*hide, paths.home])  # fmt: skip
     except PatchwrightError as exc:
         raise RepairError(str(exc)) from None
     return SandboxTestBed(sandbox, runner)

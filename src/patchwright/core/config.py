@@ -37,6 +37,15 @@ class SandboxConfig(_Config):
     fork_server: bool = True
     """Run candidates' tests in children forked from a warm pytest process (3-4x faster);
     coverage runs always use a fresh process."""
+    isolation: Literal["auto", "bwrap", "none"] = "auto"
+    """local: run tests in Linux namespaces through bubblewrap ("auto": when the machine
+    can make them, else without, with a warning; "bwrap": always, or refuse; "none": off)."""
+    require_isolation: bool = False
+    """Refuse to run tests without namespace isolation (``--require-isolation``)."""
+    network: bool = False
+    """Isolated tests get the network (default: none, only their own loopback)."""
+    pass_env: list[str] = Field(default_factory=list)
+    """Variables passed to tests beyond the allow-list (PATH, LANG, LC_*, TZ, ...)."""
 
 
 class SearchConfig(_Config):

@@ -364,17 +364,54 @@ def apply_to_source(snap: Snapshot, patch: Patch) -> list[str]:
     return sorted(new)
 
 
+SAFE_CONFIG = (
+    ("core.hooksPath", os.devnull),
+    ("core.fsmonitor", "false"),
+    ("core.pager", "cat"),
+    ("core.attributesFile", os.devnull),
+    ("core.autocrlf", "false"),
+    ("core.symlinks", "true"),
+    ("diff.noprefix", "false"),
+    ("core.alternateRefsCommand", ""),
+    ("core.sshCommand", "false"),
+    ("uploadpack.packObjectsHook", ""),
+    ("protocol.allow", "never"),
+    ("gc.auto", "0"),
+    ("maintenance.auto", "false"),
+)
+"""Configuration git runs with on sandbox workspaces, whatever ``.git/config`` says
+(filters are off through ``.git/info/attributes``, which the sandbox restores)."""
+_UNSAFE_ENV = frozenset({
+    "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_COMMON_DIR",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_EXTERNAL_DIFF", "GIT_CONFIG", "GIT_CONFIG_PARAMETERS",
+    "GIT_EXEC_PATH", "GIT_SSH", "GIT_SSH_COMMAND", "GIT_ASKPASS", "GIT_TRACE", "GIT_NAMESPACE",
+    "GIT_CEILING_DIRECTORIES", "GIT_DISCOVERY_ACROSS_FILESYSTEM", "GIT_REPLACE_REF_BASE",
+})  # fmt: skip
+
+
 def sandbox_git(
     root: str, *args: str, env: Mapping[str, str], stdin: bytes | None = None
 ) -> tuple[int, str, str]:
     """git in a sandbox's workspace (or against its repository), hardened against what a
     test may have written into ``.git``: hooks and fsmonitor off, only ``root`` trusted,
     and exactly the environment ``env`` (the caller drops global config and location
-    variables). Returns (exit code, stdout, stderr)."""
-    cmd = ["git", "-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false"]
-    cmd += ["-c", f"safe.directory={root}", *args]
+    variables) with :data:`SAFE_CONFIG` forced both as ``-c`` options and through
+    ``GIT_CONFIG_*`` (so that a git process git itself starts gets them too), system
+    attributes and replace objects off. Returns (exit code, stdout, stderr)."""
+    cmd = ["git", "--no-replace-objects", "--no-pager"]
+    for key, value in (*SAFE_CONFIG, ("safe.directory", root)):
+        cmd += ["-c", f"{key}={value}"]
+    cmd += args
+    if args and args[0] in ("diff", "log", "show"):
+        cmd.insert(len(cmd) - len(args) + 1, "--no-ext-diff")  # diff.external, GIT_EXTERNAL_DIFF
+    safe = {k: v for k, v in env.items() if k not in _UNSAFE_ENV}
+    safe.update(GIT_CONFIG_NOSYSTEM="1", GIT_CONFIG_GLOBAL=os.devnull, GIT_ATTR_NOSYSTEM="1")
+    safe.update(GIT_NO_REPLACE_OBJECTS="1", GIT_PAGER="cat", GIT_TERMINAL_PROMPT="0")
+    safe["GIT_CONFIG_COUNT"] = str(len(SAFE_CONFIG))
+    for i, (key, value) in enumerate(SAFE_CONFIG):
+        safe[f"GIT_CONFIG_KEY_{i}"], safe[f"GIT_CONFIG_VALUE_{i}"] = key, value
     proc = subprocess.run(
-        cmd, cwd=root, env=dict(env), input=stdin, capture_output=True, check=False
+        cmd, cwd=root, env=safe, input=stdin, capture_output=True, check=False
     )
     out, err = (b.decode("utf-8", "replace") for b in (proc.stdout, proc.stderr))
     return proc.returncode, out, err

@@ -235,10 +235,16 @@ class DockerSandbox:
 
     @classmethod
     def from_config(
-        cls, root: str | os.PathLike[str], config: SandboxConfig, *, wheels_dir: Path | None = None
+        cls,
+        root: str | os.PathLike[str],
+        config: SandboxConfig,
+        *,
+        wheels_dir: Path | None = None,
+        hide: object = (),
     ) -> DockerSandbox:
         """The sandbox ``sandbox.kind=docker`` builds (its limits from the config; image
-        wheels cached in ``wheels_dir``)."""
+        wheels cached in ``wheels_dir``; ``hide`` is for the local sandbox: a container
+        sees nothing of the host but the workspace anyway)."""
         return cls(root, memory_mb=config.memory_mb, max_processes=config.max_processes,
                    wheels_dir=wheels_dir)  # fmt: skip
 

@@ -16,7 +16,7 @@ import signal
 import subprocess
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 from patchwright.core.protocols import RunLimits
@@ -72,6 +72,9 @@ class Containment:
 
     def __init__(self, cgroup_root: str | None = CGROUP_ROOT) -> None:
         self.unified = False
+        self.isolation: Any = None
+        """The sandbox's :class:`~patchwright.sandbox.isolation.Isolation` (None: none):
+        a warm process started for its runs must run inside it."""
         self.parents: dict[str, str] = {}
         """Controller ('pids', 'memory', or 'unified') -> directory holding per-run cgroups."""
         if cgroup_root:
@@ -221,11 +224,15 @@ class RunGroup:
         found.discard(os.getpid())
         return found
 
-    def kill(self, keep: int | None = None, rounds: int = _KILL_ROUNDS) -> None:
+    def kill(
+        self, keep: int | Collection[int] | None = None, rounds: int = _KILL_ROUNDS
+    ) -> None:
         """SIGKILL every process of the run (but ``keep``) until none is left, bounded.
 
         The run's pid limit drops to 0 first, so that nothing can fork in the meantime.
         """
+        spare = {keep} if isinstance(keep, int) else set(keep or ())
+        keep = next(iter(spare)) if spare else None
         for d in self.dirs:
             _write(os.path.join(d, "pids.max"), "0")
         for attempt in range(rounds):
@@ -235,7 +242,7 @@ class RunGroup:
             if keep is None and self.unified:
                 for d in self.dirs:
                     _write(os.path.join(d, "cgroup.kill"), "1")
-            pids = {p for p in self.members() if p != keep and not _is_zombie(p)}
+            pids = {p for p in self.members() if p not in spare and not _is_zombie(p)}
             if not pids:
                 return
             for p in pids:
@@ -264,6 +271,21 @@ class RunGroup:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def parent_pid(pid: int) -> int:
+    """Parent pid of ``pid`` (0 when it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return int(fh.read().rpartition(")")[2].split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def move_to(procs: Collection[str], pid: int) -> None:
+    """Put ``pid`` (a host pid) into the cgroups whose ``cgroup.procs`` files are ``procs``."""
+    for path in procs:
+        _write(path, str(pid))
 
 
 def _is_zombie(pid: int) -> bool:

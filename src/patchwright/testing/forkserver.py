@@ -25,7 +25,7 @@ from typing import Any
 
 from patchwright.core.protocols import RunLimits
 from patchwright.sandbox.inproc_pytest import bundle
-from patchwright.sandbox.limits import MARKER_ENV, Containment, PidWaiter, RunGroup
+from patchwright.sandbox.limits import MARKER_ENV, Containment, PidWaiter, RunGroup, move_to
 
 START_TIMEOUT = 120.0
 """Seconds the server may take to import pytest and the plugins."""
@@ -101,6 +101,10 @@ class ForkServer:
         """Id of the request in flight (None at start-up): replies carry it."""
         self._child: int | None = None
         self._failures = 0
+        self._isolation: Any = None
+        """The namespaces the running server lives in (see Containment.isolation)."""
+        self._server_pid = 0
+        """Host pid of the server process itself (bwrap's grandchild when isolated)."""
 
     # -- server lifecycle ----------------------------------------------------------------
 
@@ -109,16 +113,19 @@ class ForkServer:
         """The server's pid while one is running."""
         return self._proc.pid if self._proc is not None else None
 
-    def _start(self, env: dict[str, str]) -> None:
+    def _start(self, env: dict[str, str], isolation: Any = None) -> None:
         source = bundle(str(Path(__file__).with_name("forkserver_main.py")))
         outer = env.get(MARKER_ENV)
         server_env = {**env, MARKER_ENV: f"{outer}:{_SLOT}" if outer else _SLOT}
         for _ in range(MAX_START_TRIES):
             config = {"root": self.root, "autoload": self.autoload, "skip": self.skipped}
             config["marker_env"] = MARKER_ENV
+            argv = [self.python, "-c", source, json.dumps(config)]
+            if isolation is not None:  # the whole server lives in one set of namespaces
+                argv = isolation.wrap(argv, self.root, init=True)  # tests cannot kill it
             with open(self.log, "ab") as log:
                 self._proc = subprocess.Popen(
-                    [self.python, "-c", source, json.dumps(config)],
+                    argv,
                     cwd=self.root,
                     env=server_env,
                     stdin=subprocess.PIPE,
@@ -128,7 +135,12 @@ class ForkServer:
                     close_fds=True,
                 )
             self._buf, self._env, self._rid = b"", env, None
+            self._isolation, self._server_pid = isolation, self._proc.pid
             reply = self._read(time.monotonic() + START_TIMEOUT)
+            if reply.get("ready") and isolation is not None:
+                self._server_pid = isolation.command_pid(self._proc.pid, init=True) or 0
+                if not self._server_pid:
+                    reply = {"unusable": "the isolated server's pid cannot be found"}
             if reply.get("ready"):
                 self.starts += 1
                 self._names = set(reply.get("names", []))
@@ -166,15 +178,17 @@ class ForkServer:
                 os.kill(child, signal.SIGKILL)
         self.discard()
 
-    def _ready(self, env: dict[str, str]) -> bool:
+    def _ready(self, env: dict[str, str], isolation: Any = None) -> bool:
         """A running server for ``env`` (restarted when it changed); False if unusable."""
         if self.disabled:
             return False
-        if self._proc is not None and (self._env != env or self._proc.poll() is not None):
+        if self._proc is not None and (
+            self._env != env or self._isolation is not isolation or self._proc.poll() is not None
+        ):
             self.discard()
         if self._proc is None:
             try:
-                self._start(env)
+                self._start(env, isolation)
             except (ForkServerError, OSError) as exc:
                 self.discard()
                 self._failures += 1
@@ -229,7 +243,9 @@ class ForkServer:
             if reply.get("id") == self._rid:
                 return reply
 
-    def _send(self, request: dict[str, Any]) -> int:
+    def _send(self, request: dict[str, Any], procs: Sequence[str] = ()) -> int:
+        """Send a run; the child's host pid once it is set up (and, isolated, moved into
+        the run's cgroups ``procs`` by the host and continued)."""
         proc = self._proc
         if proc is None or proc.stdin is None:
             raise ForkServerError("no server")
@@ -238,8 +254,13 @@ class ForkServer:
         proc.stdin.flush()
         reply = self._read(time.monotonic() + SPAWN_TIMEOUT)
         pid = reply.get("pid")
-        if not isinstance(pid, int) or _parent(pid) != proc.pid:  # never signal a stranger
+        if isinstance(pid, int) and self._isolation is not None:
+            pid = self._isolation.host_pid(pid, proc.pid)
+        if not isinstance(pid, int) or _parent(pid) != self._server_pid:  # never a stranger
             raise ForkServerError(f"no child pid in {reply!r}")
+        if self._isolation is not None:  # stopped itself: join the cgroups, then go on
+            move_to(procs, pid)
+            os.kill(pid, signal.SIGCONT)
         return pid
 
     # -- one run -------------------------------------------------------------------------
@@ -257,15 +278,19 @@ class ForkServer:
 
         None when the fork server could not run it (nothing of the attempt is left).
         """
-        if not self._ready(env) or self.shadowed():
+        isolation = getattr(containment, "isolation", None)
+        if not self._ready(env, isolation) or self.shadowed():
             return None
         with open(out_path, "wb"):
             pass  # a child that dies early must not leave the last run's output
         with containment.start(limits) as group:
             request = {"args": list(args), "cwd": self.root, "env": group.env(env)}
             request.update(out=out_path, **group.child_setup())
+            procs: list[str] = []
+            if isolation is not None:  # the host moves the stopped child into the cgroups
+                procs, request["procs"], request["stop"] = request["procs"], [], True
             try:
-                pid = self._send(request)
+                pid = self._send(request, procs)
             except (ForkServerError, TimeoutError, OSError):
                 self.discard()
                 return None

@@ -10,7 +10,8 @@ that every child imports the candidate's code fresh from source.
 
 Protocol, one JSON object per line. Start: the server answers ``{"ready": ...}``,
 ``{"retry": [plugins]}`` (restart without those plugins) or ``{"unusable": reason}``. Each
-request (id, args, cwd, env, out, procs, rlimits) gets ``{"id", "pid": N}`` once the child
+request (id, args, cwd, env, out, procs, rlimits; ``stop``: the child stops itself once
+set up, until the host has put it in the run's cgroups and continues it) gets ``{"id", "pid": N}`` once the child
 is set up (own session, in the run's cgroups, limited) and ``{"id", "status": code}``
 (``-signal`` when killed) when it has exited. The server exits at end of input.
 """
@@ -193,9 +194,17 @@ def _spawn(req: "dict[str, Any]", slot: "tuple[int, int] | None", config: "dict[
         code = 70
         try:
             os.close(ready_r)
+            if os.getpid() != 1:
+                import signal
+
+                signal.signal(signal.SIGINT, signal.default_int_handler)
             _contain(req, slot, config["marker_env"])
             os.write(ready_w, b"1")
             os.close(ready_w)
+            if req.get("stop"):  # isolated: the host puts us in the run's cgroups first
+                import signal
+
+                os.kill(os.getpid(), signal.SIGSTOP)
             code = _run_pytest(req, config["preloaded"])
         except BaseException:
             try:
@@ -240,6 +249,10 @@ def main() -> None:
     config["root"] = root = os.path.realpath(config["root"])
     sys.path[:] = [p for p in sys.path if os.path.realpath(p) != root]
     slot = _marker_slot(config["marker_env"])
+    if os.getpid() == 1:  # the namespace's init (isolated): a test's SIGINT must not stop it
+        import signal
+
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
     hello = _preload(config, threading.active_count())
     _reply(hello)
     if not hello.get("ready"):
@@ -262,8 +275,15 @@ def main() -> None:
         except Exception as exc:
             _reply({"id": rid, "error": f"{type(exc).__name__}: {exc}"})
             continue
+        status = None
+        if req.get("stop"):  # reply once it has stopped (or died trying)
+            status = os.waitpid(pid, os.WUNTRACED)[1]
+            if os.WIFSTOPPED(status):
+                status = None
         _reply({"id": rid, "pid": pid})
-        _reply({"id": rid, "status": _exit_code(os.waitpid(pid, 0)[1])})
+        if status is None:
+            status = os.waitpid(pid, 0)[1]
+        _reply({"id": rid, "status": _exit_code(status)})
 
 
 if __name__ == "__main__":
