@@ -42,10 +42,9 @@ def test_default_model_cache_follows_patchwright_home(tmp_path, monkeypatch):
 def test_new_run_dirs_are_distinct(tmp_path):
     paths = resolve_paths({HOME_VAR: str(tmp_path)})
     first = paths.new_run_dir(tmp_path / "proj")
-    assert first.parent == tmp_path / "runs" and first.name.endswith("-proj")
-    first.mkdir(parents=True)
+    assert first.parent == tmp_path / "runs" and "-proj-" in first.name and first.is_dir()
     second = paths.new_run_dir(tmp_path / "proj")
-    assert second != first and second.name.startswith(first.name)
+    assert second != first and second.is_dir() and not any(second.iterdir())
 
 
 def test_only_app_paths_reads_patchwright_home():

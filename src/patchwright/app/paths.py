@@ -10,6 +10,7 @@ Under the home: ``runs/`` (default run directories), ``envs/`` (built venvs),
 from __future__ import annotations
 
 import os
+import secrets
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -36,14 +37,17 @@ class Paths:
         return self.home / "wheels"
 
     def new_run_dir(self, source: Path) -> Path:
-        """A fresh ``runs/<stamp>-<project name>`` (``-2``, ``-3`` ... when taken)."""
+        """A fresh, empty ``runs/<stamp>-<project name>-<random>``, made here (``mkdir``
+        fails when taken, so two runs started at once never share one)."""
         stamp = time.strftime("%Y%m%d-%H%M%S")
-        base = self.runs / f"{stamp}-{source.resolve().name or 'repo'}"
-        path, n = base, 1
-        while path.exists():
-            n += 1
-            path = base.with_name(f"{base.name}-{n}")
-        return path
+        self.runs.mkdir(parents=True, exist_ok=True)
+        while True:
+            path = self.runs / f"{stamp}-{source.resolve().name or 'repo'}-{secrets.token_hex(3)}"
+            try:
+                path.mkdir()
+                return path
+            except FileExistsError:
+                continue
 
 
 def resolve_paths(environ: Mapping[str, str] | None = None) -> Paths:

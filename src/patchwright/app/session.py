@@ -3,6 +3,7 @@ proposers), writes the request and the trajectory, and runs (or resumes) the gra
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,7 +34,13 @@ from patchwright.model.factory import make_model, model_name
 from patchwright.pipeline.state import RepairDeps
 from patchwright.repo.git import Snapshot, SnapshotError, apply_to_source, load_snapshot
 from patchwright.search.strategies import make_strategy
-from patchwright.store.artifacts import RunDir, TrajectoryWriter, read_events, write_json
+from patchwright.store.artifacts import (
+    RunDir,
+    RunDirBusy,
+    TrajectoryWriter,
+    read_events,
+    write_json,
+)
 
 
 @dataclass
@@ -133,59 +140,68 @@ def run(
     spec = request.task_spec()
     objective = make_objective(spec.kind)
     run = RunDir(request.run_dir)
-    if not resume:
-        _save_request(run, request)
-    task = Task(id=request.task_id or source.resolve().name, repo=str(run.path / "workspace"),
-                spec=spec)
-    header = TrajectoryHeader(task=task, config=config.model_dump(), patchwright=__version__)
-    if resume and run.trajectory.exists():
-        old, _ = read_events(run.trajectory)
-        header = old or header
-    with TrajectoryWriter(run.trajectory, header) as writer:
-        recorder = Recorder(writer, observer)
+    with contextlib.ExitStack() as held:
         try:
-            model = make_model(config, recorder, batch=batch, home=home or resolve_paths().home)
-        except ModelError as exc:
-            raise RepairError(str(exc).splitlines()[0]) from None
-        deps = RepairDeps(
-            config=config,
-            make_sandbox=lambda root: make_testbed(config, root),
-            make_proposers=lambda task: make_proposers(config, task, model, recorder),
-            objective=objective,
-            record=recorder,
-            confirm=confirm is not None,
-            started=header.started,
-            model=model,
+            held.enter_context(run.locked())
+        except RunDirBusy as exc:
+            raise RepairError(str(exc)) from None
+        if not resume and (run.path / REQUEST_FILE).exists():
+            raise RepairError(
+                f"run directory is not empty (use --resume to continue it): {run.path}"
+            )
+        if not resume:
+            _save_request(run, request)
+        task = Task(id=request.task_id or source.resolve().name, repo=str(run.path / "workspace"),
+                    spec=spec)
+        header = TrajectoryHeader(task=task, config=config.model_dump(), patchwright=__version__)
+        if resume and run.trajectory.exists():
+            old, _ = read_events(run.trajectory)
+            header = old or header
+        with TrajectoryWriter(run.trajectory, header) as writer:
+            recorder = Recorder(writer, observer)
+            try:
+                model = make_model(config, recorder, batch=batch, home=home or resolve_paths().home)
+            except ModelError as exc:
+                raise RepairError(str(exc).splitlines()[0]) from None
+            deps = RepairDeps(
+                config=config,
+                make_sandbox=lambda root: make_testbed(config, root, hide=(source, run.path)),
+                make_proposers=lambda task: make_proposers(config, task, model, recorder),
+                objective=objective,
+                record=recorder,
+                confirm=confirm is not None,
+                started=header.started,
+                model=model,
+            )
+            payload: Any = (
+                None
+                if resume
+                else {
+                    "source": str(source),
+                    "run_dir": str(run.path),
+                    "selectors": request.tests,
+                    "issue": request.issue,
+                    "task_id": request.task_id,
+                    "spec": spec.model_dump(),
+                }
+            )
+            try:
+                state = run_graph(deps, run.path, payload, confirm)
+            finally:
+                deps.close()
+                if model is not None:
+                    model.close()
+        if state.get("status") == "error":
+            kind = _ERRORS.get(state.get("error_kind", ""), RepairError)
+            raise kind(state.get("error") or "the run failed")
+        result = run.read_result()
+        patch = (
+            Patch.model_validate(state["patch"])
+            if result.status == "plausible" and state.get("patch")
+            else None
         )
-        payload: Any = (
-            None
-            if resume
-            else {
-                "source": str(source),
-                "run_dir": str(run.path),
-                "selectors": request.tests,
-                "issue": request.issue,
-                "task_id": request.task_id,
-                "spec": spec.model_dump(),
-            }
-        )
-        try:
-            state = run_graph(deps, run.path, payload, confirm)
-        finally:
-            deps.close()
-            if model is not None:
-                model.close()
-    if state.get("status") == "error":
-        kind = _ERRORS.get(state.get("error_kind", ""), RepairError)
-        raise kind(state.get("error") or "the run failed")
-    result = run.read_result()
-    patch = (
-        Patch.model_validate(state["patch"])
-        if result.status == "plausible" and state.get("patch")
-        else None
-    )
-    snap = load_snapshot(run.path / "workspace") if (run.path / "workspace").exists() else None
-    return result, patch, snap
+        snap = load_snapshot(run.path / "workspace") if (run.path / "workspace").exists() else None
+        return result, patch, snap
 
 
 def apply_patch(snap: Snapshot, patch: Patch) -> list[str]:

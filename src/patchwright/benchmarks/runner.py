@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 from patchwright.core.config import RunConfig
 from patchwright.core.domain import FORMAT_VERSION
 from patchwright.core.errors import PatchwrightError
-from patchwright.store.artifacts import write_json
+from patchwright.store.artifacts import RunDir, write_json
 
 INSTANCE_RESULT = "bench.json"
 
@@ -107,42 +107,44 @@ def run_batch(
     jobs: int,
     log: Callable[[str], None] = lambda s: print(s, file=sys.stderr),
 ) -> tuple[list[InstanceResult], float]:
-    """Run ``worker(row, folder, config)`` for every row without a result; resumable."""
+    """Run ``worker(row, folder, config)`` for every row without a result; resumable.
+    The folder is locked for the batch: a second batch on the same ``out`` is refused."""
     out.mkdir(parents=True, exist_ok=True)
-    started = time.monotonic()
-    results: dict[str, InstanceResult] = {}
-    todo = []
-    for row in rows:
-        marker = out / "instances" / row["id"] / INSTANCE_RESULT
-        if marker.exists():
-            results[row["id"]] = InstanceResult.model_validate_json(marker.read_text())
+    with RunDir(out).locked():
+        started = time.monotonic()
+        results: dict[str, InstanceResult] = {}
+        todo = []
+        for row in rows:
+            marker = out / "instances" / row["id"] / INSTANCE_RESULT
+            if marker.exists():
+                results[row["id"]] = InstanceResult.model_validate_json(marker.read_text())
+            else:
+                todo.append(row)
+        if results:
+            log(f"resuming: {len(results)} done, {len(todo)} to go")
+
+        def finish(row_id: str, data: dict[str, Any]) -> None:
+            res = InstanceResult.model_validate(data)
+            write_json(out / "instances" / row_id / INSTANCE_RESULT, res)
+            results[row_id] = res
+            log(
+                f"[{len(results)}/{len(rows)}] {row_id}: {res.status} "
+                f"({res.evaluations} evals, {res.seconds:.1f}s)"
+            )
+
+        if jobs <= 1:
+            for row in todo:
+                finish(row["id"], worker(row, str(out / "instances" / row["id"]), config))
         else:
-            todo.append(row)
-    if results:
-        log(f"resuming: {len(results)} done, {len(todo)} to go")
-
-    def finish(row_id: str, data: dict[str, Any]) -> None:
-        res = InstanceResult.model_validate(data)
-        write_json(out / "instances" / row_id / INSTANCE_RESULT, res)
-        results[row_id] = res
-        log(
-            f"[{len(results)}/{len(rows)}] {row_id}: {res.status} "
-            f"({res.evaluations} evals, {res.seconds:.1f}s)"
-        )
-
-    if jobs <= 1:
-        for row in todo:
-            finish(row["id"], worker(row, str(out / "instances" / row["id"]), config))
-    else:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = {
-                pool.submit(worker, row, str(out / "instances" / row["id"]), config): row["id"]
-                for row in todo
-            }
-            for fut in as_completed(futures):
-                finish(futures[fut], fut.result())
-    ordered = [results[r["id"]] for r in rows if r["id"] in results]
-    return ordered, time.monotonic() - started
+            with ProcessPoolExecutor(max_workers=jobs) as pool:
+                futures = {
+                    pool.submit(worker, row, str(out / "instances" / row["id"]), config): row["id"]
+                    for row in todo
+                }
+                for fut in as_completed(futures):
+                    finish(futures[fut], fut.result())
+        ordered = [results[r["id"]] for r in rows if r["id"] in results]
+        return ordered, time.monotonic() - started
 
 
 def summarize(

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import fcntl
 import json
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from patchwright.core.domain import RunResult
+from patchwright.core.errors import PatchwrightError
 from patchwright.core.events import (
     TRAJECTORY_VERSION,
     AnyEvent,
@@ -48,6 +53,13 @@ def write_json(path: Path, data: BaseModel | dict[str, Any]) -> None:
     write_atomic(path, text + "\n")
 
 
+LOCK_FILE = ".lock"
+
+
+class RunDirBusy(PatchwrightError):
+    """Another process holds the run directory's lock (one line)."""
+
+
 class RunDir:
     """Files of one run. ``result.json`` present means the run finished."""
 
@@ -74,6 +86,24 @@ class RunDir:
 
     def done(self) -> bool:
         return self.result_path.exists()
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the run's exclusive lock (``.lock``, released when the process ends);
+        :class:`RunDirBusy` when another process holds it."""
+        fd = os.open(self.path / LOCK_FILE, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError as exc:
+                if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                    raise RunDirBusy(
+                        f"run directory {self.path} is in use by another patchwright process"
+                    ) from None
+                raise
+            yield
+        finally:
+            os.close(fd)
 
     def write_result(self, result: RunResult) -> None:
         write_json(self.result_path, result)
