@@ -1,10 +1,18 @@
 #!/usr/bin/env bash
-# Set up a Docker engine for Patchwright's container sandbox, then build its images.
+# Set up bubblewrap for the isolated local sandbox and a Docker engine for Patchwright's
+# container sandbox, then build its images.
 # Idempotent: installs docker.io and debootstrap only when missing, starts dockerd only
 # when no engine answers, and `patchwright sandbox bootstrap` reuses images whose inputs
 # did not change. Needs root (apt, dockerd). Log of a dockerd started here:
 # ${PATCHWRIGHT_DOCKERD_LOG:-/var/log/patchwright-dockerd.log}.
 set -euo pipefail
+# bubblewrap isolates the default local sandbox (Linux namespaces); needed with or without Docker.
+if ! command -v bwrap >/dev/null 2>&1; then
+    echo "docker-setup: installing bubblewrap" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q >/dev/null
+    apt-get install -y -q --no-install-recommends bubblewrap >/dev/null
+fi
 if [ "${PATCHWRIGHT_NO_DOCKER:-}" = 1 ]; then
     echo "docker-setup: skipped (PATCHWRIGHT_NO_DOCKER=1)" >&2
     exit 0

@@ -58,6 +58,11 @@ def _config_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--sandbox", choices=["local", "docker"], help="where tests run (default: local)"
     )
+    p.add_argument(
+        "--require-isolation", action="store_true",
+        help="refuse to run tests unless the local sandbox can isolate them in Linux "
+        "namespaces (bubblewrap); also sandbox.require_isolation",
+    )  # fmt: skip
     p.add_argument("--max-evals", type=int, metavar="N", help="evaluation budget per task")
     p.add_argument("--max-seconds", type=float, metavar="S", help="wall-time budget per task")
     p.add_argument(
@@ -184,6 +189,8 @@ def _overrides(args: argparse.Namespace) -> list[str]:
         out.append(f"search.proposers={json.dumps(names)}")
     if args.sandbox:
         out.append(f"sandbox.kind={args.sandbox}")
+    if getattr(args, "require_isolation", False):
+        out.append("sandbox.require_isolation=true")
     if args.max_evals is not None:
         out.append(f"search.max_evals={args.max_evals}")
     if args.max_seconds is not None:
