@@ -156,7 +156,9 @@ class LocalSandbox:
         ``wheels_dir`` is for container images, unused here; ``hide``: folders tests
         must not see, such as the user's repository and the run directory)."""
         return cls(
-            root, python=config.python or None, isolation=config.isolation,
+            root, python=config.python or None,
+            isolation="auto" if config.require_isolation and config.isolation == "none"
+            else config.isolation,
             require_isolation=config.require_isolation, network=config.network,
             hide=hide, pass_env=config.pass_env,
         )  # fmt: skip
