@@ -65,7 +65,10 @@ ADD, ZERO, RAISE, SKIP, SIGN = (f"{F}::TestMod::{n}" for n in
 SLOW = f"{F}::TestSlow::test_slow"
 ALL = [ADD, ZERO, RAISE, SKIP, SIGN, SLOW]
 FAST = RunLimits(per_test_timeout=2, wall_timeout=60)
-SANDBOXES = names("sandbox")
+NO_DOCKER = pytest.mark.skipif(
+    os.environ.get("PATCHWRIGHT_NO_DOCKER") == "1", reason="PATCHWRIGHT_NO_DOCKER=1"
+)
+SANDBOXES = [pytest.param(n, marks=NO_DOCKER) if n == "docker" else n for n in names("sandbox")]
 RUNNERS = names("runner")
 
 
@@ -82,8 +85,6 @@ def _repo(root: Path) -> Path:
 
 def _sandbox(kind: str, root: Path) -> Sandbox:
     if kind == "docker":
-        if os.environ.get("PATCHWRIGHT_NO_DOCKER") == "1":
-            pytest.skip("PATCHWRIGHT_NO_DOCKER=1")
         from patchwright.sandbox.docker import DockerSandbox, DockerUnavailableError
 
         try:
