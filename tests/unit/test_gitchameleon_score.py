@@ -80,8 +80,9 @@ def test_timeout_kills_the_whole_process_group(tmp_path):
         "def add(a, b):\n    return a + b\n"
     )
     started = time.monotonic()
-    score = run_hidden(HOST, p, answer, timeout=3)
-    assert time.monotonic() - started < 60
+    # long enough for pytest to start and import the answer on a loaded CI machine
+    score = run_hidden(HOST, p, answer, timeout=20)
+    assert time.monotonic() - started < 90
     assert score.timed_out and not score.passed and score.returncode is None
     child = int(pid_file.read_text())
     assert not _alive(child)
