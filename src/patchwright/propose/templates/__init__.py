@@ -13,8 +13,10 @@ Adding a template is one such function in one family file; its example is its te
 from __future__ import annotations
 
 from patchwright.propose.templates import (
+    arguments,
     builtin_calls,
     conditions,
+    extend,
     identifiers,
     insertions,
     literals,
@@ -23,6 +25,7 @@ from patchwright.propose.templates import (
     returns,
     statements,
     swaps,
+    updates,
 )
 from patchwright.propose.templates.context import Mutation, Site
 from patchwright.propose.templates.registry import (
@@ -45,6 +48,9 @@ FAMILIES = (
     returns,
     statements,
     insertions,
+    arguments,
+    updates,
+    extend,
 )
 
 _REGISTRY = collect(*FAMILIES)
