@@ -1,7 +1,8 @@
 """`patchwright migrate` with a model: the LLM migration proposer sees the target version's
 own documentation (read from the target environment) and its edit is validated there.
 
-No rules apply (an empty rules file), so only the model's edit can fix the project; the
+No rules apply (an empty rules file, and no mining of the tests' messages: ``--messages
+off``), so only the model's edit can fix the project; the
 scripted model stands in for a real one, and the prompt it received is checked."""
 
 import json
@@ -62,7 +63,8 @@ def test_llm_migration_reads_target_docs_and_validates(tmp_path):
     run = tmp_path / "run"
     proc = subprocess.run(
         [sys.executable, "-m", "patchwright.cli", "migrate", str(project), "--to", TARGET,
-         "--rules", str(rules), "--out", str(run), "--model", f"scripted:{script}",
+         "--rules", str(rules), "--messages", "off", "--out", str(run),
+         "--model", f"scripted:{script}",
          "--set", "llm.rethink=false", "--set", "llm.rank=false"],
         cwd=ROOT, capture_output=True, text=True, timeout=1500,
     )  # fmt: skip

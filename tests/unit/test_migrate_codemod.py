@@ -66,3 +66,34 @@ def test_changed_sites_lists_rule_rewrites_and_edits_no_rule_describes():
         "rules": [{"kind": "renamed", "old": "numpy.product", "new": "numpy.prod"}]})  # fmt: skip
     sites = changed_sites(base, make_patch(base, new), rules)
     assert sites == ["s.py:4 np.product -> np.prod", "s.py:3 x = np.float_(1) -> x = np.float64(1)"]
+
+
+def test_expression_replacement_spelled_with_the_sites_alias_and_parenthesized_when_needed():
+    rules = {"numpy.NINF": "-numpy.inf", "numpy.PZERO": "0.0", "numpy.linalg.old": "numpy.new",
+             "numpy.issubclass_": "issubclass"}  # fmt: skip
+    src = ("import numpy as np\nimport numpy\n"
+           "a = [np.NINF if x else 1, f(numpy.NINF), np.NINF * 2]\n"
+           "b = np.NINF ** 2, np.NINF.real, -np.NINF\n"
+           "c = np.PZERO, np.linalg.old(1), np.issubclass_(int, object)\n")  # fmt: skip
+    out, sites = rewrite(src, rules)
+    assert "a = [-np.inf if x else 1, f(-numpy.inf), -np.inf * 2]" in out
+    assert "b = (-np.inf) ** 2, (-np.inf).real, -(-np.inf)" in out
+    assert "c = 0.0, np.new(1), issubclass(int, object)" in out
+    assert len(sites) == 9
+    assert sites[0].text == "np.NINF" and sites[0].replacement == "-np.inf"
+
+
+def test_expression_rule_leaves_a_from_import_use_alone():
+    src = "from numpy import NINF\nx = NINF\n"
+    assert rewrite(src, {"numpy.NINF": "-numpy.inf"}) == (src, [])
+
+
+def test_library_names_and_uses():
+    from patchwright.propose.migrate.codemod import is_test_path, library_names, uses
+
+    src = "import numpy as np\nfrom numpy import NINF\nx = np.NINF + NINF + np.linalg.norm(1)\n"
+    assert library_names(src, "numpy") == {"numpy.NINF", "numpy.linalg.norm"}
+    found = uses(src, {"numpy.NINF": "removed"})
+    assert [(s.line, s.text) for s in found] == [(3, "NINF"), (3, "np.NINF")]
+    assert is_test_path("tests/test_a.py") and is_test_path("pkg/conftest.py")
+    assert is_test_path("a_test.py") and not is_test_path("pkg/testament.py")

@@ -4,22 +4,38 @@ the ordinary pipeline (tests run in the target environment, warnings as errors).
 
 from __future__ import annotations
 
+import json
 import re
+import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from patchwright.app.components import make_testbed
 from patchwright.app.paths import resolve_paths
 from patchwright.app.session import RunRequest, run
 from patchwright.core.config import RunConfig
 from patchwright.core.diff import apply_to_files, parse
 from patchwright.core.domain import MigrateSpec, Patch, RunResult
-from patchwright.core.errors import BaseRunCrashed, MigrateError
+from patchwright.core.errors import BaseRunCrashed, MigrateError, RepairError
 from patchwright.envs import EnvBuilder, EnvError, EnvSpec
 from patchwright.propose.migrate.codemod import Site, scan
+from patchwright.propose.migrate.docs import import_name
+from patchwright.propose.migrate.messages import Hint
+from patchwright.propose.migrate.migrate_rules import repo_python_files
 from patchwright.propose.migrate.mine import mine
-from patchwright.propose.migrate.rules import RulesFile, find_shipped, load_rules, save_rules
-from patchwright.tasks.migrate.direct import direct_migrate
+from patchwright.propose.migrate.probe import probe_messages
+from patchwright.propose.migrate.rules import (
+    Rule,
+    RulesFile,
+    find_shipped,
+    load_rules,
+    refine_rules,
+    save_rules,
+)
+from patchwright.repo.git import snapshot
+from patchwright.store.artifacts import RunDir, write_atomic
+from patchwright.tasks.migrate.sweep import Change, Left, SweepResult, sweep
 
 BASE_TOOLS = ("pytest", "pytest-timeout", "pytest-cov")
 _REQ_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
@@ -37,6 +53,10 @@ class MigrateRequest:
     """pytest ``-W`` filter ("" for none)."""
     env_cache: Path | None = None
     """Environment cache folder (default: ``envs/`` under ``app.paths``)."""
+    wheels: Path | None = None
+    """Install the target environment from this folder only (``--no-index``): offline."""
+    mine_messages: bool = True
+    """Mine replacements from the removal/deprecation messages the tests raise."""
 
 
 def parse_target(target: str) -> tuple[str, str]:
@@ -62,16 +82,18 @@ def project_requirements(source: Path, library: str) -> list[str]:
     return out
 
 
-def load_target_rules(request: MigrateRequest, library: str, version: str) -> RulesFile:
+def load_target_rules(
+    request: MigrateRequest, library: str, version: str, log: Callable[[str], None]
+) -> RulesFile:
     if request.rules_path is not None:
         return load_rules(request.rules_path)
     module = library.replace("-", "_")
     rules = find_shipped(module, version)
     if rules is None:
-        raise MigrateError(
-            f"no shipped rules for {library}; run: patchwright migrate mine {library} OLD "
-            f"{version} --out FILE, then pass --rules FILE"
-        )
+        log(f"no shipped rules for {library}: rules come from the messages the tests raise "
+            f"(or: patchwright migrate mine {library} OLD {version} --out FILE; --rules FILE)")
+        return RulesFile.model_validate({"library": module, "from": "", "to": version,
+                                         "generated_by": "none"})  # fmt: skip
     return rules
 
 
@@ -134,62 +156,208 @@ def _replaced_lines(hunks: list[tuple[int, list[str]]]) -> list[tuple[int, str, 
             for removed, added in groups for k, (n, old) in enumerate(removed)]  # fmt: skip
 
 
+@dataclass
+class MigrateOutcome:
+    """What ``migrate`` did: the result, the patch, and the report's call sites."""
+
+    result: RunResult
+    patch: Patch | None
+    changed: list[str]
+    """``file:line old -> new [rule]`` for every call site changed."""
+    left: list[str]
+    """``file:line text: why`` for every use left for the model or the user."""
+    found: dict[str, list[Site]]
+    sweep: SweepResult | None = None
+
+
 def migrate(
     request: MigrateRequest, log: Callable[[str], None], observer: Callable | None = None
-) -> tuple[RunResult, Patch | None, list[str], dict[str, list[Site]]]:
-    """Run the migration; returns the repair result, the patch, changed sites and the scan."""
-
+) -> MigrateOutcome:
+    """Run the migration: the whole-project sweep first (every applicable rule, rules mined
+    from the messages the tests raise), then, when something is left and a model can help,
+    the search, whose first node is the same whole-project codemod."""
     source = request.source
     if not source.is_dir():
         raise MigrateError(f"not a directory: {source}")
+    start = time.monotonic()
     library, version = parse_target(request.target)
-    rules = load_target_rules(request, library, version)
+    rules = refine_rules(load_target_rules(request, library, version, log))
     log(f"rules: {rules.library} {rules.from_} -> {rules.to}, {len(rules.rewrites())} rewrites")
     found = scan_project(source, rules)
     for path, sites in found.items():
         for s in sites:
             log(f"uses {path}:{s.line} {s.text} (-> {s.replacement})")
-    reqs = [f"{library}=={version}", *BASE_TOOLS, *project_requirements(source, library)]
-    try:
-        builder = EnvBuilder(request.env_cache or resolve_paths().envs, log=log)
-        python = builder.ensure(EnvSpec(requirements=tuple(reqs))).python
-    except EnvError as exc:
-        raise MigrateError(str(exc)) from None
-    log(f"target environment: {python}")
+    python = _target_python(request, library, version, log)
     config = request.config.model_copy(deep=True)
     config.sandbox.python = str(python)
     config.sandbox.fork_server = False
     if request.warnings:
         config.sandbox.pytest_args = [*config.sandbox.pytest_args, "-W", request.warnings]
+    request.run_dir.mkdir(parents=True, exist_ok=True)
+    done = _sweep(request, rules, config, log)
+    merged = merge_mined(rules, done.mined)
+    rules_file = request.run_dir / "rules.json"
+    save_rules(merged, rules_file)
+    task_id = f"migrate-{source.resolve().name}"
+    with_model = False
     if config.search.proposers == ["mutations"]:  # the default: rules, and the model if any
         from patchwright.model.factory import model_name
 
         with_model = model_name(config.model).lower() not in ("", "none")
         config.search.proposers = ["migrate_rules", *(["llm_migrate"] if with_model else [])]
-    request.run_dir.mkdir(parents=True, exist_ok=True)
-    rules_file = request.run_dir / "rules.json"
-    save_rules(rules, rules_file)
+    else:
+        with_model = True  # proposers chosen by the user: let the search run
+    if done.passed or not with_model:
+        result, patch = _sweep_result(request.run_dir, task_id, done, start)
+        outcome = MigrateOutcome(result, patch, [_change(c) for c in done.changes],
+                                 [_left(x) for x in done.left], found, done)  # fmt: skip
+        write_report(request.run_dir, outcome)
+        return outcome
     spec = MigrateSpec(library=library, version=version, from_version=rules.from_,
                        rules_file=str(rules_file), python=str(python))  # fmt: skip
+    log(f"{len(done.failing())} tests still fail after the sweep; searching")
     try:
         result, patch, _ = run(
             RunRequest(source=source, run_dir=request.run_dir, config=config,
-                          task_id=f"migrate-{source.resolve().name}", spec=spec),
+                       task_id=task_id, spec=spec),
             observer=observer,
-        )
+        )  # fmt: skip
     except BaseRunCrashed as exc:
-        log(f"{exc}; applying every applicable rule and validating the whole suite")
-        result, patch = direct_migrate(
-            source, request.run_dir, rules, str(python), config.sandbox.pytest_args
-        )
+        log(f"{exc}; keeping the sweep's outcome")
+        result, patch = _sweep_result(request.run_dir, task_id, done, start)
+    else:
+        result = result.model_copy(update={"evaluations": result.evaluations + done.evaluations})
     changed: list[str] = []
+    left = [_left(x) for x in done.left]
     if patch is not None:
         base = {
             p: (source / p).read_text(encoding="utf-8") for p in patch.files
             if (source / p).exists()
         }
-        changed = changed_sites(base, patch, rules)
-    return result, patch, changed, found
+        changed = changed_sites(base, patch, merged)
+        left = []
+    else:
+        changed = [_change(c) for c in done.changes]
+    outcome = MigrateOutcome(result, patch, changed, left, found, done)
+    write_report(request.run_dir, outcome)
+    return outcome
+
+
+def _target_python(
+    request: MigrateRequest, library: str, version: str, log: Callable[[str], None]
+) -> Path:
+    reqs = [f"{library}=={version}", *BASE_TOOLS, *project_requirements(request.source, library)]
+    pip_args: tuple[str, ...] = ()
+    if request.wheels is not None:
+        pip_args = ("--no-index", "--find-links", str(Path(request.wheels).resolve()))
+    try:
+        builder = EnvBuilder(request.env_cache or resolve_paths().envs, log=log)
+        python = builder.ensure(EnvSpec(requirements=tuple(reqs), pip_args=pip_args)).python
+    except EnvError as exc:
+        raise MigrateError(str(exc)) from None
+    log(f"target environment: {python}")
+    return python
+
+
+def _sweep(
+    request: MigrateRequest, rules: RulesFile, config: RunConfig, log: Callable[[str], None]
+) -> SweepResult:
+    """The sweep in a snapshot of the project, in the run's own sandbox and runner."""
+    python = config.sandbox.python
+    workspace = request.run_dir / "sweep-workspace"
+    snap = snapshot(request.source, workspace)
+    try:
+        bed = make_testbed(config, workspace, hide=(request.source,))
+    except RepairError as exc:
+        raise MigrateError(str(exc)) from None
+    try:
+        module = import_name(python, rules.library) if request.mine_messages else rules.library
+        return sweep(bed, repo_python_files(str(workspace), snap.base_commit), rules,
+                     module or rules.library, mine=request.mine_messages,
+                     probe=lambda names: probe_messages(python, names), log=log)  # fmt: skip
+    finally:
+        bed.close()
+
+
+def merge_mined(rules: RulesFile, mined: list[Hint]) -> RulesFile:
+    """The rules file with the replacements the sweep mined from the tests' messages."""
+    have = {r.old: i for i, r in enumerate(rules.rules)}
+    out = list(rules.rules)
+    for h in mined:
+        rule = Rule(kind="renamed" if h.is_name else "replaced", old=h.old, new=h.new,
+                    message=f"from the tests' messages: {h.message}"[:400])  # fmt: skip
+        if h.old in have:
+            out[have[h.old]] = rule
+        else:
+            out.append(rule)
+    return rules.model_copy(update={"rules": out})
+
+
+def _sweep_result(
+    run_dir: Path, task_id: str, done: SweepResult, start: float
+) -> tuple[RunResult, Patch | None]:
+    patch = done.patch if done.passed and not done.patch.empty else None
+    failing = done.failing()
+    if patch is not None:
+        message = f"the whole-project codemod ({len(done.changes)} call sites) passes every test"
+    elif done.passed:
+        message = "every test already passes in the target environment"
+    else:
+        message = (f"{len(failing)} tests still fail after the whole-project codemod "
+                   f"({len(done.changes)} call sites, {len(done.left)} uses left)")  # fmt: skip
+    result = RunResult(
+        task_id=task_id, status="plausible" if patch else "not_found", message=message,
+        evaluations=done.evaluations, evaluations_to_plausible=done.evaluations if patch else None,
+        seconds=time.monotonic() - start, patch_hash=patch.hash if patch else "",
+        validated=True if patch else None, failing_tests=failing,
+        edits=1 if patch else 0,
+    )  # fmt: skip
+    run = RunDir(run_dir)
+    if patch is not None:
+        write_atomic(run.path / "patch.diff", patch.diff)
+    write_atomic(run.path / "result.json", result.model_dump_json(indent=1))
+    return result, patch
+
+
+def _change(c: Change) -> str:
+    return f"{c.path}:{c.line} {c.old} -> {c.new} [{c.rule}]"
+
+
+def _left(x: Left) -> str:
+    return f"{x.path}:{x.line} {x.text}: {x.reason}"
+
+
+REPORT_FILE = "migration.json"
+REPORT_VERSION = 1
+
+
+def write_report(run_dir: Path, outcome: MigrateOutcome) -> None:
+    """``migration.json``: the call sites changed and left, the mined rules and the rounds."""
+    done = outcome.sweep
+    data: dict[str, object] = {
+        "version": REPORT_VERSION,
+        "status": outcome.result.status,
+        "message": outcome.result.message,
+        "evaluations": outcome.result.evaluations,
+        "seconds": round(outcome.result.seconds, 2),
+        "changed": outcome.changed,
+        "left": outcome.left,
+    }
+    if done is not None:
+        data["sweep"] = {
+            "evaluations": done.evaluations,
+            "test_runs": done.test_runs,
+            "seconds": round(done.seconds, 2),
+            "passed": done.passed,
+            "changes": [asdict(c) for c in done.changes],
+            "left": [asdict(x) for x in done.left],
+            "mined": [asdict(h) for h in done.mined],
+            "rejected": [asdict(h) for h in done.rejected],
+            "unresolved": [asdict(u) for u in done.unresolved],
+            "rounds": [asdict(r) for r in done.rounds],
+            "failing": done.failing(),
+        }
+    write_atomic(run_dir / REPORT_FILE, json.dumps(data, indent=1) + "\n")
 
 
 def mine_rules(

@@ -31,6 +31,11 @@ def add_parser(sub: argparse._SubParsersAction, config_args) -> None:  # type: i
     mp.add_argument("--new-extra", action="append", default=[], metavar="REQ",
                     help="mine: extra requirement for the new environment")
     mp.add_argument("--module", help="mine: import name when it differs from LIB")
+    mp.add_argument("--wheels", type=Path, metavar="DIR",
+                    help="build the target environment from the wheels in DIR only (offline)")
+    mp.add_argument("--messages", choices=("on", "off"), default="on",
+                    help="mine replacements from the removal/deprecation messages the tests "
+                    "raise (default on)")
     mp.add_argument("-q", "--quiet", action="store_true", help="no progress on standard error")
     config_args(mp)
 
@@ -72,18 +77,26 @@ def _migrate_project(args: argparse.Namespace, overrides: list[str], run_dir: Pa
         raise MigrateError(f"run directory is not empty: {run_dir}")
     config = load_config(args.config, overrides)
     _log(f"run directory: {run_dir}")
+    if args.wheels is not None and not args.wheels.is_dir():
+        raise MigrateError(f"not a directory: {args.wheels}")
     request = MigrateRequest(source=source, target=args.to, run_dir=run_dir, config=config,
-                             rules_path=args.rules, warnings=args.warnings)
+                             rules_path=args.rules, warnings=args.warnings, wheels=args.wheels,
+                             mine_messages=args.messages == "on")  # fmt: skip
     with ProgressReporter(quiet=args.quiet) as reporter:
-        result, patch, changed, _ = migrate(request, _log, observer=reporter)
+        outcome = migrate(request, _log, observer=reporter)
+    result, patch = outcome.result, outcome.patch
+    for line in outcome.changed:
+        _log(f"changed {line}")
+    for line in outcome.left:
+        _log(f"left {line}")
     if patch is None:
         _log(f"no plausible migration ({result.status}): {result.message}; "
-             f"{result.evaluations} evaluations in {result.seconds:.1f}s")
+             f"{result.evaluations} evaluations in {result.seconds:.1f}s "
+             f"(report: {run_dir / 'migration.json'})")
         return EXIT_NOT_FOUND
-    for line in changed:
-        _log(f"changed {line}")
     sys.stdout.write(patch.diff)
     sys.stdout.flush()
-    _log(f"plausible migration after {result.evaluations_to_plausible} evaluations "
-         f"in {result.seconds:.1f}s ({len(changed)} call sites)")
+    _log(f"plausible migration after {result.evaluations} evaluations in "
+         f"{result.seconds:.1f}s ({len(outcome.changed)} call sites changed, "
+         f"{len(outcome.left)} left; report: {run_dir / 'migration.json'})")
     return EXIT_FOUND

@@ -2,7 +2,11 @@
 
 Handles ``import lib``, ``import lib as alias`` (``np.float_`` -> ``np.float64``), submodule
 attribute chains (``np.foo`` -> ``np.exceptions.foo``) and ``from lib import old [as x]``
-(the imported name is renamed, and the local name too unless it was aliased)."""
+(the imported name is renamed, and the local name too unless it was aliased).
+
+A rule's replacement may be an expression of qualified names (``numpy.NINF`` ->
+``-numpy.inf``): its names are written with the site's own spelling of the module
+(``-np.inf``), in parentheses where the context would bind tighter."""
 
 from __future__ import annotations
 
@@ -10,7 +14,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider, QualifiedNameProvider
+from libcst.metadata import (
+    MetadataWrapper,
+    ParentNodeProvider,
+    PositionProvider,
+    QualifiedNameProvider,
+)
 
 
 @dataclass(frozen=True)
@@ -46,8 +55,50 @@ def _chain(base: cst.BaseExpression, parts: Sequence[str]) -> cst.BaseExpression
     return out
 
 
+def _binds_tighter(parent: cst.CSTNode | None) -> bool:
+    """Whether ``parent`` binds tighter than a unary sign (the only operator a mined
+    replacement holds): an attribute, call, subscript, power or another unary operator."""
+    if isinstance(parent, cst.BinaryOperation):
+        return isinstance(parent.operator, cst.Power)
+    return isinstance(parent, (cst.Attribute, cst.Call, cst.Subscript, cst.UnaryOperation,
+                               cst.Await))  # fmt: skip
+
+
+def is_dotted(text: str) -> bool:
+    return all(part.isidentifier() for part in text.split("."))
+
+
+class _Spell(cst.CSTTransformer):
+    """Qualified names of an expression spelled with a site's prefixes (``numpy`` -> ``np``)."""
+
+    def __init__(self, prefixes: Sequence[tuple[str, cst.BaseExpression]]) -> None:
+        super().__init__()
+        self.prefixes = prefixes
+        self.unmapped = False
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        return False
+
+    def _map(self, node: cst.BaseExpression) -> cst.BaseExpression:
+        dotted = _dotted(node) or ""
+        for qname, code in self.prefixes:
+            if dotted == qname:
+                return code
+            if dotted.startswith(qname + "."):
+                return _chain(code, dotted[len(qname) + 1 :].split("."))
+        if "." in dotted:
+            self.unmapped = True
+        return node
+
+    def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
+        return self._map(original)
+
+    def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.BaseExpression:
+        return self._map(original)
+
+
 class _Renamer(cst.CSTTransformer):
-    METADATA_DEPENDENCIES = (QualifiedNameProvider, PositionProvider)
+    METADATA_DEPENDENCIES = (QualifiedNameProvider, PositionProvider, ParentNodeProvider)
 
     def __init__(self, rules: Mapping[str, str], only: set[tuple[int, str]] | None) -> None:
         super().__init__()
@@ -81,6 +132,8 @@ class _Renamer(cst.CSTTransformer):
             return updated
         base_q = self.get_metadata(QualifiedNameProvider, original.value, set())
         new = self.rules[old]
+        if not is_dotted(new) or not any(new.startswith(q.name + ".") for q in base_q):
+            return self._expression(original, updated, old, new)
         for q in base_q:
             if new.startswith(q.name + "."):
                 text = _dotted(original) or ""
@@ -93,6 +146,41 @@ class _Renamer(cst.CSTTransformer):
                 return result.with_changes(lpar=updated.lpar, rpar=updated.rpar)
         return updated
 
+    def _prefixes(self, node: cst.BaseExpression) -> list[tuple[str, cst.BaseExpression]]:
+        """(qualified name, source node) of ``node`` and each shorter prefix of its chain."""
+        out = []
+        while isinstance(node, (cst.Attribute, cst.Name)):
+            for q in self.get_metadata(QualifiedNameProvider, node, set()):
+                out.append((q.name, node.with_changes(lpar=[], rpar=[])))
+            node = node.value if isinstance(node, cst.Attribute) else None  # type: ignore[assignment]
+        return sorted(out, key=lambda qc: -len(qc[0]))
+
+    def _expression(
+        self, original: cst.Attribute, updated: cst.Attribute, old: str, new: str
+    ) -> cst.BaseExpression:
+        """The use rewritten to an expression (or a name in another branch of the module)."""
+        try:
+            expr = cst.parse_expression(new)
+        except cst.ParserSyntaxError:
+            return updated
+        spell = _Spell(self._prefixes(original.value))
+        result = expr.visit(spell)
+        if spell.unmapped or not isinstance(result, cst.BaseExpression):
+            return updated
+        text = _dotted(original) or ""
+        line = self._line(original)
+        if not self._wanted(line, text):
+            return updated
+        atomic = isinstance(result, (cst.Name, cst.Attribute, cst.Integer, cst.Float))
+        parent = self.get_metadata(ParentNodeProvider, original, None)
+        if not atomic and _binds_tighter(parent):
+            result = result.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+        replacement = cst.Module([]).code_for_node(result)
+        self.sites.append(Site(line, old, new, text, replacement))
+        if updated.lpar:
+            result = result.with_changes(lpar=updated.lpar, rpar=updated.rpar)
+        return result
+
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
         if isinstance(node.names, cst.ImportStar) or node.relative or node.module is None:
             return
@@ -100,7 +188,7 @@ class _Renamer(cst.CSTTransformer):
         for alias in node.names:
             name = _dotted(alias.name)
             new = self.rules.get(f"{module}.{name}")
-            if new and new.rpartition(".")[0] == module:
+            if new and is_dotted(new) and new.rpartition(".")[0] == module:
                 self._import_renames[f"{module}.{name}"] = new
 
     def leave_ImportAlias(
@@ -156,3 +244,90 @@ def rewrite(
 def scan(source: str, rules: Mapping[str, str]) -> list[Site]:
     """The sites :func:`rewrite` would change."""
     return rewrite(source, rules)[1]
+
+
+class _Uses(cst.CSTVisitor):
+    METADATA_DEPENDENCIES = (QualifiedNameProvider, PositionProvider)
+
+    def __init__(self, names: Mapping[str, str]) -> None:
+        super().__init__()
+        self.names = names
+        self.found: list[Site] = []
+
+    def _check(self, node: cst.Attribute | cst.Name) -> bool:
+        for q in self.get_metadata(QualifiedNameProvider, node, set()):
+            if q.name in self.names:
+                line = self.get_metadata(PositionProvider, node).start.line
+                text = _dotted(node) or ""
+                self.found.append(Site(line, q.name, "", text, self.names[q.name]))
+                return False
+        return True
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        return self._check(node)
+
+    def visit_Name(self, node: cst.Name) -> bool:
+        return self._check(node)
+
+    def visit_Import(self, node: cst.Import) -> bool:
+        return False
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+        return False
+
+
+def uses(source: str, names: Mapping[str, str]) -> list[Site]:
+    """Uses of the qualified ``names`` (name -> why it matters, kept as the site's
+    ``replacement``) in ``source``, imports not counted."""
+    try:
+        module = cst.parse_module(source)
+    except cst.ParserSyntaxError:
+        return []
+    finder = _Uses(names)
+    MetadataWrapper(module).visit(finder)
+    return sorted(finder.found, key=lambda s: (s.line, s.text))
+
+
+def is_test_path(path: str) -> bool:
+    """Test code (``tests/``, ``test_*.py``, ``*_test.py``, ``conftest.py``): not migrated
+    by the codemod, since the tests judge the migration."""
+    parts = path.split("/")
+    name = parts[-1]
+    return (
+        any(p in ("test", "tests", "testing") for p in parts[:-1])
+        or name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py"
+    )  # fmt: skip
+
+
+class _LibraryNames(cst.CSTVisitor):
+    METADATA_DEPENDENCIES = (QualifiedNameProvider,)
+
+    def __init__(self, root: str) -> None:
+        super().__init__()
+        self.root = root
+        self.found: set[str] = set()
+
+    def _check(self, node: cst.Attribute | cst.Name) -> bool:
+        for q in self.get_metadata(QualifiedNameProvider, node, set()):
+            if q.name.startswith(self.root + "."):
+                self.found.add(q.name)
+                return False
+        return True
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        return self._check(node)
+
+    def visit_Name(self, node: cst.Name) -> bool:
+        return self._check(node)
+
+
+def library_names(source: str, root: str) -> set[str]:
+    """Qualified names under the package ``root`` that ``source`` uses (``numpy.NINF``
+    for ``np.NINF`` or a from-imported ``NINF``); the longest chain of each use."""
+    try:
+        module = cst.parse_module(source)
+    except cst.ParserSyntaxError:
+        return set()
+    finder = _LibraryNames(root)
+    MetadataWrapper(module).visit(finder)
+    return finder.found

@@ -1,7 +1,8 @@
 """LLM-free migration proposer: applies mined API rules (see :mod:`patchwright.propose.migrate.rules`)
 as LibCST codemods that keep formatting and comments.
 
-Candidates, best first: every applicable rule everywhere at once; then each rule file-wide
+Candidates, best first: every applicable rule everywhere at once (the project's source
+files, not its tests: the same whole-project codemod as the migration's sweep); then each rule file-wide
 (sites at suspicious locations first); then each single attribute-use site. Besides the files
 the search hands over, the proposer reads the repository's tracked Python files at the base
 commit (through git), so uses outside the localized files are migrated too."""
@@ -15,7 +16,7 @@ from patchwright.core.diff import PatchError, apply_to_files, make_patch
 from patchwright.core.domain import Candidate, Location, MigrateSpec
 from patchwright.core.errors import RepairError
 from patchwright.core.protocols import BuildContext, ProposalContext
-from patchwright.propose.migrate.codemod import Site, rewrite
+from patchwright.propose.migrate.codemod import Site, is_test_path, rewrite
 from patchwright.propose.migrate.rules import Rule, RulesError, RulesFile, load_rules
 from patchwright.repo.git import text_files
 
@@ -80,7 +81,7 @@ class MigrateRulesProposer:
         all_sites: dict[str, list[Site]] = {}
         all_new: dict[str, str] = {}
         for path, text in sorted(current.items()):
-            if not path.endswith(".py"):
+            if not path.endswith(".py") or is_test_path(path):
                 continue
             new_text, sites = rewrite(text, self.rules)
             if sites:

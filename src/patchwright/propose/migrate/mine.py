@@ -13,7 +13,7 @@ from typing import Any
 from patchwright import __version__
 from patchwright.envs import EnvBuilder, EnvError, EnvSpec
 from patchwright.propose.migrate.apidiff import diff_apis, probe_names
-from patchwright.propose.migrate.rules import RulesFile
+from patchwright.propose.migrate.rules import RulesFile, refine_rules
 
 INTROSPECT = Path(__file__).with_name("introspect.py")
 
@@ -86,7 +86,7 @@ def mine(
         for r in rules:
             kinds[r.kind] = kinds.get(r.kind, 0) + 1
         log(f"{len(rules)} rules: " + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items())))
-    return RulesFile.model_validate(
+    return refine_rules(RulesFile.model_validate(
         {
             "library": module,
             "from": old_env.installed_version(library) or old_version,
@@ -95,4 +95,4 @@ def mine(
             f"{old_version} {new_version}",
             "rules": [r.model_dump() for r in rules],
         }
-    )
+    ))

@@ -12,7 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from patchwright.core.errors import PatchwrightError
 
 RULES_VERSION = 1
-RuleKind = Literal["removed", "renamed", "moved", "deprecated", "signature_changed"]
+RuleKind = Literal["removed", "renamed", "moved", "deprecated", "signature_changed", "replaced"]
+"""``replaced``: the old name becomes an expression (``numpy.NINF`` -> ``-numpy.inf``)."""
 
 
 class RulesError(PatchwrightError, ValueError):
@@ -26,12 +27,13 @@ class Rule(BaseModel):
     old: str
     """Fully qualified old name, e.g. ``numpy.float_``."""
     new: str | None = None
-    """Fully qualified replacement (None: unknown)."""
+    """Fully qualified replacement, a dotted name or (kind ``replaced``) an expression of
+    qualified names and constants (None: unknown)."""
     message: str = ""
 
     @property
     def rewritable(self) -> bool:
-        return self.new is not None and self.kind in ("renamed", "moved", "deprecated")
+        return self.new is not None and self.kind in ("renamed", "moved", "deprecated", "replaced")
 
 
 class RulesFile(BaseModel):
@@ -99,3 +101,23 @@ def find_shipped(library: str, target: str | None = None) -> RulesFile | None:
         if best is None or (target and rules.to.split(".")[0] == target.split(".")[0]):
             best = rules
     return best
+
+
+def refine_rules(rules: RulesFile) -> RulesFile:
+    """``rules`` with a replacement for every rule that has none but whose own message
+    states one (``np.NINF ... Use `-np.inf` instead`` -> kind ``replaced``)."""
+    from patchwright.propose.migrate.messages import mine_messages
+
+    out = []
+    module = rules.library
+    for r in rules.rules:
+        if r.new is None and r.message and r.kind in ("removed", "deprecated"):
+            hints, _ = mine_messages([r.message], module)
+            hint = next((h for h in hints if h.old == r.old), None)
+            if hint is not None:
+                kind = "renamed" if hint.is_name and r.kind == "removed" else r.kind
+                if not hint.is_name:
+                    kind = "replaced"
+                r = r.model_copy(update={"new": hint.new, "kind": kind})
+        out.append(r)
+    return rules.model_copy(update={"rules": out})
