@@ -61,6 +61,7 @@ BUILTIN: Mapping[Kind, Mapping[str, str]] = {
     "benchmark": {
         "quixbugs": "patchwright.benchmarks.quixbugs:QuixBugs",
         "gitchameleon": "patchwright.benchmarks.gitchameleon:GitChameleon",
+        "bugsinpy": "patchwright.benchmarks.bugsinpy:BugsInPy",
     },
 }
 

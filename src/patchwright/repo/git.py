@@ -450,12 +450,41 @@ def text_files(repo: Path, rev: str = "HEAD", suffix: str = "") -> dict[str, str
     return out
 
 
-def init_repo(dest: Path, message: str) -> str:
-    """Make ``dest`` a git repository whose one commit holds every file in it; returns
+def init_repo(dest: Path, message: str, *, force: bool = False) -> str:
+    """Make ``dest`` a git repository whose one commit holds every file in it (with
+    ``force``, also those its ``.gitignore`` names, e.g. generated at set-up); returns
     the commit (for projects a benchmark or a test lays out itself)."""
     ident = ["-c", "user.name=patchwright", "-c", "user.email=patchwright@localhost",
              "-c", "commit.gpgsign=false"]  # fmt: skip
     _git(Path(dest), "init", "-q")
-    _git(Path(dest), *ident, "add", "-A")
+    _git(Path(dest), *ident, "add", "-A", *(["-f"] if force else []))
     _git(Path(dest), *ident, "commit", "-qm", message, "--allow-empty")
     return _git(Path(dest), "rev-parse", "HEAD").decode().strip()
+
+
+def export_tree(repo: Path, rev: str, dest: Path) -> None:
+    """Write the files of commit ``rev`` of the clone ``repo`` into ``dest`` (no ``.git``,
+    the clone's index and work tree untouched; for benchmarks that rebuild a project at a
+    historical commit)."""
+    dest = Path(dest)
+    dest.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="pw-export-") as tmp:
+        env = {"GIT_INDEX_FILE": os.path.join(tmp, "index")}
+        _git(Path(repo), "read-tree", rev, env=env)
+        _git(Path(repo), f"--work-tree={dest}", "checkout-index", "-a", "-f", env=env)
+
+
+def apply_diff(repo: Path, diff: str, *, reverse: bool = False) -> None:
+    """``git apply`` (``-R`` with ``reverse``) a unified diff to the work tree of ``repo``,
+    made a git repository first when it is not one (so that the paths are its own)."""
+    repo = Path(repo)
+    if not (repo / ".git").exists():
+        _git(repo, "init", "-q")
+    _git(repo, "apply", "--whitespace=nowarn", *(["-R"] if reverse else []), "-",
+         stdin=diff.encode("utf-8"))  # fmt: skip
+
+
+def tree_paths(repo: Path, rev: str) -> list[str]:
+    """The paths of the files in commit ``rev`` of ``repo``."""
+    out = _git(Path(repo), "ls-tree", "-r", "-z", "--name-only", "--full-tree", rev)
+    return [os.fsdecode(p) for p in out.split(b"\0") if p]
