@@ -17,7 +17,7 @@ from patchwright.benchmarks.bugsinpy_data import (
     same_as_developer,
     select_bugs,
 )
-from patchwright.benchmarks.bugsinpy_env import env_spec
+from patchwright.benchmarks.bugsinpy_env import env_spec, loosen
 from patchwright.benchmarks.bugsinpy_report import by_project, svg_chart
 from patchwright.benchmarks.runner import BenchError, InstanceResult
 
@@ -168,3 +168,11 @@ def test_by_project_counts_only_verified_attempts() -> None:
     assert table["b"]["plausible"] == 0 and table["b"]["evaluations"] == 9
     svg = svg_chart(table)
     assert svg.startswith("<svg") and "b verified: 1" in svg
+
+
+def test_loosen_a_pin_pip_cannot_meet() -> None:
+    reqs = ("attrs==19.3.0", "mysql-connector-python==8.0.19", "Foo_Bar==1.0")
+    gone = "pip install failed: ERROR: Could not find a version that satisfies the requirement mysql-connector-python==8.0.19"
+    assert loosen(reqs, gone) == ("attrs==19.3.0", "mysql-connector-python", "Foo_Bar==1.0")
+    assert loosen(reqs, "pip install failed: Failed to build foo-bar")[2] == "foo-bar"
+    assert loosen(reqs, "pip install failed: something else") == reqs

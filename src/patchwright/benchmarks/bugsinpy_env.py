@@ -42,9 +42,38 @@ def env_spec(bug: Bug) -> EnvSpec:
     return EnvSpec(bug.python_version, bug.requirements, pins)
 
 
-def build_env(bug: Bug, builder: EnvBuilder) -> Env:
-    """The bug's venv; EnvError (one line) when it cannot be built."""
-    return builder.ensure(env_spec(bug))
+def build_env(bug: Bug, builder: EnvBuilder, retries: int = 6) -> Env:
+    """The bug's venv; EnvError (one line) when it cannot be built. BugsInPy's requirements
+    are a freeze of the authors' environment: a pin pip cannot meet any more (the version
+    is gone from the index, or its source no longer builds) is loosened to the bare name
+    and the build tried again, up to ``retries`` times."""
+    spec = env_spec(bug)
+    for _ in range(retries):
+        try:
+            return builder.ensure(spec)
+        except EnvError as exc:
+            loosened = loosen(spec.requirements, str(exc))
+            if loosened == spec.requirements:
+                raise
+            spec = EnvSpec(spec.python, loosened, spec.pins, spec.pip_args)
+    return builder.ensure(spec)
+
+
+_UNMET = (
+    re.compile(r"satisfies the requirement ([A-Za-z0-9][A-Za-z0-9._-]*)"),
+    re.compile(
+        r"(?:Failed to build|wheels? for|building wheel for) ([A-Za-z0-9][A-Za-z0-9._-]*)", re.I
+    ),
+    re.compile(r"No matching distribution found for ([A-Za-z0-9][A-Za-z0-9._-]*)"),
+)
+
+
+def loosen(requirements: tuple[str, ...], error: str) -> tuple[str, ...]:
+    """The requirements with the pin ``error`` names (pip's message) reduced to its name."""
+    names = {_name(m.group(1)) for rx in _UNMET for m in rx.finditer(error)}
+    return tuple(
+        _name(r) if _name(r) in names and _name(r) != r.lower() else r for r in requirements
+    )
 
 
 def fixed_files(clone: Path, bug: Bug) -> set[str]:
@@ -92,7 +121,9 @@ def prepare(
 def egg_info(tree: Path, python: Path) -> None:
     """``python setup.py egg_info`` in ``tree`` (a failure leaves the tree as it was)."""
     with contextlib.suppress(OSError, subprocess.SubprocessError):
-        subprocess.run([str(python), "setup.py", "-q", "egg_info"], cwd=tree, env=clean_env(),
+        # No git history here: setuptools_scm would fail to find a version.
+        env = clean_env({"SETUPTOOLS_SCM_PRETEND_VERSION": "0.0.0"})
+        subprocess.run([str(python), "setup.py", "-q", "egg_info"], cwd=tree, env=env,
                        stdin=subprocess.DEVNULL, capture_output=True, timeout=300, check=False)  # fmt: skip
 
 
