@@ -357,3 +357,47 @@ def test_a_use_without_a_usable_hint_is_left_and_reported(tmp_path):
     assert "left stats.py:14 fk.asfloat" in proc.stderr
     assert report["sweep"]["failing"] == ["tests/test_stats.py::test_mean"]
     assert len(report["changed"]) >= 9  # NaN too: the probe finds it, no test reaches it
+
+
+REPLY = """fakenum 2 has no asfloat; float64 converts.
+
+stats.py
+<<<<<<< SEARCH
+    return fk.float64(sum(values)) / len(values) + fk.asfloat(0)
+=======
+    return fk.float64(sum(values)) / len(values) + fk.float64(0)
+>>>>>>> REPLACE
+"""
+
+
+def test_what_the_sweep_leaves_is_searched_on_top_of_it(tmp_path):
+    """With a model, the use the sweep could not rewrite goes to the search: its first node
+    is the whole-project codemod, and the model's edit stacks on it (a scripted model whose
+    edit only applies to the swept text)."""
+    wheels = _wheelhouse(tmp_path / "wheels")
+    project = tmp_path / "proj"
+    _project(project)
+    text = STATS.replace("    return fk.float_(sum(values)) / len(values)",
+                         "    return fk.float_(sum(values)) / len(values) + fk.asfloat(0)")
+    (project / "stats.py").write_text(text)
+    _git(project, "commit", "-qam", "asfloat")
+    script = tmp_path / "replies.json"
+    script.write_text(json.dumps({"replies": [REPLY], "cycle": True}))
+    run = tmp_path / "run"
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path),
+           "PATCHWRIGHT_HOME": str(tmp_path / "home")}  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, "-m", "patchwright.cli", "migrate", str(project), "--to",
+         "fakenum==2.0", "--wheels", str(wheels), "--out", str(run),
+         "--model", f"scripted:{script}", "--set", "llm.rethink=false",
+         "--set", "llm.rank=false"],
+        cwd=ROOT, capture_output=True, text=True, timeout=900, env=env,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    report = json.loads((run / "migration.json").read_text())
+    assert report["sweep"]["failing"] == ["tests/test_stats.py::test_mean"]
+    assert "fk.float64(0)" in proc.stdout and "-fk.inf" in proc.stdout
+    changed = report["changed"]
+    assert any(c.startswith("stats.py:7 fk.NINF -> -fk.inf [") for c in changed), changed
+    assert any("fk.asfloat(0) -> " in c and c.endswith("[search edit]") for c in changed), changed
+    print(f"\nsweep + search: {report['evaluations']} evaluations, {report['seconds']:.1f}s")

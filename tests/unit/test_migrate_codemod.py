@@ -65,7 +65,8 @@ def test_changed_sites_lists_rule_rewrites_and_edits_no_rule_describes():
         "version": 1, "library": "numpy", "from": "1.26.4", "to": "2.4.6", "generated_by": "t",
         "rules": [{"kind": "renamed", "old": "numpy.product", "new": "numpy.prod"}]})  # fmt: skip
     sites = changed_sites(base, make_patch(base, new), rules)
-    assert sites == ["s.py:4 np.product -> np.prod", "s.py:3 x = np.float_(1) -> x = np.float64(1)"]
+    assert sites == ["s.py:4 np.product -> np.prod [numpy.product -> numpy.prod]",
+                     "s.py:3 x = np.float_(1) -> x = np.float64(1) [search edit]"]
 
 
 def test_expression_replacement_spelled_with_the_sites_alias_and_parenthesized_when_needed():

@@ -19,7 +19,7 @@ from patchwright.core.diff import apply_to_files, parse
 from patchwright.core.domain import MigrateSpec, Patch, RunResult
 from patchwright.core.errors import BaseRunCrashed, MigrateError, RepairError
 from patchwright.envs import EnvBuilder, EnvError, EnvSpec
-from patchwright.propose.migrate.codemod import Site, scan
+from patchwright.propose.migrate.codemod import Site, rewrite, scan
 from patchwright.propose.migrate.docs import import_name
 from patchwright.propose.migrate.messages import Hint
 from patchwright.propose.migrate.migrate_rules import repo_python_files
@@ -112,12 +112,11 @@ def scan_project(source: Path, rules: RulesFile) -> dict[str, list[Site]]:
 
 
 def changed_sites(base: dict[str, str], patch: Patch, rules: RulesFile) -> list[str]:
-    """``file:line old -> new`` for every call site the patch changes: the rule-covered
-    uses it rewrote, then every other changed line (edits no rule describes, such as the
-    model's), as ``file:line old -> new`` from the diff itself."""
+    """``file:line old -> new [why]`` for every call site the patch changes: the
+    rule-covered uses it rewrote (with their rule), then every changed line that the rules
+    alone do not explain (edits no rule describes, such as the model's, ``[search edit]``)."""
     table = {r.old: r.new for r in rules.rewrites() if r.new}
     lines = []
-    covered: set[tuple[str, int]] = set()
     files = parse(patch.diff)
     after = apply_to_files(base, patch.diff)
     for fh in files:
@@ -125,12 +124,15 @@ def changed_sites(base: dict[str, str], patch: Patch, rules: RulesFile) -> list[
         still = {(s.old, s.text) for s in scan(after.get(fh.path, ""), table)}
         for s in before_sites:
             if (s.old, s.text) not in still:
-                lines.append(f"{fh.path}:{s.line} {s.text} -> {s.replacement}")
-                covered.add((fh.path, s.line))
+                lines.append(f"{fh.path}:{s.line} {s.text} -> {s.replacement} "
+                             f"[{s.old} -> {s.new}]")  # fmt: skip
     for fh in files:
+        by_rules = rewrite(base.get(fh.path, ""), table)[0].splitlines()
         for line, old, new in _replaced_lines(fh.hunks):
-            if (fh.path, line) not in covered:
-                lines.append(f"{fh.path}:{line} {old.strip()} -> {new.strip() or '(removed)'}")
+            if 0 < line <= len(by_rules) and by_rules[line - 1].strip() == new.strip():
+                continue  # the rules' own rewrite, listed above
+            lines.append(f"{fh.path}:{line} {old.strip()} -> {new.strip() or '(removed)'} "
+                         "[search edit]")  # fmt: skip
     return lines
 
 
@@ -213,6 +215,7 @@ def migrate(
                                  [_left(x) for x in done.left], found, done)  # fmt: skip
         write_report(request.run_dir, outcome)
         return outcome
+    config.proposers.setdefault("migrate_rules", {}).setdefault("singles", False)
     spec = MigrateSpec(library=library, version=version, from_version=rules.from_,
                        rules_file=str(rules_file), python=str(python))  # fmt: skip
     log(f"{len(done.failing())} tests still fail after the sweep; searching")

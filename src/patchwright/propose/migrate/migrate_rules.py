@@ -12,10 +12,13 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
+from pydantic import BaseModel, ConfigDict
+
 from patchwright.core.diff import PatchError, apply_to_files, make_patch
 from patchwright.core.domain import Candidate, Location, MigrateSpec
 from patchwright.core.errors import RepairError
 from patchwright.core.protocols import BuildContext, ProposalContext
+from patchwright.core.registry import component_config
 from patchwright.propose.migrate.codemod import Site, is_test_path, rewrite
 from patchwright.propose.migrate.rules import Rule, RulesError, RulesFile, load_rules
 from patchwright.repo.git import text_files
@@ -41,19 +44,31 @@ class MigrateRulesProposer:
 
     name = "migrate_rules"
 
+    class Config(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+        singles: bool = True
+        """Besides every rule at once, each rule file-wide and each single site (off after
+        ``migrate``'s sweep, which has tested the rules together already)."""
+
     @classmethod
     def build(cls, ctx: BuildContext) -> MigrateRulesProposer:
+        options = component_config(cls, ctx.config.proposers.get(cls.name))
+        assert isinstance(options, cls.Config)
         try:
-            return cls(load_rules(migrate_spec(ctx, cls.name).rules_file))
+            rules = load_rules(migrate_spec(ctx, cls.name).rules_file)
         except RulesError as exc:
             raise RepairError(str(exc)) from None
+        return cls(rules, singles=options.singles)
 
-    def __init__(self, rules: RulesFile | list[Rule], max_candidates: int = 200) -> None:
+    def __init__(
+        self, rules: RulesFile | list[Rule], max_candidates: int = 200, *, singles: bool = True
+    ) -> None:
         items = rules.rewrites() if isinstance(rules, RulesFile) else [
             r for r in rules if r.rewritable
         ]
         self.rules: dict[str, str] = {r.old: r.new for r in items if r.new}
         self.max_candidates = max_candidates
+        self.singles = singles
         self._repo_cache: dict[tuple[str, str], dict[str, str]] = {}
 
     def _files(self, ctx: ProposalContext) -> tuple[dict[str, str], dict[str, str]]:
@@ -108,6 +123,8 @@ class MigrateRulesProposer:
         yield candidate(all_new, f"apply every applicable API rule ({n_sites} sites): "
                         + _summary([s for ss in all_sites.values() for s in ss]), 1.0,
                         all_sites[first], first)
+        if not self.singles:
+            return
         count = 1
         per_rule: list[tuple[float, Candidate]] = []
         for path, sites in all_sites.items():

@@ -185,7 +185,7 @@ def sweep(
             continue
         for h in fresh:
             mined[h.old] = h
-            origin[h.old] = "test messages"
+            origin[h.old] = "the target's messages"
             unresolved.pop(h.old, None)
         table, patch, sites, result = trial, new_patch, new_sites, trial_result
     if not _score(result)[2] and patch.diff:  # leave the bed on the best patch for callers
