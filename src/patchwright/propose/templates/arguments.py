@@ -50,8 +50,9 @@ class _Rename(ast.NodeTransformer):
 
 
 def _compatible(site: Site, a: str, b: str) -> bool:
+    """``b`` is a variable in scope that may take ``a``'s transformation."""
     ka, kb = site.scope.kind(a), site.scope.kind(b)
-    if FUNC in (ka, kb):
+    if FUNC in (ka, kb) or b not in site.scope.variables() or not site.available(b):
         return False
     return not ka or not kb or ka == kb
 

@@ -132,7 +132,7 @@ def expand(site: Site, stmt: ast.If | ast.While) -> Iterator[Mutation]:
     for v in site.local_vars():
         if v in used:
             continue
-        kind = scope.kind(v)
+        kind = COLL if site.is_collection(v) else scope.kind(v)
         if kind == COLL:
             if guard:
                 extra.append(("or", _join(ast.Or(), test, negate(name(v)))))

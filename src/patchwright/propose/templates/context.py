@@ -95,5 +95,22 @@ class Site:
     def text(self, node: ast.AST) -> str:
         return self.src.segment(node)
 
+    def is_collection(self, var: str) -> bool:
+        """``var`` holds a collection: its guessed kind, or it is unpacked into a starred
+        target (``first, *rest = var``) in the function."""
+        if self.scope.kind(var) == "coll":
+            return True
+        if self.func is None or self.scope.kind(var):
+            return False
+        for node in ast.walk(self.func):
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Name):
+                if node.value.id != var:
+                    continue
+                for t in node.targets:
+                    elts = t.elts if isinstance(t, ast.Tuple | ast.List) else []
+                    if any(isinstance(e, ast.Starred) for e in elts):
+                        return True
+        return False
+
     def stmt_names(self) -> list[str]:
         return [n.id for n in self.nodes if isinstance(n, ast.Name)]

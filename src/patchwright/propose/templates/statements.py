@@ -205,7 +205,7 @@ def _guard_conditions(site: Site) -> list[tuple[str, str, float]]:
             continue
         seen.add(node.id)
         parent, field, _ = site.parent(node)
-        kind = scope.kind(node.id)
+        kind = COLL if site.is_collection(node.id) else scope.kind(node.id)
         if kind == COLL and sum(c[1] == "guard.empty" for c in conds) < 2:
             conds.append((f"not {node.id}", "guard.empty", 1.0))
         elif (

@@ -14,7 +14,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from patchwright.propose.scope import COLL, FUNC, FuncDef, own_nodes
+from patchwright.propose.scope import COLL, FUNC, NUM, FuncDef, own_nodes
 from patchwright.propose.templates.builders import call, name, names_in
 from patchwright.propose.templates.context import Mutation, Site
 from patchwright.propose.templates.registry import template
@@ -229,16 +229,17 @@ def loop_carried(site: Site, stmt: ast.stmt) -> Iterator[Mutation]:
 
 
 @template(
-    "assign.extreme", weight=0.30, on=ast.Assign,
+    "assign.extreme", weight=0.50, on=ast.Assign,
     example=(
-        "def f(xs):\n    best = 0\n    for x in xs:\n        best = x + 1\n    return best\n",
-        "def f(xs):\n    best = 0\n    for x in xs:\n        best = max(best, x + 1)\n"
-        "    return best\n",
+        "def f(xs):\n    best = 0\n    for x in xs:\n        if x != best:\n"
+        "            best = x + 1\n    return best\n",
+        "def f(xs):\n    best = 0\n    for x in xs:\n        if x != best:\n"
+        "            best = max(best, x + 1)\n    return best\n",
     ),
 )  # fmt: skip
 def keep_extreme(site: Site, stmt: ast.Assign) -> Iterator[Mutation]:
-    """a = e -> a = max(a, e) / min(a, e) inside a loop, where a holds a value from before
-    (a running maximum overwritten instead of kept)."""
+    """a = e -> a = max(a, e) / min(a, e) inside a loop, where the number a holds a value
+    from before and the loop compares it (a running maximum overwritten, not kept)."""
     if len(stmt.targets) != 1 or not isinstance(stmt.targets[0], ast.Name):
         return
     a = stmt.targets[0].id
@@ -248,7 +249,13 @@ def keep_extreme(site: Site, stmt: ast.Assign) -> Iterator[Mutation]:
     if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id in _EXT:
         return
     binds = site.scope.binds.get(a, [])
-    if site.scope.kind(a) not in ("num", "") or not any(n < stmt.lineno for n in binds):
+    if site.scope.kind(a) != NUM or not any(n < stmt.lineno for n in binds):
+        return
+    loop = _loop_of(site)
+    compared = loop is not None and any(
+        isinstance(n, ast.Compare) and a in names_in(n) for n in ast.walk(loop)
+    )
+    if not compared:  # a running extreme is compared with the new candidates
         return
     for fn, aff in (("max", 1.0), ("min", 0.9)):
         new = ast.Assign(targets=stmt.targets, value=call(fn, name(a), value))
