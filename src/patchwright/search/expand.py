@@ -37,8 +37,22 @@ class Expander:
             files.update(apply_to_files(self.base_files, node.patch.diff))
         return files
 
-    def candidates(self, node: Node) -> list[Candidate]:
-        """All proposers' candidates for ``node``, merged by prior (best first)."""
+    def window(self) -> int:
+        """How many suspicious locations one expansion of the line-bounded proposers
+        consumes at least (their smallest ``max_lines``; 0 when none is line-bounded)."""
+        sizes = [getattr(p, "max_lines", 0) for p in self.proposers]
+        sizes = [s for s in sizes if isinstance(s, int) and s > 0]
+        return min(sizes, default=0)
+
+    def can_widen(self, skip: int) -> bool:
+        """More suspicious locations lie past the first ``skip``."""
+        return self.window() > 0 and skip < len(self.locations)
+
+    def candidates(self, node: Node, skip: int = 0) -> list[Candidate]:
+        """All proposers' candidates for ``node``, merged by prior (best first).
+
+        ``skip`` > 0 widens the localization: only the line-bounded proposers run, on the
+        suspicious locations after the first ``skip`` (the ones before were used up)."""
         try:
             files = self.files_at(node)
         except PatchError:
@@ -47,7 +61,7 @@ class Expander:
             task=self.task,
             base_files=self.base_files,
             files=files,
-            locations=self.locations,
+            locations=self.locations[skip:],
             parent_patch=node.patch,
             thought=node.thought,
             feedback=list(node.feedback),
@@ -55,6 +69,8 @@ class Expander:
         )
         streams = []
         for proposer in list(self.proposers):
+            if skip and not getattr(proposer, "max_lines", 0):
+                continue
             try:
                 streams.append(list(proposer.propose(ctx)))
             except ProposerStop as stop:

@@ -19,6 +19,7 @@ from patchwright.core.events import (
 )
 from patchwright.core.protocols import Objective
 from patchwright.search.budget import Budget
+from patchwright.search.combine import Partials, union
 from patchwright.search.evaluate import Evaluator
 from patchwright.search.expand import Expander
 from patchwright.search.feedback import summarize
@@ -45,6 +46,10 @@ class SearchParams:
     """Stop after this many plausible patches (then keep the one with fewest changed lines)."""
     samples: int = 60
     """sample_vote: how many candidates to sample."""
+    root_share: float = 0.5
+    """mcts: the root's single-edit candidates get at least this share of the evaluations
+    while any is left (most real fixes are one edit; partial fixes are refined with the
+    rest of the budget instead of all of it)."""
     seed: int = 0
 
 
@@ -67,6 +72,10 @@ class SearchContext:
     """Failed children per node (each one adds feedback to the node)."""
     feedback_seen: dict[int, int] = field(default_factory=dict)
     """Failed children each node had when its candidates were last built."""
+    widened: dict[int, int] = field(default_factory=dict)
+    """Suspicious locations skipped by each node's latest (widened) expansion."""
+    partials: Partials = field(default_factory=Partials)
+    """Partial fixes seen so far, and the unions of two already proposed."""
 
     def save(self) -> None:
         if self.tree_path is not None:
@@ -124,13 +133,34 @@ def pending(ctx: SearchContext, node: Node) -> list[Candidate]:
     return ctx.pending[node.id]
 
 
+def widen(ctx: SearchContext, node: Node) -> bool:
+    """Once the root's candidates are used up, expand it again on the next window of
+    suspicious locations (the localization widens past the first lines)."""
+    if node.parent is not None:
+        return False
+    step = ctx.expander.window()
+    skip = ctx.widened.get(node.id, 0) + step
+    if not step or not ctx.expander.can_widen(skip):
+        return False
+    ctx.widened[node.id] = skip
+    cands = ctx.expander.candidates(node, skip=skip)
+    ctx.pending[node.id] = list(reversed(cands))
+    ctx.record(Expansion(node=node.id, candidates=len(cands), feedback=[]))
+    return True
+
+
 def next_candidate(ctx: SearchContext, node: Node) -> Candidate | None:
-    """Pop ``node``'s best untried candidate whose patch was never evaluated."""
+    """Pop ``node``'s best untried candidate whose patch was never evaluated (widening the
+    root's localization when its candidates are used up)."""
     stack = pending(ctx, node)
-    while stack:
-        cand = stack.pop()
-        if ctx.tree.find(cand.patch.hash) is None:
-            return cand
+    while True:
+        while stack:
+            cand = stack.pop()
+            if ctx.tree.find(cand.patch.hash) is None:
+                return cand
+        if not widen(ctx, node):
+            break
+        stack = ctx.pending[node.id]
     node.expanded = True
     return None
 
@@ -236,6 +266,28 @@ def finish(ctx: SearchContext, stopped_by: str) -> SearchOutcome:
     )
 
 
+def combine_partials(ctx: SearchContext, node: Node) -> None:
+    """When ``node`` fixes part of the failing tests, evaluate its union with each earlier
+    partial fix that fixes other tests (non-overlapping edits only, a few per search)."""
+    for other_id in ctx.partials.note(ctx.task, node):
+        if ctx.budget.exhausted() or enough(ctx) or not ctx.partials.room():
+            return
+        other = ctx.tree.get(other_id)
+        if node.patch is None or other.patch is None or not ctx.partials.claim(node.id, other.id):
+            continue
+        patch = union(ctx.expander.base_files, other.patch, node.patch)
+        if patch is None or ctx.tree.find(patch.hash) is not None:
+            continue
+        ctx.partials.unions += 1
+        cand = Candidate(
+            thought=f"combine the partial fixes of nodes {other.id} and {node.id}",
+            patch=patch,
+            template="combine.union",
+            prior=max(node.prior, other.prior),
+        )
+        combine_partials(ctx, evaluate_candidate(ctx, node, cand))
+
+
 def enough(ctx: SearchContext) -> bool:
     return len(ctx.tree.plausible()) >= ctx.params.stop_after
 
@@ -268,6 +320,6 @@ def tree_search(
             cand = next_candidate(ctx, node)
             if cand is None:
                 break
-            evaluate_candidate(ctx, node, cand)
+            combine_partials(ctx, evaluate_candidate(ctx, node, cand))
             if enough(ctx):
                 return finish(ctx, "plausible")

@@ -1,6 +1,7 @@
 """Monte Carlo Tree Search over patches: global UCT selection among every expandable node
 (APRMCTS), expansion through the proposers, test-based rewards, rethink on failure
-(RethinkMCTS), backpropagation of the gain each expansion brings."""
+(RethinkMCTS), backpropagation of the gain each expansion brings. The root's single-edit
+candidates keep a share of the evaluations (``root_share``) while any is left."""
 
 from __future__ import annotations
 
@@ -33,6 +34,11 @@ class MctsStrategy:
             )
 
         def choose(frontier: list[Node]) -> Node:
+            root = ctx.tree.root
+            if root in frontier:  # not used up yet (nor its widened windows)
+                singles = sum(1 for n in ctx.tree if n.parent == root.id)
+                if singles < params.root_share * (len(ctx.tree) - 1):
+                    return root
             node = select_global(frontier, ctx.tree.root.visits, params.exploration, bonus)
             assert node is not None
             return node
