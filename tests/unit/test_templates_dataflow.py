@@ -65,6 +65,8 @@ def test_retarget_only_for_min_and_max():
         ("expr.concat", "def f(xs):\n    return [x for x in range(3)]\n"),
         ("ret.fill", "def f(n):\n    if n:\n        return f(n - 1)\n    return []\n"),
         ("slice.rest", "def f(xs, k):\n    for x in xs:\n        print(x)\n"),
+        ("expr.callvar", "def f(xs, w):\n    d = 2\n    return g(xs) + w\n"),  # no loop
+        ("expr.callvar", "def f(xs):\n    for x in xs:\n        print(g(x) + 1)\n"),
     ],
 )
 def test_extensions_stay_silent_without_their_evidence(name, source):

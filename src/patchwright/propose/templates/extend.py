@@ -5,7 +5,8 @@ shapes: a collection built from another one drops the original's elements
 (``return [f(x) for x in rest]`` -> ``return rest + [...]``), an empty fallback result
 that should hold the function's input (``return []`` -> ``return [n]``), and a loop over a
 collection whose prefix was already consumed (``heap = xs[:k]; for x in xs:`` ->
-``for x in xs[k:]:``).
+``for x in xs[k:]:``); and an arithmetic operand recomputed by a call where a variable of
+the loop iteration holds the value (``get(h, n) + w`` -> ``dist + w``).
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ import ast
 import copy
 from collections.abc import Iterator
 
-from patchwright.propose.scope import COLL, FUNC, own_nodes
-from patchwright.propose.templates.builders import name
+from patchwright.propose.scope import COLL, FUNC, FuncDef, own_nodes
+from patchwright.propose.templates.builders import name, names_in
 from patchwright.propose.templates.context import Mutation, Site
 from patchwright.propose.templates.registry import template
 
@@ -121,3 +122,46 @@ def loop_rest(site: Site, stmt: ast.For | ast.AsyncFor) -> Iterator[Mutation]:
         flipped = ast.Slice(lower=copy.deepcopy(sl.upper), upper=copy.deepcopy(sl.lower))
         new = ast.Subscript(value=name(it.id), slice=flipped, ctx=ast.Load())
         yield Mutation(1.0 - 0.2 * i, target=it, new=new)
+
+
+def _iteration_values(site: Site) -> list[str]:
+    """Variables the enclosing loops (inside the function) bind on each iteration: their
+    targets and what their bodies assign, innermost loop first."""
+    out: dict[str, None] = {}
+    for anc in site.ancestors(site.stmt):
+        if isinstance(anc, FuncDef | ast.ClassDef):
+            break
+        if isinstance(anc, ast.For | ast.AsyncFor):
+            out.update(dict.fromkeys(names_in(anc.target)))
+        if isinstance(anc, ast.For | ast.AsyncFor | ast.While):
+            for stmt in anc.body:
+                if isinstance(stmt, ast.Assign):
+                    for t in stmt.targets:
+                        out.update(dict.fromkeys(names_in(t)))
+    return list(out)
+
+
+@template(
+    "expr.callvar", weight=0.30, on=ast.Call,
+    example=(
+        "def f(xs, w):\n    for x in xs:\n        d = x * 2\n        print(g(xs, x) + w)\n",
+        "def f(xs, w):\n    for x in xs:\n        d = x * 2\n        print(d + w)\n",
+    ),
+)  # fmt: skip
+def call_to_variable(site: Site, node: ast.Call) -> Iterator[Mutation]:
+    """g(xs, x) + w -> d + w: an arithmetic operand recomputed by a call where a variable of
+    the current loop iteration already holds the value (not one of the call's arguments)."""
+    parent, field, _ = site.parent(node)
+    if not isinstance(parent, ast.BinOp) or field not in ("left", "right"):
+        return
+    if not isinstance(parent.op, ast.Add | ast.Sub | ast.Mult):
+        return
+    used = set(names_in(node))
+    made = 0
+    for v in _iteration_values(site):
+        if v in used or v in site.comprehension_names or not site.available(v):
+            continue
+        if site.scope.kind(v) in (COLL, FUNC, "str") or made >= 2:
+            continue
+        made += 1
+        yield Mutation(1.0 - 0.2 * (made - 1), target=node, new=name(v))
