@@ -1,7 +1,8 @@
 """Command line: ``patchwright repair|bench|inspect|sandbox``.
 
 Standard output carries only the final unified diff; progress goes to standard error.
-Exit codes: 0 plausible patch found, 1 none found within the budget, 2 bad input.
+Exit codes: 0 plausible patch found, 1 none found within the budget (--max-seconds
+included), 2 bad input, 130 interrupted by Ctrl-C (SIGINT), 143 stopped by SIGTERM.
 """
 
 from __future__ import annotations
@@ -18,6 +19,16 @@ from patchwright.core.errors import ConfigError, PatchwrightError
 from patchwright.core.registry import names, resolve
 
 EXIT_FOUND, EXIT_NOT_FOUND, EXIT_BAD_INPUT = 0, 1, 2
+REPAIR_EPILOG = """exit codes:
+  0    a plausible patch was found (printed on standard output)
+  1    none within the budget: not_found, or budget_exhausted (--max-evals, the model's
+       budget, or --max-seconds: "timed out in STAGE after Ns")
+  2    bad input or environment (one line on standard error)
+  130  interrupted by Ctrl-C (SIGINT); 143: stopped by SIGTERM. The run stops within a
+       second or two: its test processes and fork server are killed, its temporary
+       folders removed, the project untouched; RUN_DIR/interrupted.json says where it
+       stopped, and `patchwright repair --resume RUN_DIR` goes on from the last stage
+       that finished."""
 
 
 class UsageError(PatchwrightError):
@@ -64,7 +75,11 @@ def _config_args(p: argparse.ArgumentParser) -> None:
         "namespaces (bubblewrap); also sandbox.require_isolation",
     )  # fmt: skip
     p.add_argument("--max-evals", type=int, metavar="N", help="evaluation budget per task")
-    p.add_argument("--max-seconds", type=float, metavar="S", help="wall-time budget per task")
+    p.add_argument(
+        "--max-seconds", type=float, metavar="S",
+        help="wall-time budget per task, over the whole run (reproduce, localize, search, "
+        "validate, minimize): each test command gets at most the time left (default 900)",
+    )  # fmt: skip
     p.add_argument(
         "--model",
         metavar="NAME",
@@ -79,7 +94,8 @@ def build_parser() -> _Parser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 
-    rp = sub.add_parser("repair", help="find a patch that makes the failing tests pass")
+    rp = sub.add_parser("repair", help="find a patch that makes the failing tests pass",
+                        epilog=REPAIR_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
     rp.add_argument(
         "path", type=Path, nargs="?", help="project directory (a git repo or a plain folder)"
     )
@@ -346,9 +362,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         lines = str(exc).strip().splitlines() or [type(exc).__name__]
         print(f"patchwright: error: {lines[0]}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
-        print("patchwright: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:  # SIGINT, or SIGTERM during a run (app.signals)
+        from patchwright.app.signals import exit_code, interrupted_line
+
+        print(interrupted_line(exc), file=sys.stderr)
+        return exit_code(exc)
 
 
 if __name__ == "__main__":

@@ -11,17 +11,21 @@ from langgraph.graph import END, START, StateGraph
 from patchwright.agent import nodes
 from patchwright.pipeline.state import RepairDeps, RepairInput, RepairState
 
+ENDS_RUN = ("error", "budget_exhausted")
+"""Statuses after which the run goes straight to finalize (budget_exhausted: out of time)."""
+
 
 def after_prepare(state: RepairState) -> Literal["reproduce", "finalize"]:
-    return "finalize" if state.get("status") == "error" else "reproduce"
+    return "finalize" if state.get("status") in ENDS_RUN else "reproduce"
 
 
 def after_reproduce(state: RepairState) -> Literal["localize", "finalize"]:
-    return "finalize" if state.get("status") == "error" else "localize"
+    return "finalize" if state.get("status") in ENDS_RUN else "localize"
 
 
 def after_localize(state: RepairState) -> Literal["search", "finalize"]:
-    return "search" if state.get("locations") else "finalize"
+    ok = state.get("locations") and state.get("status") not in ENDS_RUN
+    return "search" if ok else "finalize"
 
 
 def after_search(state: RepairState) -> Literal["validate", "finalize"]:

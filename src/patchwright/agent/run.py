@@ -12,6 +12,7 @@ from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.types import Command
 
 from patchwright.agent.graph import build_graph
+from patchwright.core.errors import RepairError
 from patchwright.pipeline.state import RepairDeps, RepairInput
 
 CHECKPOINTS_FILE = "checkpoints.sqlite"
@@ -28,6 +29,10 @@ def run_graph(
     conn = sqlite3.connect(str(run_path / CHECKPOINTS_FILE), check_same_thread=False)
     try:
         graph = build_graph(deps, SqliteSaver(conn))
+        saved = graph.get_state(THREAD)
+        if payload is None and not saved.next and not saved.values:
+            raise RepairError(f"nothing to resume in {run_path}: the run stopped before its "
+                              "first stage; start it again")  # fmt: skip
         out = graph.invoke(payload, THREAD, context=deps)
         while "__interrupt__" in out and confirm is not None:
             question = out["__interrupt__"][0].value

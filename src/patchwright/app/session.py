@@ -17,6 +17,7 @@ from patchwright import __version__
 from patchwright.agent.run import run_graph
 from patchwright.app.components import make_objective, make_proposers, make_testbed
 from patchwright.app.paths import resolve_paths
+from patchwright.app.signals import stoppable
 from patchwright.core.config import RunConfig
 from patchwright.core.domain import (
     MigrateSpec,
@@ -145,6 +146,7 @@ def run(
             held.enter_context(run.locked())
         except RunDirBusy as exc:
             raise RepairError(str(exc)) from None
+        held.enter_context(stoppable(run.path))  # Ctrl-C/SIGTERM: clean stop, resumable
         if not resume and (run.path / REQUEST_FILE).exists():
             raise RepairError(
                 f"run directory is not empty (use --resume to continue it): {run.path}"

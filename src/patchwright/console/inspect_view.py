@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from patchwright.core.errors import PatchwrightError
 from patchwright.core.events import Evaluation, ModelCall, TaskInfo
 from patchwright.store.artifacts import RunDir, read_events
+
+if TYPE_CHECKING:
+    from rich.text import Text
 
 
 class InspectError(PatchwrightError):
@@ -16,9 +20,9 @@ class InspectError(PatchwrightError):
 
 def inspect_run(path: Path) -> int:
     from rich.console import Console
-    from rich.markup import escape
     from rich.tree import Tree as RichTree
 
+    from patchwright.console.progress import print_line
     from patchwright.store.tree_file import read_tree
 
     run = RunDir(Path(path), create=False)
@@ -35,22 +39,23 @@ def inspect_run(path: Path) -> int:
     task_id = header.task.id if header is not None else (infos[-1].task_id if infos else "?")
     base = next((i.base_commit for i in reversed(infos) if i.base_commit), "")
     base = base or (header.task.base_commit if header is not None else "")
-    console.print(f"task [bold]{escape(task_id)}[/bold]  base {base[:12]}")
+    print_line(console, "task ", (task_id, "bold"), f"  base {base[:12]}")
     evals = [e for e in events if isinstance(e, Evaluation) and not e.cached]
     calls = [e for e in events if isinstance(e, ModelCall)]
     cost = sum(c.cost or 0.0 for c in calls)
-    console.print(
+    print_line(
+        console,
         f"{len(events)} events recorded: {len(evals)} evaluations, {len(calls)} model calls"
-        + (f" (${cost:.4f})" if cost else "")
+        + (f" (${cost:.4f})" if cost else ""),
     )
     if run.done():
         res = run.read_result()
-        console.print(
-            f"status [bold]{res.status}[/bold]  evaluations {res.evaluations}  "
-            f"to plausible {res.evaluations_to_plausible}  {res.seconds:.1f}s  {escape(res.message)}"
-        )
+        print_line(
+            console, "status ", (res.status, "bold"), f"  evaluations {res.evaluations}  "
+            f"to plausible {res.evaluations_to_plausible}  {res.seconds:.1f}s  ", res.message,
+        )  # fmt: skip
     else:
-        console.print("status: unfinished (no result.json)")
+        print_line(console, "status: unfinished (no result.json)")
     if run.tree_path.exists():
         tree = read_tree(run.tree_path)
         nodes = {n.id: RichTree(_label(n)) for n in tree}
@@ -59,16 +64,18 @@ def inspect_run(path: Path) -> int:
                 nodes[n.parent].children.append(nodes[n.id])
         console.print(nodes[0])
     if run.patch_path.exists():
-        console.print("[bold]patch[/bold]")
-        console.print(run.patch_path.read_text(), markup=False, highlight=False)
+        print_line(console, ("patch", "bold"))
+        console.print(run.patch_path.read_text(), markup=False, highlight=False, emoji=False,
+                      soft_wrap=True)  # fmt: skip
     return 0
 
 
-def _label(node: object) -> str:
+def _label(node: object) -> Text:
+    """A node's line, its thought literal (test ids and code in it are no markup)."""
+    from patchwright.console.progress import plain_line
     from patchwright.core.domain import Node
 
     assert isinstance(node, Node)
     reward = "-" if node.reward is None else f"{node.reward:.2f}"
-    mark = " [green]plausible[/green]" if node.plausible else ""
-    thought = node.thought.replace("[", "\\[")
-    return f"#{node.id} r={reward} v={node.visits} {thought}{mark}"
+    mark = ("plausible", "green") if node.plausible else ""
+    return plain_line(f"#{node.id} r={reward} v={node.visits} ", node.thought, " ", mark)

@@ -68,8 +68,10 @@ def run_search(
     record: Record,
     model: Model | None = None,
     objective: Objective | None = None,
+    seconds: float | None = None,
 ) -> SearchOutcome:
-    """Search for a plausible patch, continuing from the run's tree and evaluations if any."""
+    """Search for a plausible patch, continuing from the run's tree and evaluations if any;
+    ``seconds``: the time the run has left (it bounds ``search.max_seconds``)."""
     objective = objective or TestObjective()
     run = RunDir(run_dir)
     paths = sorted({loc.path for loc in locations})
@@ -97,7 +99,9 @@ def run_search(
         evaluator=evaluator,
         expander=expander,
         budget=Budget(
-            config.search.max_evals, config.search.max_seconds, evals=evaluator.evaluations
+            config.search.max_evals,
+            min(config.search.max_seconds, seconds if seconds is not None else float("inf")),
+            evals=evaluator.evaluations,
         ),
         record=record,
         tree_path=run.tree_path,

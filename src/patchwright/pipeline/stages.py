@@ -14,12 +14,20 @@ from typing import Any
 from patchwright.core.diff import changed_lines
 from patchwright.core.domain import Location, Patch, RunResult, Task, TestResult
 from patchwright.core.errors import RepairError
-from patchwright.core.events import TEST_LIST_LIMIT, Result, Stage, TaskInfo, ToolCall
+from patchwright.core.events import (
+    TEST_LIST_LIMIT,
+    BudgetEvent,
+    Result,
+    Stage,
+    TaskInfo,
+    ToolCall,
+)
 from patchwright.core.protocols import BuildContext, RunLimits, TestBed
 from patchwright.core.registry import resolve
 from patchwright.pipeline.baseline import candidate_limits
 from patchwright.pipeline.baseline import reproduce as run_baseline
 from patchwright.pipeline.baseline import validate as run_full
+from patchwright.pipeline.deadline import DeadlineExceeded, Interrupted
 from patchwright.pipeline.minimize import minimize as minimize_patch
 from patchwright.pipeline.searching import llm_localize, run_search
 from patchwright.pipeline.state import RepairDeps, RepairState
@@ -34,26 +42,39 @@ StageFn = Callable[[RepairState, RepairDeps], dict[str, Any]]
 
 def staged(detail: Callable[[RepairDeps], str] | None = None) -> Callable[[StageFn], StageFn]:
     """Record a :class:`Stage` event when the stage starts and one when it ends (with its
-    seconds and, when it ends the run, its status)."""
+    seconds and, when it ends the run, its status). A stage that runs out of the run's
+    time (--max-seconds) ends the run as ``budget_exhausted``; one interrupted (Ctrl-C,
+    SIGTERM) is recorded as ``interrupted`` and the interrupt goes on up."""
 
     def wrap(fn: StageFn) -> StageFn:
         @functools.wraps(fn)
         def run(state: RepairState, deps: RepairDeps) -> dict[str, Any]:
             started = time.time()
-            deps.record(Stage(name=fn.__name__, detail=detail(deps) if detail else "", t=started))  # type: ignore[arg-type]
+            name = fn.__name__
+
+            def ended(status: str, text: str) -> None:
+                deps.record(Stage(name=name, phase="end", seconds=round(time.time() - started, 3),  # type: ignore[arg-type]
+                                  status=status, detail=text[:300]))  # fmt: skip
+
+            deps.record(Stage(name=name, detail=detail(deps) if detail else "", t=started))  # type: ignore[arg-type]
             try:
                 update = fn(state, deps)
-            except Exception as exc:  # the stage crashed: say so, then let it propagate
-                deps.record(Stage(
-                    name=fn.__name__, phase="end", seconds=round(time.time() - started, 3),  # type: ignore[arg-type]
-                    status="crashed", detail=f"{type(exc).__name__}: {exc}"[:300],
-                ))  # fmt: skip
+            except DeadlineExceeded:
+                message = deps.deadline.describe(name)
+                deps.record(BudgetEvent(name="max_seconds", reason=message))
+                ended("budget_exhausted", message)
+                return {"status": "budget_exhausted", "message": message, "patch": None,
+                        "stage": name}  # fmt: skip
+            except KeyboardInterrupt as exc:
+                if isinstance(exc, Interrupted) and not exc.stage:
+                    exc.stage = name
+                ended("interrupted", str(exc) or "SIGINT")
                 raise
-            deps.record(Stage(
-                name=fn.__name__, phase="end", seconds=round(time.time() - started, 3),  # type: ignore[arg-type]
-                status=str(update.get("status") or ""),
-                detail=str(update.get("error") or update.get("message") or "")[:300],
-            ))  # fmt: skip
+            except Exception as exc:  # the stage crashed: say so, then let it propagate
+                ended("crashed", f"{type(exc).__name__}: {exc}")
+                raise
+            ended(str(update.get("status") or ""),
+                  str(update.get("error") or update.get("message") or ""))  # fmt: skip
             return update
 
         return run
@@ -81,7 +102,11 @@ def prepare(state: RepairState, deps: RepairDeps) -> dict[str, Any]:
         if (workspace / ".git" / SNAPSHOT_FILE).exists():
             snap = load_snapshot(workspace)
         else:
-            snap = snapshot(Path(state["source"]), workspace)
+            try:
+                snap = snapshot(Path(state["source"]), workspace)
+            except BaseException:  # interrupted half-way: --resume starts it afresh
+                shutil.rmtree(workspace, ignore_errors=True)
+                raise
     except SnapshotError as exc:
         return {"status": "error", "error": str(exc)}
     task = Task(
@@ -184,6 +209,7 @@ def search(state: RepairState, deps: RepairDeps) -> dict[str, Any]:
         record=deps.record,
         model=deps.model,
         objective=deps.objective,
+        seconds=deps.deadline.remaining(),
     )
     update: dict[str, Any] = {
         "evaluations": outcome.evaluations,
@@ -196,7 +222,10 @@ def search(state: RepairState, deps: RepairDeps) -> dict[str, Any]:
             patch=outcome.plausible[0].patch.model_dump(),
             edits=outcome.plausible[0].depth,
         )
-    elif outcome.stopped_by.startswith(("max_evals", "max_seconds", "model budget")):
+    elif outcome.stopped_by.startswith("max_seconds"):
+        message = deps.deadline.describe("search")
+        update.update(status="budget_exhausted", message=message, patch=None)
+    elif outcome.stopped_by.startswith(("max_evals", "model budget")):
         update.update(
             status="budget_exhausted", message=f"stopped by {outcome.stopped_by}", patch=None
         )
@@ -215,7 +244,7 @@ def validate(state: RepairState, deps: RepairDeps) -> dict[str, Any]:
     fresh = Path(state["run_dir"]) / "validate"
     shutil.rmtree(fresh, ignore_errors=True)
     shutil.copytree(task.repo, fresh, symlinks=True)
-    sandbox = deps.make_sandbox(fresh)
+    sandbox = deps.open_bed(fresh)
     try:
         # the runner's own defaults (pytest: plugins as installed), not the lean settings
         # chosen at reproduce on a few tests: the whole suite must run as the project runs it
@@ -240,7 +269,6 @@ def validate(state: RepairState, deps: RepairDeps) -> dict[str, Any]:
     return update
 
 
-@staged()
 def _judged(
     bed: TestBed, task: Task, patch: Patch, limits: RunLimits, deps: RepairDeps
 ) -> tuple[Task, TestResult]:
@@ -248,15 +276,23 @@ def _judged(
     return judged, result
 
 
+@staged()
 def minimize(state: RepairState, deps: RepairDeps) -> dict[str, Any]:
+    """Drop the hunks the tests do not need; out of time, the checks left are skipped and
+    the validated patch is kept as far as it got."""
     task = _task(state)
     patch = Patch.model_validate(state["patch"])
     sandbox = _sandbox(state, deps)
     limits = RunLimits(**state["limits"])
     base = read_files(Path(task.repo), patch.files)
-    smaller, checks = minimize_patch(
-        base, patch, lambda p: deps.objective.done(*_judged(sandbox, task, p, limits, deps))
-    )
+
+    def still_plausible(p: Patch) -> bool:
+        try:
+            return deps.objective.done(*_judged(sandbox, task, p, limits, deps))
+        except DeadlineExceeded:
+            return False
+
+    smaller, checks = minimize_patch(base, patch, still_plausible)
     if smaller.hash != patch.hash:
         deps.record(
             ToolCall(
@@ -265,7 +301,10 @@ def minimize(state: RepairState, deps: RepairDeps) -> dict[str, Any]:
                 lines_after=changed_lines(smaller.diff),
             )
         )
-    return {"patch": smaller.model_dump(), "minimize_checks": checks, "stage": "minimize"}
+    update = {"patch": smaller.model_dump(), "minimize_checks": checks, "stage": "minimize"}
+    if deps.deadline.expired():
+        update["message"] = f"minimize cut short: {deps.deadline.describe('minimize')}"
+    return update
 
 
 def approved(state: RepairState, deps: RepairDeps, decision: object) -> dict[str, Any]:

@@ -3,6 +3,7 @@ it) and the run-scoped dependencies, which live beside the state, never in it.""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +13,7 @@ from patchwright.core.config import RunConfig
 from patchwright.core.domain import Task
 from patchwright.core.events import Record
 from patchwright.core.protocols import Model, Objective, Proposer, TestBed
+from patchwright.pipeline.deadline import Deadline
 from patchwright.search.reward import TestObjective
 
 
@@ -68,12 +70,23 @@ class RepairDeps:
     """The run's model (budget, cache and recording included), or None: LLM-free."""
     started: float = 0.0
     """Wall-clock start of the run (time.time()), for the seconds reported."""
+    deadline: Deadline = field(default_factory=Deadline)
+    """The run's wall-time bound: ``search.max_seconds`` from when the deps are made,
+    unless one is given."""
     _sandboxes: dict[str, TestBed] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if math.isinf(self.deadline.seconds):
+            self.deadline = Deadline.after(self.config.search.max_seconds)
+
+    def open_bed(self, workspace: Path) -> TestBed:
+        """A new test bed on ``workspace`` whose test commands end by the deadline."""
+        return self.deadline.bound(self.make_sandbox(workspace))
 
     def sandbox(self, workspace: str) -> TestBed:
         """One test bed per workspace for the whole run, opened on first use."""
         if workspace not in self._sandboxes:
-            self._sandboxes[workspace] = self.make_sandbox(Path(workspace))
+            self._sandboxes[workspace] = self.open_bed(Path(workspace))
         return self._sandboxes[workspace]
 
     def close(self) -> None:

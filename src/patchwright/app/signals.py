@@ -1,0 +1,71 @@
+"""Ctrl-C (SIGINT) and SIGTERM during a run: it stops promptly and leaves nothing behind.
+
+While :func:`stoppable` holds (one run, in the main thread), the first SIGINT or SIGTERM
+raises :class:`~patchwright.pipeline.deadline.Interrupted` wherever the run is: the test
+command running is killed with its process group, every sandbox (its fork server and
+private folders) is closed on the way up, and the run directory is marked
+(``interrupted.json``) for ``--resume``. Further signals while it cleans up are ignored.
+The handlers that were there before are put back afterwards."""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from types import FrameType
+
+from patchwright.pipeline.deadline import Interrupted
+from patchwright.store.artifacts import write_json
+
+INTERRUPTED_FILE = "interrupted.json"
+SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+@contextlib.contextmanager
+def stoppable(run_dir: Path) -> Iterator[None]:
+    """Turn SIGINT/SIGTERM into :class:`Interrupted` for the block; an interrupted run's
+    directory gets ``interrupted.json`` (signal, stage, time), removed when it resumes."""
+    marker = Path(run_dir) / INTERRUPTED_FILE
+    marker.unlink(missing_ok=True)
+    got: list[int] = []
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        if got:  # already stopping: let the clean-up finish
+            return
+        got.append(signum)
+        raise Interrupted(signum, signal.Signals(signum).name)
+
+    old = {}
+    if threading.current_thread() is threading.main_thread():
+        old = {sig: signal.signal(sig, handler) for sig in SIGNALS}
+    try:
+        yield
+    except KeyboardInterrupt as exc:
+        stop = exc if isinstance(exc, Interrupted) else None
+        name = stop.signame if stop else "SIGINT"
+        stop_stage = stop.stage if stop else ""
+        write_json(marker, {"version": 1, "signal": name, "stage": stop_stage, "t": time.time(),
+                            "resume": f"patchwright repair --resume {run_dir}"})  # fmt: skip
+        if stop is not None:
+            stop.run_dir = str(run_dir)
+        raise
+    finally:
+        for sig, previous in old.items():
+            signal.signal(sig, previous)
+
+
+def interrupted_line(exc: BaseException) -> str:
+    """The one line the command line prints for an interrupted run."""
+    if not isinstance(exc, Interrupted):
+        return "patchwright: interrupted"
+    where = f" in {exc.stage}" if exc.stage else ""
+    resume = f"; resume with: patchwright repair --resume {exc.run_dir}" if exc.run_dir else ""
+    return f"patchwright: interrupted by {exc.signame}{where}; nothing left running{resume}"
+
+
+def exit_code(exc: BaseException) -> int:
+    """130 for SIGINT (and a plain KeyboardInterrupt), 143 for SIGTERM."""
+    return exc.exit_code if isinstance(exc, Interrupted) else 128 + signal.SIGINT
