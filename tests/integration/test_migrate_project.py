@@ -10,12 +10,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import shutil
 import subprocess
 import sys
 import zipfile
 from importlib import metadata
 from pathlib import Path
 
+import pytest
 from packaging.requirements import Requirement
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -285,11 +287,17 @@ def _wheelhouse(path: Path) -> Path:
     return path
 
 
-def test_migrates_nine_apis_in_five_functions_in_one_run(tmp_path):
-    wheels = _wheelhouse(tmp_path / "wheels")
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory):
+    """One wheel folder and one PATCHWRIGHT_HOME (its env cache) for the module's runs."""
+    root = tmp_path_factory.mktemp("fakenum")
+    return _wheelhouse(root / "wheels"), root / "home"
+
+
+def test_migrates_nine_apis_in_five_functions_in_one_run(tmp_path, shared):
+    wheels, home = shared
     project = tmp_path / "proj"
     _project(project)
-    home = tmp_path / "home"
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PATCHWRIGHT_HOME": str(home),
            "PIP_NO_INDEX": "1"}  # fmt: skip
     run = tmp_path / "run"
@@ -310,14 +318,14 @@ def test_migrates_nine_apis_in_five_functions_in_one_run(tmp_path):
     assert "changed stats.py:7 fk.NINF -> -fk.inf" in proc.stderr
     mined = {m["old"]: m["new"] for m in report["sweep"]["mined"]}
     assert mined["fakenum.NINF"] == "-fakenum.inf" and len(mined) == 9
-    print(f"\nmigration: {report['evaluations']} evaluations, {report['seconds']:.1f}s "
-          f"({len(report['sweep']['rounds'])} sweep rounds)")
+    print(f"\nmigration: {report['evaluations']} evaluations, {report['seconds']:.1f}s in all, "
+          f"sweep {report['sweep']['seconds']:.1f}s ({report['sweep']['test_runs']} test runs)")
     # the patch applies to the user's tree, and the tests pass in the target environment
     assert (project / "stats.py").read_text() == STATS
     subprocess.run(["git", "apply", "-"], input=proc.stdout, text=True, cwd=project, check=True)
     assert "-fk.inf if v is None" in (project / "stats.py").read_text()
     envs = [p for p in (home / "envs").iterdir() if (p / "bin" / "python").exists()]
-    assert len(envs) == 1
+    assert envs
     check = subprocess.run(
         [str(envs[0] / "bin" / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider", "-W",
          "error::DeprecationWarning"], cwd=project, capture_output=True, text=True, timeout=300,
@@ -326,10 +334,10 @@ def test_migrates_nine_apis_in_five_functions_in_one_run(tmp_path):
     assert "5 passed" in check.stdout
 
 
-def test_a_use_without_a_usable_hint_is_left_and_reported(tmp_path):
+def test_a_use_without_a_usable_hint_is_left_and_reported(tmp_path, shared):
     """A removal whose message needs judgement ("use X with a proper dtype") is no rule:
     the run says which call site is left for the model or the user, and exits 1."""
-    wheels = _wheelhouse(tmp_path / "wheels")
+    wheels = Path(shutil.copytree(shared[0], tmp_path / "wheels"))  # a v2 that says more
     project = tmp_path / "proj"
     _project(project)
     text = STATS.replace("    return fk.float_(sum(values)) / len(values)",
@@ -343,8 +351,7 @@ def test_a_use_without_a_usable_hint_is_left_and_reported(tmp_path):
     _write_wheel(wheels, "fakenum", "2.0", {"fakenum/__init__.py": v2.encode(),
                                              "fakenum/exceptions.py": EXCEPTIONS.encode()}, {})
     run = tmp_path / "run"
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path),
-           "PATCHWRIGHT_HOME": str(tmp_path / "home")}  # fmt: skip
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PATCHWRIGHT_HOME": str(shared[1])}
     proc = subprocess.run(
         [sys.executable, "-m", "patchwright.cli", "migrate", str(project), "--to",
          "fakenum==2.0", "--wheels", str(wheels), "--out", str(run)],
@@ -370,11 +377,11 @@ stats.py
 """
 
 
-def test_what_the_sweep_leaves_is_searched_on_top_of_it(tmp_path):
+def test_what_the_sweep_leaves_is_searched_on_top_of_it(tmp_path, shared):
     """With a model, the use the sweep could not rewrite goes to the search: its first node
     is the whole-project codemod, and the model's edit stacks on it (a scripted model whose
     edit only applies to the swept text)."""
-    wheels = _wheelhouse(tmp_path / "wheels")
+    wheels, home = shared
     project = tmp_path / "proj"
     _project(project)
     text = STATS.replace("    return fk.float_(sum(values)) / len(values)",
@@ -384,8 +391,7 @@ def test_what_the_sweep_leaves_is_searched_on_top_of_it(tmp_path):
     script = tmp_path / "replies.json"
     script.write_text(json.dumps({"replies": [REPLY], "cycle": True}))
     run = tmp_path / "run"
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path),
-           "PATCHWRIGHT_HOME": str(tmp_path / "home")}  # fmt: skip
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PATCHWRIGHT_HOME": str(home)}
     proc = subprocess.run(
         [sys.executable, "-m", "patchwright.cli", "migrate", str(project), "--to",
          "fakenum==2.0", "--wheels", str(wheels), "--out", str(run),

@@ -84,6 +84,17 @@ def test_no_rule_where_the_hint_needs_judgement(text):
     assert [u.old.split(".")[0] for u in left] == ["numpy"]
 
 
+def test_a_method_replaced_by_a_function_is_no_rename():
+    text = ("FutureWarning: The frame.append method is deprecated and will be removed from "
+            "pandas in a future version. Use pandas.concat instead.")  # fmt: skip
+    hints, _ = mine_messages([text, "`pd.DataFrame.append` is deprecated; use `pd.concat`"],
+                             "pandas")  # fmt: skip
+    assert hints == []
+    same = mine_messages(["`pd.DataFrame.iteritems` is deprecated; use `pd.DataFrame.items`"],
+                         "pandas")[0]  # fmt: skip
+    assert [(h.old, h.new) for h in same] == [("pandas.DataFrame.iteritems", "pandas.DataFrame.items")]
+
+
 def test_other_packages_and_generic_subjects_are_ignored():
     hints, left = mine_messages(["This function is deprecated; use numpy.foo instead",
                                  "`scipy.misc.face` is deprecated; use `scipy.datasets.face`"],

@@ -1,6 +1,17 @@
-"""``patchwright migrate PATH --to LIB==VERSION``: build the target environment, scan the
-project's uses of the library against the rules, and repair with the rules proposer inside
-the ordinary pipeline (tests run in the target environment, warnings as errors)."""
+"""``patchwright migrate PATH --to LIB==VERSION``: build the target environment, then
+
+1. the sweep (:mod:`patchwright.tasks.migrate.sweep`): every applicable rule at every call
+   site of the project's source files (tests excluded) as one codemod, with rules mined from
+   what the target version says about the names the project uses (a probe of each name
+   there, and the errors and warnings the tests raise, warnings as errors), in rounds until
+   the suite passes or nothing new is learned;
+2. when tests still fail and a model is configured, the ordinary pipeline with the rules
+   proposer (whose one candidate is that same whole-project codemod: the search's first
+   node) and the model's proposer, which stacks its edits on it.
+
+The report (``migration.json`` in the run directory, and ``changed``/``left`` lines on
+standard error) names every call site changed (file:line, old -> new, the rule) and every
+use left for the model or the user."""
 
 from __future__ import annotations
 

@@ -207,6 +207,8 @@ def mine_messages(
                 new = _replacement(said, module, aliases, home, _HINTS)
             if new is None and m.group("alias"):
                 new = _replacement("alias" + rest, module, aliases, home, [_HINTS[4]])
+            if new is not None and _member_to_other(old, new):
+                new = None  # "DataFrame.append ... use pandas.concat": not a rename
             if new is not None and new != old:
                 hints[old] = Hint(old, new, line.strip()[:400])
                 left.pop(old, None)
@@ -221,6 +223,15 @@ def mine_messages(
 
 _FILLER = {"", "builtin", "function", "builtin function", "directly", "method", "itself",
            "by itself"}
+def _member_to_other(old: str, new: str) -> bool:
+    """``old`` is a class member (``pandas.DataFrame.append``) and ``new`` no member of the
+    same class: the call changes shape, which a rename cannot do."""
+    owner = old.rpartition(".")[0]
+    if not owner.rpartition(".")[2][:1].isupper():
+        return False
+    return not new.startswith(owner + ".")
+
+
 _NOT_NAMES = {
     "function", "method", "attribute", "class", "module", "argument", "parameter", "keyword",
     "option", "feature", "behavior", "behaviour", "usage", "this", "it", "that", "which",
