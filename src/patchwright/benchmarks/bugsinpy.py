@@ -81,7 +81,7 @@ def solve_bug(row: dict[str, Any], folder: str, data: dict[str, Any]) -> dict[st
             return _result(row, "unverified", started, message=verdict.reason)
         if bench.get("verify_only"):
             return _result(row, "verified", started, extra={"tests": list(bug.tests)})
-        return _repair(row, bug, python, clone, base, data["run"], started, verdict.fixed_passing)
+        return _repair(row, bug, python, clone, base, data["run"], started)
     except (EnvError, PrepareError) as exc:
         return _result(row, "unverified", started, message=str(exc)[:300])
     except Exception as exc:  # one bug's crash must not end the batch
@@ -91,7 +91,7 @@ def solve_bug(row: dict[str, Any], folder: str, data: dict[str, Any]) -> dict[st
 
 def _repair(
     row: dict[str, Any], bug: Bug, python: Path, clone: Path, base: Path,
-    run_data: dict[str, Any], started: float, passing: list[str],
+    run_data: dict[str, Any], started: float,
 ) -> dict[str, Any]:  # fmt: skip
     """Repair the verified bug through the app layer; re-check and compare a patch."""
     from patchwright.app.session import RunRequest, run
@@ -113,7 +113,7 @@ def _repair(
                   changed_lines=result.changed_lines, edits=result.edits, message=result.message,
                   model_calls=result.model_calls, tokens=result.tokens, cost=result.cost)  # fmt: skip
     if patch is not None:
-        ok, why = recheck(clone, bug, python, patch.diff, base, passing)
+        ok, why = recheck(clone, bug, python, patch.diff, base)
         out["rechecked"] = ok
         out["extra"]["recheck"] = why
         out["extra"]["same_as_developer"] = same_as_developer(patch.diff, bug.patch)

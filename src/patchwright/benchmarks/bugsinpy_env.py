@@ -156,30 +156,21 @@ class Verdict:
     reason: str = ""
     buggy: dict[str, str] = field(default_factory=dict)
     fixed: dict[str, str] = field(default_factory=dict)
-    fixed_passing: list[str] = field(default_factory=list)
-    """Tests of the bug's test files that pass at the fixed commit (for the re-check)."""
 
 
 def verify(clone: Path, bug: Bug, python: Path, work: Path) -> Verdict:
-    """Do the failing tests fail on buggy and pass on fixed? Also records which tests of
-    the bug's test files pass on fixed."""
+    """Do the failing tests fail on buggy and pass on fixed?"""
     if not bug.tests:
         return Verdict(False, "run_test.sh names no test this harness can run")
     prepare(clone, bug, work / "fixed", buggy=False, python=python)
     fixed = run_tests(work / "fixed", python, bug.tests)
     fixed_status = {t: outcome(fixed, t) for t in bug.tests}
-    module_ids = [t for t in bug.test_files
-                  if _TEST_MODULE.search(t) and (work / "fixed" / t).is_file()]  # fmt: skip
-    passing: list[str] = []
-    if module_ids:
-        whole = run_tests(work / "fixed", python, module_ids)
-        passing = sorted(t for t, o in whole.tests.items() if o.status == TestStatus.PASS)
     shutil.rmtree(work / "fixed", ignore_errors=True)
     prepare(clone, bug, work / "buggy", buggy=True, python=python)
     buggy = run_tests(work / "buggy", python, bug.tests)
     shutil.rmtree(work / "buggy", ignore_errors=True)
     buggy_status = {t: outcome(buggy, t) for t in bug.tests}
-    v = Verdict(True, "", buggy_status, fixed_status, passing)
+    v = Verdict(True, "", buggy_status, fixed_status)
     not_passing = [t for t, s in fixed_status.items() if s != "pass"]
     not_failing = [t for t, s in buggy_status.items() if s in ("pass", "skip", "missing")]
     if not_passing:
@@ -192,23 +183,32 @@ def verify(clone: Path, bug: Bug, python: Path, work: Path) -> Verdict:
     return v
 
 
-def recheck(
-    clone: Path, bug: Bug, python: Path, patch: str, work: Path, passing: list[str]
-) -> tuple[bool, str]:
-    """The patch on a fresh buggy tree: the failing tests pass, and the tests of the bug's
-    test files that pass on fixed still pass."""
-    repo = work / "recheck"
+def test_modules(bug: Bug, tree: Path) -> list[str]:
+    return [t for t in bug.test_files if _TEST_MODULE.search(t) and (tree / t).is_file()]
+
+
+def recheck(clone: Path, bug: Bug, python: Path, patch: str, work: Path) -> tuple[bool, str]:
+    """The patch on a fresh buggy tree: the failing tests pass, and every test of the
+    bug's test files that passes on the fixed tree passes too."""
+    fixed, repo = work / "recheck-fixed", work / "recheck"
     try:
         prepare(clone, bug, repo, buggy=True, patch=patch, python=python)
     except PrepareError as exc:
         return False, f"patch does not apply: {exc}"
     try:
+        modules = test_modules(bug, repo)
+        passing: list[str] = []
+        if modules:
+            prepare(clone, bug, fixed, buggy=False, python=python)
+            whole = run_tests(fixed, python, modules)
+            passing = sorted(t for t, o in whole.tests.items() if o.status == TestStatus.PASS)
         result = run_tests(repo, python, [*bug.tests, *sorted(set(passing) - set(bug.tests))])
     finally:
         shutil.rmtree(repo, ignore_errors=True)
+        shutil.rmtree(fixed, ignore_errors=True)
     bad = [t for t in bug.tests if outcome(result, t) != "pass"]
     bad += [t for t in passing if result.status(t) not in (TestStatus.PASS, None) and t not in bad]
-    return (not bad), (f"{len(bad)} failing: {bad[0]}" if bad else "")
+    return (not bad), (f"{len(bad)} failing: {bad[0]}" if bad else f"{len(passing)} passing kept")
 
 
 __all__ = ["EnvError", "PrepareError", "Verdict", "build_env", "prepare", "recheck", "verify"]
