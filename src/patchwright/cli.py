@@ -28,7 +28,7 @@ REPAIR_EPILOG = """exit codes:
        second or two: its test processes and fork server are killed, its temporary
        folders removed, the project untouched; RUN_DIR/interrupted.json says where it
        stopped, and `patchwright repair --resume RUN_DIR` goes on from the last stage
-       that finished."""
+       that finished. A third signal ends it at once, without cleaning up."""
 
 
 class UsageError(PatchwrightError):

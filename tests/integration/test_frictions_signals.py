@@ -167,3 +167,24 @@ def test_an_interrupted_run_resumes_to_its_end(make_repo, tmp_path):
     starts = [e.name for e in events if isinstance(e, Stage) and e.phase == "start"]
     assert starts.count("reproduce") == 1  # finished before the signal: not run again
     assert _processes_naming(str(tmp_path)) == []
+
+
+def test_the_handlers_are_the_runs_only(tmp_path):
+    """In-process: inside stoppable() SIGTERM raises Interrupted (exit 143) and marks the
+    run directory; outside, the handlers are the ones there were before."""
+    from patchwright.app.signals import exit_code, stoppable
+    from patchwright.pipeline.deadline import Interrupted
+
+    before = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)
+    (tmp_path / "interrupted.json").write_text("{}")  # an earlier stop: cleared on entry
+    with pytest.raises(Interrupted) as stopped, stoppable(tmp_path):
+        assert not (tmp_path / "interrupted.json").exists()
+        assert signal.getsignal(signal.SIGTERM) not in before
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(5)  # never reached: the handler raises at once
+    assert exit_code(stopped.value) == 143 and stopped.value.signame == "SIGTERM"
+    assert json.loads((tmp_path / "interrupted.json").read_text())["signal"] == "SIGTERM"
+    assert (signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)) == before
+    with stoppable(tmp_path):
+        pass
+    assert not (tmp_path / "interrupted.json").exists()

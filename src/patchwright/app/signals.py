@@ -4,12 +4,14 @@ While :func:`stoppable` holds (one run, in the main thread), the first SIGINT or
 raises :class:`~patchwright.pipeline.deadline.Interrupted` wherever the run is: the test
 command running is killed with its process group, every sandbox (its fork server and
 private folders) is closed on the way up, and the run directory is marked
-(``interrupted.json``) for ``--resume``. Further signals while it cleans up are ignored.
+(``interrupted.json``) for ``--resume``. A second signal while it cleans up is ignored; a
+third ends the process at once (the signal's default action), for a clean-up that hangs.
 The handlers that were there before are put back afterwards."""
 
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import threading
 import time
@@ -22,6 +24,8 @@ from patchwright.store.artifacts import write_json
 
 INTERRUPTED_FILE = "interrupted.json"
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
+GIVE_UP = 3
+"""The signal that ends the process without cleaning up (the first one stops the run)."""
 
 
 @contextlib.contextmanager
@@ -33,10 +37,12 @@ def stoppable(run_dir: Path) -> Iterator[None]:
     got: list[int] = []
 
     def handler(signum: int, frame: FrameType | None) -> None:
-        if got:  # already stopping: let the clean-up finish
-            return
         got.append(signum)
-        raise Interrupted(signum, signal.Signals(signum).name)
+        if len(got) == 1:
+            raise Interrupted(signum, signal.Signals(signum).name)
+        if len(got) >= GIVE_UP:  # the clean-up hangs: die as the signal says
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
 
     old = {}
     if threading.current_thread() is threading.main_thread():
