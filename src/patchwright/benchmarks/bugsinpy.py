@@ -108,7 +108,7 @@ def _repair(
     finally:
         shutil.rmtree(base / "repo", ignore_errors=True)
         shutil.rmtree(base / "run" / "workspace", ignore_errors=True)
-    out = _result(row, result.status, started, evaluations=result.evaluations,
+    out = _result(row, result.status, started, evaluations=_evaluations(base / "run", result.evaluations),
                   evaluations_to_plausible=result.evaluations_to_plausible,
                   changed_lines=result.changed_lines, edits=result.edits, message=result.message,
                   model_calls=result.model_calls, tokens=result.tokens, cost=result.cost)  # fmt: skip
@@ -130,6 +130,18 @@ def _interpreter(path: Path) -> str:
     if not python.is_file():
         raise BenchError(f"--venv is neither a venv nor an interpreter: {path}")
     return str(python.absolute())
+
+
+def _evaluations(run_dir: Path, reported: int) -> int:
+    """Candidates evaluated: the result's count, or the trajectory's evaluation events when
+    the result (a run stopped by its budget) counts fewer."""
+    from patchwright.store.artifacts import TrajectoryFormatError, read_events
+
+    try:
+        _, events = read_events(run_dir / "trajectory.jsonl")
+    except (OSError, TrajectoryFormatError):
+        return reported
+    return max(reported, sum(1 for e in events if getattr(e, "kind", "") == "evaluation"))
 
 
 def run_bugsinpy(args: argparse.Namespace, config: RunConfig) -> int:
