@@ -28,7 +28,12 @@ MIN_RUN_SECONDS = 0.05
 
 
 class DeadlineExceeded(Exception):
-    """The run's time is spent; the stage that sees it ends the run (not an input error)."""
+    """The run's time is spent; the stage that sees it ends the run (not an input error).
+    ``update``: what the stage still has to say in the run's state (evaluations made)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.update: dict[str, object] = {}
 
 
 class Interrupted(KeyboardInterrupt):

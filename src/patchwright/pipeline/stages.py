@@ -29,9 +29,10 @@ from patchwright.pipeline.baseline import reproduce as run_baseline
 from patchwright.pipeline.baseline import validate as run_full
 from patchwright.pipeline.deadline import DeadlineExceeded, Interrupted
 from patchwright.pipeline.minimize import minimize as minimize_patch
-from patchwright.pipeline.searching import llm_localize, run_search
+from patchwright.pipeline.searching import llm_localize, load_evaluations, run_search
 from patchwright.pipeline.state import RepairDeps, RepairState
 from patchwright.repo.git import SNAPSHOT_FILE, SnapshotError, load_snapshot, read_files, snapshot
+from patchwright.search.strategies import SearchOutcome
 from patchwright.store.artifacts import RunDir, write_json
 
 COVERAGE_FILE = "coverage.json"
@@ -59,12 +60,12 @@ def staged(detail: Callable[[RepairDeps], str] | None = None) -> Callable[[Stage
             deps.record(Stage(name=name, detail=detail(deps) if detail else "", t=started))  # type: ignore[arg-type]
             try:
                 update = fn(state, deps)
-            except DeadlineExceeded:
+            except DeadlineExceeded as exc:
                 message = deps.deadline.describe(name)
                 deps.record(BudgetEvent(name="max_seconds", reason=message))
                 ended("budget_exhausted", message)
                 return {"status": "budget_exhausted", "message": message, "patch": None,
-                        "stage": name}  # fmt: skip
+                        "stage": name, **exc.update}  # fmt: skip
             except KeyboardInterrupt as exc:
                 if isinstance(exc, Interrupted) and not exc.stage:
                     exc.stage = name
@@ -193,10 +194,8 @@ def localize(state: RepairState, deps: RepairDeps) -> dict[str, Any]:
     return update
 
 
-@staged(detail=lambda deps: f"strategy={deps.config.search.strategy}")
-def search(state: RepairState, deps: RepairDeps) -> dict[str, Any]:
-    task = _task(state)
-    outcome = run_search(
+def _search(state: RepairState, deps: RepairDeps, task: Task) -> SearchOutcome:
+    return run_search(
         task=task,
         sandbox=_sandbox(state, deps),
         config=deps.config,
@@ -211,6 +210,17 @@ def search(state: RepairState, deps: RepairDeps) -> dict[str, Any]:
         objective=deps.objective,
         seconds=deps.deadline.remaining(),
     )
+
+
+@staged(detail=lambda deps: f"strategy={deps.config.search.strategy}")
+def search(state: RepairState, deps: RepairDeps) -> dict[str, Any]:
+    task = _task(state)
+    try:
+        outcome = _search(state, deps, task)
+    except DeadlineExceeded as exc:  # cut in an evaluation: count what was evaluated
+        done = load_evaluations(RunDir(Path(state["run_dir"])).trajectory)
+        exc.update["evaluations"] = len(done)
+        raise
     update: dict[str, Any] = {
         "evaluations": outcome.evaluations,
         "evaluations_to_plausible": outcome.evaluations_to_plausible,
