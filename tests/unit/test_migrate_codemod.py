@@ -84,9 +84,21 @@ def test_expression_replacement_spelled_with_the_sites_alias_and_parenthesized_w
     assert sites[0].text == "np.NINF" and sites[0].replacement == "-np.inf"
 
 
-def test_expression_rule_leaves_a_from_import_use_alone():
-    src = "from numpy import NINF\nx = NINF\n"
-    assert rewrite(src, {"numpy.NINF": "-numpy.inf"}) == (src, [])
+def test_expression_rule_on_a_from_imported_name():
+    rules = {"numpy.NINF": "-numpy.inf", "numpy.float_": "numpy.float64"}
+    out, sites = rewrite("from numpy import NINF, float_\nx = NINF ** 2, float_(1)\n", rules)
+    assert out == "from numpy import float64, inf\nx = (-inf) ** 2, float64(1)\n"
+    assert [(s.line, s.text, s.replacement) for s in sites] == [
+        (1, "NINF", "inf"), (1, "float_", "float64"), (2, "NINF", "(-inf)"),
+        (2, "float_", "float64")]  # fmt: skip
+    # the module's own alias is used when there is one, and the emptied import goes
+    out, _ = rewrite("import numpy as np\nfrom numpy import NINF\nx = NINF\n", rules)
+    assert out == "import numpy as np\nx = -np.inf\n"
+    # an emptied block keeps a pass; a clash with a local name leaves the code alone
+    src = "import numpy as np\nif True:\n    from numpy import NINF\n"
+    assert rewrite(src, rules)[0] == "import numpy as np\nif True:\n    pass\n"
+    src = "from numpy import NINF\ninf = 3\nx = NINF\n"
+    assert rewrite(src, rules) == (src, [])
 
 
 def test_library_names_and_uses():

@@ -10,6 +10,7 @@ A rule's replacement may be an expression of qualified names (``numpy.NINF`` ->
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -106,7 +107,58 @@ class _Renamer(cst.CSTTransformer):
         self.only = only
         self.sites: list[Site] = []
         self._import_renames: dict[str, str] = {}
+        self._import_exprs: dict[str, tuple[cst.BaseExpression, list[str]]] = {}
+        """From-imported names whose rule is an expression: (spelled expression, names
+        the from-import must bring instead)."""
+        self._module_alias: dict[str, cst.BaseExpression] = {}
+        self._names: set[str] = set()
+        self._from_imported: dict[str, set[str]] = {}
+        self._in_import = False
         self._depth = 0
+
+    def visit_Module(self, node: cst.Module) -> None:
+        """Module-level ``import lib [as x]`` spellings, and every name the module uses
+        (a name a from-import would add must not clash with one)."""
+        for stmt in node.body:
+            if not isinstance(stmt, cst.SimpleStatementLine):
+                continue
+            for small in stmt.body:
+                if (isinstance(small, cst.ImportFrom) and small.module is not None
+                        and not isinstance(small.names, cst.ImportStar) and not small.relative):
+                    got = self._from_imported.setdefault(_dotted(small.module) or "", set())
+                    got.update(_dotted(a.name) or "" for a in small.names if a.asname is None)
+                if isinstance(small, cst.Import):
+                    for alias in small.names:
+                        dotted = _dotted(alias.name) or ""
+                        if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                            self._module_alias[dotted] = cst.Name(alias.asname.name.value)
+                        elif "." not in dotted:
+                            self._module_alias.setdefault(dotted, cst.Name(dotted))
+        finder = _AllNames()
+        node.visit(finder)
+        self._names = finder.names
+
+    def _from_import_expression(
+        self, module: str, new: str
+    ) -> tuple[cst.BaseExpression, list[str]] | None:
+        """``new`` spelled for the uses of a from-imported name: with the module's own
+        import alias, or with names the same from-import brings (``-inf``)."""
+        try:
+            expr = cst.parse_expression(new)
+        except cst.ParserSyntaxError:
+            return None
+        spell = _Spell(sorted(self._module_alias.items(), key=lambda kv: -len(kv[0])))
+        result = expr.visit(spell)
+        if not spell.unmapped and isinstance(result, cst.BaseExpression):
+            return result, []
+        needed: list[str] = []
+        bare = _Bare(module, needed)
+        result = expr.visit(bare)
+        if bare.unmapped or not isinstance(result, cst.BaseExpression):
+            return None
+        if any(n in self._names and n not in self._from_imported.get(module, ()) for n in needed):
+            return None  # the name is bound to something else here
+        return result, needed
 
     def _qualified(self, node: cst.CSTNode) -> str | None:
         names = self.get_metadata(QualifiedNameProvider, node, set())
@@ -182,14 +234,19 @@ class _Renamer(cst.CSTTransformer):
         return result
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        self._in_import = True
         if isinstance(node.names, cst.ImportStar) or node.relative or node.module is None:
             return
-        module = _dotted(node.module)
+        module = _dotted(node.module) or ""
         for alias in node.names:
             name = _dotted(alias.name)
             new = self.rules.get(f"{module}.{name}")
             if new and is_dotted(new) and new.rpartition(".")[0] == module:
                 self._import_renames[f"{module}.{name}"] = new
+            elif new and not is_dotted(new) and self.only is None:
+                spelled = self._from_import_expression(module, new)
+                if spelled is not None:
+                    self._import_exprs[f"{module}.{name}"] = spelled
 
     def leave_ImportAlias(
         self, original: cst.ImportAlias, updated: cst.ImportAlias
@@ -198,24 +255,44 @@ class _Renamer(cst.CSTTransformer):
 
     def leave_ImportFrom(
         self, original: cst.ImportFrom, updated: cst.ImportFrom
-    ) -> cst.ImportFrom:
+    ) -> cst.ImportFrom | cst.RemovalSentinel:
+        self._in_import = False
         if isinstance(updated.names, cst.ImportStar) or updated.module is None:
             return updated
         module = _dotted(updated.module)
         line = self._line(original)
         names = []
+        added: list[str] = []
         for alias in updated.names:
             name = _dotted(alias.name) or ""
             new = self._import_renames.get(f"{module}.{name}")
+            if f"{module}.{name}" in self._import_exprs:
+                needed = self._import_exprs[f"{module}.{name}"][1]
+                added += needed
+                self.sites.append(Site(line, f"{module}.{name}", self.rules[f"{module}.{name}"],
+                                       name, ", ".join(needed) or "(import removed)"))
+                continue  # its uses became the expression
             if new and self._wanted(line, name):
                 short = new.rpartition(".")[2]
                 self.sites.append(Site(line, f"{module}.{name}", new, name, short))
                 alias = alias.with_changes(name=cst.Name(short))
             names.append(alias)
+        have = {_dotted(a.name) for a in names}
+        names += [cst.ImportAlias(name=cst.Name(n)) for n in dict.fromkeys(added) if n not in have]
+        if not names:
+            return cst.RemoveFromParent()
+        if [a.name for a in names] != [a.name for a in updated.names]:
+            first, end = updated.names[0].comma, updated.names[-1].comma
+            sep = first if isinstance(first, cst.Comma) and first is not end else cst.Comma(
+                whitespace_after=cst.SimpleWhitespace(" "))
+            names = [a.with_changes(comma=sep) for a in names[:-1]] + [
+                names[-1].with_changes(comma=end)]
         return updated.with_changes(names=names)
 
     def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.BaseExpression:
         old = self._qualified(original)
+        if old in self._import_exprs and not self._in_import:
+            return self._from_import_use(original, old)
         new = self._import_renames.get(old or "")
         if not old or not new or original.value != old.rpartition(".")[2]:
             return updated  # not a from-import use, or the import had "as"
@@ -225,6 +302,50 @@ class _Renamer(cst.CSTTransformer):
         short = new.rpartition(".")[2]
         self.sites.append(Site(line, old, new, original.value, short))
         return updated.with_changes(value=short)
+
+
+    def _from_import_use(self, original: cst.Name, old: str) -> cst.BaseExpression:
+        result = self._import_exprs[old][0]
+        line = self._line(original)
+        parent = self.get_metadata(ParentNodeProvider, original, None)
+        if not isinstance(result, (cst.Name, cst.Attribute)) and _binds_tighter(parent):
+            result = result.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+        replacement = cst.Module([]).code_for_node(result)
+        self.sites.append(Site(line, old, self.rules[old], original.value, replacement))
+        return result
+
+
+class _AllNames(cst.CSTVisitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: set[str] = set()
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.names.add(node.value)
+
+
+class _Bare(cst.CSTTransformer):
+    """``module.attr`` names of an expression as bare ``attr`` (to import from ``module``)."""
+
+    def __init__(self, module: str, needed: list[str]) -> None:
+        super().__init__()
+        self.module = module
+        self.needed = needed
+        self.unmapped = False
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        return False
+
+    def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
+        owner, _, attr = (_dotted(original) or "").rpartition(".")
+        if owner != self.module:
+            self.unmapped = True
+            return updated
+        self.needed.append(attr)
+        return cst.Name(attr)
+
+    def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.BaseExpression:
+        return updated  # a builtin
 
 
 def rewrite(
@@ -237,8 +358,12 @@ def rewrite(
     except cst.ParserSyntaxError:
         return source, []
     renamer = _Renamer(rules, only)
-    new = MetadataWrapper(module).visit(renamer)
-    return new.code, sorted(renamer.sites, key=lambda s: (s.line, s.text))
+    try:
+        code = MetadataWrapper(module).visit(renamer).code
+        ast.parse(code)
+    except (SyntaxError, cst.CSTValidationError, ValueError):
+        return source, []  # a rewrite that leaves no valid module (an emptied block) is none
+    return code, sorted(renamer.sites, key=lambda s: (s.line, s.text))
 
 
 def scan(source: str, rules: Mapping[str, str]) -> list[Site]:
