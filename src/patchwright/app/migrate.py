@@ -29,6 +29,7 @@ from patchwright.core.config import RunConfig
 from patchwright.core.diff import apply_to_files, parse
 from patchwright.core.domain import MigrateSpec, Patch, RunResult
 from patchwright.core.errors import BaseRunCrashed, MigrateError, RepairError
+from patchwright.core.events import Record
 from patchwright.envs import EnvBuilder, EnvError, EnvSpec
 from patchwright.propose.migrate.codemod import Site, rewrite, scan
 from patchwright.propose.migrate.docs import import_name
@@ -184,7 +185,7 @@ class MigrateOutcome:
 
 
 def migrate(
-    request: MigrateRequest, log: Callable[[str], None], observer: Callable | None = None
+    request: MigrateRequest, log: Callable[[str], None], observer: Record | None = None
 ) -> MigrateOutcome:
     """Run the migration: the whole-project sweep first (every applicable rule, rules mined
     from the messages the tests raise), then, when something is left and a model can help,

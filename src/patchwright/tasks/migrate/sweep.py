@@ -149,10 +149,12 @@ def sweep(
     sites: dict[str, list[Site]] = {}
     seed: list[str] = []
     if mine and probe is not None:
-        names = set().union(*(library_names(t, module.split(".")[0]) for t in files.values()))
-        said = probe(names)
+        used: set[str] = set()
+        for text in files.values():
+            used |= library_names(text, module.split(".")[0])
+        said = probe(used)
         seed = [t for texts in said.values() for t in texts]
-        log(f"sweep: {len(names)} {module} names used, {len(said)} flagged by the target version")
+        log(f"sweep: {len(used)} {module} names used, {len(said)} flagged by the target version")
     result = _run(bed, patch, limits)
     rounds.append(_round(result, []))
     log(f"sweep: base in the target environment: {_say(result)}")
@@ -161,8 +163,8 @@ def sweep(
             break
         fresh: list[Hint] = []
         if mine:
-            hints, left = mine_messages([*seed, *messages(result)], module)
-            for u in left:
+            hints, stated_none = mine_messages([*seed, *messages(result)], module)
+            for u in stated_none:
                 unresolved.setdefault(u.old, u)
             fresh = [h for h in hints if h.old not in table and h.old not in rejected]
         trial = dict(table)
@@ -197,8 +199,8 @@ def sweep(
     ]  # fmt: skip
     after = dict(files)
     after.update({p: t for p, t in _applied(files, table).items()})
-    left = _left(after, rules.rules, unresolved.values(), rejected.values())
-    return SweepResult(patch, changes, left, list(mined.values()), list(rejected.values()),
+    still = _left(after, rules.rules, unresolved.values(), rejected.values())
+    return SweepResult(patch, changes, still, list(mined.values()), list(rejected.values()),
                        list(unresolved.values()), rounds, result, time.monotonic() - start)  # fmt: skip
 
 
