@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -76,7 +77,7 @@ def _config_args(p: argparse.ArgumentParser) -> None:
     )  # fmt: skip
     p.add_argument("--max-evals", type=int, metavar="N", help="evaluation budget per task")
     p.add_argument(
-        "--max-seconds", type=float, metavar="S",
+        "--max-seconds", type=_seconds, metavar="S",
         help="wall-time budget per task, over the whole run (reproduce, localize, search, "
         "validate, minimize): each test command gets at most the time left (default 900)",
     )  # fmt: skip
@@ -86,6 +87,17 @@ def _config_args(p: argparse.ArgumentParser) -> None:
         help="model: none | local[:NAME] | scripted:FILE | replay:TRAJECTORY | an "
         "OpenAI-compatible model name (endpoint from $OPENAI_BASE_URL)",
     )
+
+
+def _seconds(text: str) -> float:
+    """``--max-seconds``: a positive, finite number of seconds."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (0 < value < math.inf):
+        raise argparse.ArgumentTypeError(f"not a positive number of seconds: {text!r}")
+    return value
 
 
 def build_parser() -> _Parser:
@@ -121,6 +133,16 @@ def build_parser() -> _Parser:
         "--confirm", action="store_true", help="ask for approval before finalizing the patch"
     )
     rp.add_argument("-q", "--quiet", action="store_true", help="no progress on standard error")
+    env = rp.add_mutually_exclusive_group()
+    env.add_argument(
+        "--python", metavar="PATH",
+        help="interpreter the project's tests run with (also sandbox.python). Default: the "
+        "project's environment, found as PATH/.venv, PATH/venv, an active $VIRTUAL_ENV, or "
+        "the project's Poetry, uv or Hatch environment; else the one running patchwright",
+    )  # fmt: skip
+    env.add_argument(
+        "--venv", metavar="DIR", help="virtual environment the tests run in (also sandbox.venv)"
+    )
     _config_args(rp)
 
     bp = sub.add_parser("bench", help="run a benchmark (a subcommand per benchmark)")
@@ -213,6 +235,10 @@ def _overrides(args: argparse.Namespace) -> list[str]:
         out.append(f"search.max_seconds={args.max_seconds}")
     if args.model is not None:
         out.append(f"model.name={json.dumps(args.model)}")
+    for key in ("python", "venv"):  # repair's --python / --venv (bench has its own --python)
+        value = getattr(args, key, None) if getattr(args, "command", "") == "repair" else None
+        if isinstance(value, str) and value:
+            out.append(f"sandbox.{key}={json.dumps(str(Path(value).expanduser().absolute()))}")
     return out
 
 

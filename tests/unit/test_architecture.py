@@ -36,7 +36,7 @@ ADAPTERS = {
     "git": ("repo/git.py",),
     "bm25s": ("localize/bm25.py",),
     "llama_cpp": ("model/local.py",),
-    "coverage": ("testing/coverage_data.py",),
+    "coverage": ("testing/coverage_data.py", "testing/pytest_coverage_plugin.py"),  # the plugin runs in the test interpreter
     "libcst": ("propose/migrate/codemod.py",),
     "rich": ("console/", "benchmarks/runner.py", "tui/"),
 }

@@ -7,6 +7,7 @@ import pytest
 from patchwright.core.domain import Task, TestOutcome, TestStatus
 from patchwright.core.protocols import RunLimits
 from patchwright.testing.pytest_junit import (
+    COVERAGE_PLUGIN,
     MESSAGE_LIMIT,
     OUTPUT_LIMIT,
     build_command,
@@ -253,7 +254,8 @@ def test_interpret_requested_prefixes_count_as_covered() -> None:
         duration=1,
     )
     assert f"{f}::test_param" not in result.tests and "tests/sub" not in result.tests
-    assert len(result.tests) == 14
+    # a module asked for by its path gets one outcome too: its first test that did not pass
+    assert result.status(f) == TestStatus.FAIL and len(result.tests) == 15
 
 
 def test_interpret_no_tests_collected_and_missing_report() -> None:
@@ -267,7 +269,7 @@ def test_interpret_no_tests_collected_and_missing_report() -> None:
         output="no tests ran in 0.01s",
         duration=0.1,
     )
-    assert result.compile_error == "no tests collected"
+    assert result.compile_error == "no tests collected (pytest: no tests ran in 0.01s)"
     assert result.status("t.py::x") == TestStatus.ERROR
     assert not interpret(
         empty, returncode=5, requested=[], fail_fast=False, timed_out=False, output="", duration=0
@@ -346,17 +348,17 @@ def test_build_command() -> None:
         "--junitxml=/p/junit.xml",
         "--timeout=2.5",
         "-x",
-        "--cov=/r",
-        "--cov-context=test",
-        "--cov-report=",
-        "--cov-config=/p/rc",
         "pytest_timeout",
-        "pytest_cov.plugin",
+        COVERAGE_PLUGIN,
         "junit_family=xunit1",
         "no:cacheprovider",
     ):
         assert arg in cmd
     assert cmd[-2:] == ["-v", "t.py::a"]
+    assert not any(a.startswith("--cov") for a in cmd) and "pytest_cov.plugin" not in cmd
     plain = build_command("/py", "/r", "/j", RunLimits(), [])
-    assert "-x" not in plain and not any(a.startswith("--cov") for a in plain)
+    assert "-x" not in plain and COVERAGE_PLUGIN not in plain
     assert "pytest_timeout" not in plain
+    bare = build_command("/py", "/r", "/j", RunLimits(), [], timeout_plugin=False,
+                         autoload_plugins=False)  # fmt: skip
+    assert not any(a.startswith("--timeout") or a == "pytest_timeout" for a in bare)

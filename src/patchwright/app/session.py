@@ -28,8 +28,10 @@ from patchwright.core.domain import (
     Task,
 )
 from patchwright.core.errors import BaseRunCrashed, ConfigError, NoTestsFound, RepairError
-from patchwright.core.events import AnyEvent, Record, TrajectoryHeader
+from patchwright.core.events import AnyEvent, Note, Record, TrajectoryHeader
 from patchwright.core.registry import resolve
+from patchwright.envs.project import ProjectEnv, project_python
+from patchwright.envs.spec import EnvError
 from patchwright.model.errors import ModelError
 from patchwright.model.factory import make_model, model_name
 from patchwright.pipeline.state import RepairDeps
@@ -138,6 +140,9 @@ def run(
         raise RepairError(str(exc)) from None
     if "llm" in config.search.proposers and model_name(config.model).lower() in ("", "none"):
         raise RepairError("the llm proposer needs a model (set --model)")
+    found = None if resume else _test_env(source, config)
+    if found is not None:
+        config.sandbox.python = found.python
     spec = request.task_spec()
     objective = make_objective(spec.kind)
     run = RunDir(request.run_dir)
@@ -161,6 +166,8 @@ def run(
             header = old or header
         with TrajectoryWriter(run.trajectory, header) as writer:
             recorder = Recorder(writer, observer)
+            if found is not None:
+                recorder(Note(name="environment", message=f"tests run with {found.python} ({found.how})"))
             try:
                 model = make_model(config, recorder, batch=batch, home=home or resolve_paths().home)
             except ModelError as exc:
@@ -204,6 +211,16 @@ def run(
         )
         snap = load_snapshot(run.path / "workspace") if (run.path / "workspace").exists() else None
         return result, patch, snap
+
+
+def _test_env(source: Path, config: RunConfig) -> ProjectEnv | None:
+    """The interpreter the tests run with: ``sandbox.python`` / ``sandbox.venv`` given,
+    else the project's environment found (envs.project); None: Patchwright's own."""
+    sb = config.sandbox
+    try:
+        return project_python(source, sb.python, sb.venv)
+    except EnvError as exc:
+        raise RepairError(str(exc)) from None
 
 
 def apply_patch(snap: Snapshot, patch: Patch) -> list[str]:

@@ -17,7 +17,11 @@ class _Config(BaseModel):
 class SandboxConfig(_Config):
     kind: Literal["local", "docker"] = "local"
     python: str = ""
-    """Interpreter that runs the tests (default: the one running Patchwright)."""
+    """Interpreter that runs the tests (``--python``). Default: the project's environment
+    (``venv``, else found: ``.venv``, ``venv``, ``$VIRTUAL_ENV``, Poetry, uv, Hatch; see
+    envs/project.py), else the one running Patchwright."""
+    venv: str = ""
+    """A virtual environment folder whose interpreter runs the tests (``--venv``)."""
     pythons: dict[str, str] = Field(default_factory=dict)
     """Interpreters by minor version ("3.10": path) for benchmarks whose problems each
     name one (GitChameleon); a version not listed is looked up under pyenv, then on PATH."""

@@ -1,8 +1,9 @@
 """Frames of failing tests' tracebacks: the project lines (test files left out) a failure
 passed through, read from the test outcomes' message and output tails.
 
-Two spellings are read: Python's ``File "PATH", line N, in NAME`` and pytest's
-``PATH:N: in NAME`` / ``PATH:N: ExcType`` headers. Paths may be absolute (inside the
+Three spellings are read: Python's ``File "PATH", line N, in NAME`` (also behind pytest's
+``E`` prefix, as a SyntaxError at import shows it), pytest's ``PATH:N: in NAME`` /
+``PATH:N: ExcType`` headers, and the ``(PATH, line N)`` of a one-line error summary. Paths may be absolute (inside the
 project root) or relative to it; frames outside the project are dropped. Frames come
 outermost first, as the tracebacks print them: the last one is where the error was raised.
 """
@@ -16,7 +17,8 @@ from pathlib import Path
 
 from patchwright.core.domain import TestResult
 
-_PYTHON = re.compile(r'^\s*File "(?P<path>[^"]+)", line (?P<line>\d+)', re.M)
+_PYTHON = re.compile(r'^(?:E\s)?\s*File "(?P<path>[^"]+)", line (?P<line>\d+)', re.M)
+_SUMMARY = re.compile(r"\((?P<path>[^\s(),]+\.py), line (?P<line>\d+)\)")
 _PYTEST = re.compile(r"^(?P<path>[^\s:][^:\n]*\.py):(?P<line>\d+): ", re.M)
 
 Frame = tuple[str, int]
@@ -36,7 +38,7 @@ def frames(text: str, root: Path | str, include: Callable[[str], bool]) -> list[
     """Project frames of one failure's text, outermost first, repeats (recursion) folded."""
     real_root = os.path.realpath(str(root))
     found: list[tuple[int, Frame]] = []
-    for pattern in (_PYTHON, _PYTEST):
+    for pattern in (_PYTHON, _PYTEST, _SUMMARY):
         for m in pattern.finditer(text):
             rel = _relative(m.group("path"), real_root)
             if rel is None or not include(rel) or not (Path(real_root) / rel).is_file():

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -18,6 +19,8 @@ from patchwright.core.config import RunConfig
 from patchwright.core.domain import Patch, Task, TestResult, TestStatus
 from patchwright.core.errors import BaseRunCrashed, NoTestsFound, RepairError
 from patchwright.core.protocols import CoverageMap, RunLimits, TestBed
+from patchwright.localize.sbfl import is_test_file
+from patchwright.localize.traceback_frames import frames
 
 _OK = (TestStatus.PASS, TestStatus.SKIP)
 
@@ -81,42 +84,126 @@ def _crashed(result: TestResult) -> None:
     raise NoTestsFound("no tests found in the project")
 
 
-def reproduce(bed: TestBed, config: RunConfig, selectors: Sequence[str]) -> Baseline:
+_NO_TESTS = "no tests found"
+"""How a runner's collection error begins when it found nothing (its own words follow)."""
+_MODULE = re.compile(r"^(?P<path>[^\s:]+\.py)\b")
+
+
+def broken_modules(errors: Sequence[str]) -> list[str]:
+    """The modules collection errors name first (``tests/test_x.py: SyntaxError: ...``):
+    test modules that do not import, by path."""
+    found = [m.group("path") for e in errors if (m := _MODULE.match(e.strip()))]
+    return list(dict.fromkeys(found))
+
+
+def _selects(module: str, selectors: Sequence[str]) -> bool:
+    """A selector names the module, a test in it, or a folder above it."""
+    for sel in selectors:
+        path = sel.split("::", 1)[0].rstrip("/")
+        if path == module or (path and module.startswith(path + "/")):
+            return True
+    return False
+
+
+def _modules(ids: Sequence[str]) -> list[str]:
+    return list(dict.fromkeys(_module(t) for t in ids))
+
+
+def _wholes(statuses: Sequence[str]) -> set[str]:
+    """Ids that stand for a group of others present too (a module run as one id)."""
+    keys = set(statuses)
+    return {k for k in keys if any(o != k and o.startswith((k + "::", k + "[")) for o in keys)}
+
+
+def _in_project_code(result: TestResult, module: str, root: str) -> bool:
+    """The import error of ``module`` names a line of the project's code (not of a test
+    file, not of a missing package): something to repair."""
+    outcome = result.tests.get(module)
+    if outcome is None:
+        return False
+    return bool(frames(f"{outcome.output}\n{outcome.message}", root, lambda p: not is_test_file(p)))
+
+
+def _said(result: TestResult, module: str) -> str:
+    """pytest's summary of why ``module`` did not import (its exception line)."""
+    outcome = result.tests.get(module)
+    first = outcome.message.strip().splitlines()[0] if outcome and outcome.message.strip() else ""
+    return (first if first.startswith(module) else f"{module}: {first}".rstrip(": "))[:200]
+
+
+def _merge(result: TestResult, extra: TestResult) -> TestResult:
+    return result.model_copy(update={"tests": {**result.tests, **extra.tests},
+                                     "duration": result.duration + extra.duration})  # fmt: skip
+
+
+def reproduce(
+    bed: TestBed, config: RunConfig, selectors: Sequence[str], notes: list[str] | None = None
+) -> Baseline:
     """Collect the test ids; with ``selectors``, run those tests and the related ones with
     coverage; without, run the whole suite without coverage to find the failing tests
-    first (a suite no bigger than the related set is simply run once with coverage)."""
+    first (a suite no bigger than the related set is simply run once with coverage).
+
+    Test modules that do not import (collection errors) are set aside, said in ``notes``
+    in pytest's words, unless a selector names them or, without selectors, their error
+    names a line of the project's code (a SyntaxError, a NameError at import): such a
+    module is a failing test under its path, localized by its error's traceback."""
     limits = base_limits(config)
     cap = max(config.reproduce.related_tests, 0)
     bed.reset()
     found = bed.collect(limits)
     ids = list(dict.fromkeys(found.tests))
-    if not ids and found.errors and not selectors:
-        first = found.errors[0].strip().splitlines()[0][:200] if found.errors[0].strip() else ""
+    said = [e for e in found.errors if e.startswith(_NO_TESTS)]
+    errors = [e for e in found.errors if not e.startswith(_NO_TESTS)]
+    broken = [m for m in broken_modules(errors) if m not in set(_modules(ids))]
+    if not ids and errors and not broken and not selectors:
+        first = errors[0].strip().splitlines()[0][:400] if errors[0].strip() else ""
         raise BaseRunCrashed(f"the test command crashed at the base commit: {first}")
+    if not ids and not broken and not selectors and said:
+        raise NoTestsFound(f"{said[0]}"[:300])
+    unloaded = bed.run_tests(broken, limits) if broken else TestResult()
     if selectors:
         chosen = [t for t in ids if _matches(t, selectors)]
+        chosen += [m for m in broken if _selects(m, selectors)]
         if ids and not chosen:
             raise RepairError(f"test not found: {', '.join(selectors)}")
         chosen = chosen or list(selectors)  # nothing collected: let the run say why
         run = chosen + related_tests(ids, chosen, cap)
-    elif len(ids) <= cap:
-        chosen, run = [], []  # small suite: one coverage run of all of it
     else:
-        full = bed.run_tests([], limits)
-        if not full.tests:
-            _crashed(full)
-        chosen = [t for t, o in full.tests.items() if o.status not in _OK]
-        run = chosen + related_tests(ids or list(full.tests), chosen, cap)
-    result, coverage = bed.calibrate(run, limits)
+        mine = [m for m in broken if _in_project_code(unloaded, m, bed.root)]
+        if len(ids) <= cap:
+            chosen = mine  # small suite: one coverage run of all of it
+            run = ids + mine if broken else []
+        else:
+            full = bed.run_tests(_modules(ids) if broken else [], limits)
+            if not full.tests:
+                _crashed(full)
+            chosen = [t for t, o in full.tests.items() if o.status not in _OK] + mine
+            run = chosen + related_tests(ids or list(full.tests), chosen, cap)
+    aside = [m for m in broken if m not in run]
+    if notes is not None and aside:
+        said = [_said(unloaded, m) for m in aside]
+        notes.append(f"set aside {len(aside)} test module(s) that do not collect: "
+                     + "; ".join(said[:5]))  # fmt: skip
+    if broken and not run:
+        raise BaseRunCrashed(f"no test module imports at the base commit: {_said(unloaded, broken[0])}")
+    sound = [t for t in run if t not in set(broken)]
+    if sound or not run:
+        result, coverage = bed.calibrate(sound, limits)
+    else:
+        result, coverage = TestResult(), {}
+    kept = {t: o for t, o in unloaded.tests.items() if t in set(run)}
+    if kept:  # each fails to import: its error (and traceback) is the outcome
+        result = _merge(result, unloaded.model_copy(update={"tests": kept}))
     if not result.tests:
         _crashed(result)
-    statuses = {t: o.status for t, o in result.tests.items()}
+    wholes = _wholes(list(result.tests))
+    statuses = {t: o.status for t, o in result.tests.items() if t not in wholes}
     if selectors:
-        picked = [t for t in statuses if _matches(t, selectors)]
+        picked = [t for t in statuses if _matches(t, selectors) or t in set(chosen)]
         if not picked:
             raise RepairError(f"test not found: {', '.join(selectors)}")
         failing = [t for t in picked if statuses[t] not in _OK]
-    elif run:
+    elif run and len(ids) > cap:
         failing = [t for t in chosen if statuses.get(t) not in _OK and t in statuses]
     else:
         failing = [t for t, s in statuses.items() if s not in _OK]

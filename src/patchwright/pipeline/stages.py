@@ -17,6 +17,7 @@ from patchwright.core.errors import RepairError
 from patchwright.core.events import (
     TEST_LIST_LIMIT,
     BudgetEvent,
+    Note,
     Result,
     Stage,
     TaskInfo,
@@ -127,10 +128,14 @@ def prepare(state: RepairState, deps: RepairDeps) -> dict[str, Any]:
 def reproduce(state: RepairState, deps: RepairDeps) -> dict[str, Any]:
     task = _task(state)
     sandbox = _sandbox(state, deps)
+    notes: list[str] = []
     try:
-        baseline = run_baseline(sandbox, deps.config, state.get("selectors", []))
+        baseline = run_baseline(sandbox, deps.config, state.get("selectors", []), notes)
     except RepairError as exc:
         return {"status": "error", "error": str(exc), "error_kind": type(exc).__name__}
+    finally:
+        for note in notes:  # collection errors set aside, in pytest's words
+            deps.record(Note(name="reproduce", message=note))
     task.failing_tests, task.passing_tests = baseline.failing, baseline.passing
     task.failure_messages = {
         t: o.message[:300] for t, o in baseline.result.tests.items() if t in set(baseline.failing)

@@ -19,6 +19,7 @@ from patchwright.core.diff import make_patch
 from patchwright.core.domain import Candidate, Location
 from patchwright.core.protocols import BuildContext, ProposalContext
 from patchwright.core.registry import component_config
+from patchwright.propose import syntax_slips
 from patchwright.propose.analysis import FileAnalysis, Rendered
 from patchwright.propose.pyedit import split_lines
 from patchwright.propose.templates import Mutation, Registry, Site, Template, registry
@@ -111,6 +112,11 @@ class MutationProposer:
         entries = self._collect(ctx)
         changed = {p: t for p, t in ctx.files.items() if ctx.base_files.get(p) != t}
         yielded = 0
+        for cand in syntax_slips.candidates(ctx):  # a located file that does not compile
+            if yielded >= limit:
+                return
+            yielded += 1
+            yield cand
         for e in entries:
             if yielded >= limit:
                 return

@@ -5,28 +5,60 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from patchwright.core.protocols import CoverageMap
+from patchwright.testing.layout import workspace_path
 
 
-def rc_text(data_file: str, *, source: str = "", dynamic_context: str = "") -> str:
-    """A coverage config that ignores the project's own settings."""
+def rc_text(
+    data_file: str, *, source: str = "", dynamic_context: str = "", packages: Sequence[str] = ()
+) -> str:
+    """A coverage config that ignores the project's own settings. ``packages`` are measured
+    wherever they are imported from (a copy installed into the environment too)."""
     lines = ["[run]", f"data_file = {data_file}", "branch = False", "parallel = False"]
     if source:
         lines.append(f"source = {source}")
+    if packages:
+        lines.append(f"source_pkgs = {', '.join(packages)}")
     if dynamic_context:
         lines.append(f"dynamic_context = {dynamic_context}")
     return "\n".join(lines) + "\n[report]\n"
 
 
+def fallback() -> str:
+    """``DIR:X.Y``: a folder holding only this interpreter's coverage package (Python X.Y),
+    for a test interpreter of the same version that has none ('' when unavailable)."""
+    try:
+        import coverage
+
+        package = os.path.dirname(os.path.abspath(coverage.__file__))
+        version = "{}.{}".format(*sys.version_info[:2])
+        folder = os.path.join(tempfile.gettempdir(), f"patchwright-coverage-{os.getuid()}-{version}")
+        link = os.path.join(folder, "coverage")
+        if os.path.realpath(link) != os.path.realpath(package):
+            os.makedirs(folder, exist_ok=True)
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(link)
+            os.symlink(package, link)
+    except (ImportError, OSError):
+        return ""
+    return f"{folder}:{version}"
+
+
 def read_coverage(
-    data_file: str, root: str, test_id: Callable[[str], str | None] | None = None
+    data_file: str,
+    root: str,
+    test_id: Callable[[str], str | None] | None = None,
+    installed: str = "",
 ) -> CoverageMap:
     """Per-test executed lines of the files under ``root`` from a coverage data file whose
     contexts name tests. ``test_id`` maps a context to a test id (None: skip it); by
-    default the context up to its ``|`` (pytest-cov's ``--cov-context=test``)."""
+    default the context up to its ``|`` (pytest-cov's ``--cov-context=test``). With
+    ``installed`` (the workspace on this host), files of a copy of the project installed
+    into site-packages count as the workspace files they copy."""
     from coverage import CoverageData
 
     result: CoverageMap = {}
@@ -37,9 +69,11 @@ def read_coverage(
     real_root = os.path.realpath(root)
     for measured in data.measured_files():
         real = os.path.realpath(measured)
-        if not real.startswith(real_root + os.sep):
+        rel = workspace_path(measured, installed) if installed else None
+        if rel is None and real.startswith(real_root + os.sep):
+            rel = os.path.relpath(real, real_root).replace(os.sep, "/")
+        if rel is None:
             continue
-        rel = os.path.relpath(real, real_root).replace(os.sep, "/")
         for line, contexts in data.contexts_by_lineno(measured).items():
             for context in contexts:
                 if test_id is not None:
@@ -52,7 +86,10 @@ def read_coverage(
 
 
 def read_coverage_bytes(
-    data: bytes | None, root: str, test_id: Callable[[str], str | None] | None = None
+    data: bytes | None,
+    root: str,
+    test_id: Callable[[str], str | None] | None = None,
+    installed: str = "",
 ) -> CoverageMap:
     """:func:`read_coverage` of a data file's bytes ({} when absent or unreadable: a
     crashed run can leave a broken file)."""
@@ -63,5 +100,5 @@ def read_coverage_bytes(
         with open(path, "wb") as fh:
             fh.write(data)
         with contextlib.suppress(Exception):
-            return read_coverage(path, root, test_id)
+            return read_coverage(path, root, test_id, installed)
     return {}

@@ -17,6 +17,8 @@ TAIL_LIMIT = 4000
 _EXC_RE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt|Warning|Failed)\b")
 _FILE_RE = re.compile(r'File "([^"]+)", line (\d+)')
 _SYNTAX = ("SyntaxError", "IndentationError", "TabError")
+COVERAGE_PLUGIN = "pw_coverage"
+"""Module name of :mod:`patchwright.testing.pytest_coverage_plugin` in the scratch folder."""
 
 
 def build_command(
@@ -29,22 +31,18 @@ def build_command(
     extra_args: Sequence[str] = (),
     autoload_plugins: bool = True,
     coverage_rc: str | None = None,
+    timeout_plugin: bool = True,
 ) -> list[str]:
-    """The pytest command line for one run (``coverage_rc`` turns per-test coverage on)."""
+    """The pytest command line for one run (``coverage_rc`` turns per-test coverage on,
+    through :data:`COVERAGE_PLUGIN`; without pytest-timeout only the wall limit holds)."""
     cmd = [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--rootdir={root}"]
-    if not autoload_plugins:
+    if not autoload_plugins and timeout_plugin:
         cmd += ["-p", "pytest_timeout"]
-        if coverage_rc:
-            cmd += ["-p", "pytest_cov.plugin"]
-    cmd += ["-o", "junit_family=xunit1", f"--junitxml={junit_path}"]
-    cmd += [f"--timeout={limits.per_test_timeout:g}", "--timeout-method=signal"]
     if coverage_rc:
-        cmd += [
-            f"--cov={root}",
-            "--cov-context=test",
-            "--cov-report=",
-            f"--cov-config={coverage_rc}",
-        ]
+        cmd += ["-p", COVERAGE_PLUGIN]  # our own, from the scratch folder (no pytest-cov)
+    cmd += ["-o", "junit_family=xunit1", f"--junitxml={junit_path}"]
+    if timeout_plugin:
+        cmd += [f"--timeout={limits.per_test_timeout:g}", "--timeout-method=signal"]
     if limits.fail_fast:
         cmd.append("-x")
     elif limits.max_failures > 0:
@@ -112,6 +110,14 @@ def summarize_error(text: str, root: str = "") -> str:
     return summary[:MESSAGE_LIMIT]
 
 
+def pytest_words(output: str, limit: int = 3) -> str:
+    """pytest's own closing lines (its ``ERROR:`` lines, else the last lines it printed),
+    quoted as they are, joined with " / "."""
+    lines = [ln.strip() for ln in output.splitlines() if ln.strip()]
+    said = [ln for ln in lines if ln.startswith("ERROR:")] or lines[-limit:]
+    return " / ".join(ln.strip("= ") for ln in said[:limit])[:MESSAGE_LIMIT]
+
+
 def errors_from_output(output: str, root: str = "") -> str:
     """Concise error text from pytest's console output (no usable JUnit results)."""
     found = [ln.strip() for ln in output.splitlines() if ln.startswith("ERROR:")]
@@ -132,6 +138,8 @@ def errors_from_output(output: str, root: str = "") -> str:
 class JUnitReport:
     outcomes: dict[str, TestOutcome] = field(default_factory=dict)
     collection_errors: list[str] = field(default_factory=list)
+    details: dict[str, str] = field(default_factory=dict)
+    """Each module that did not collect: pytest's own text of the error (its traceback)."""
 
 
 def _is_timeout(message: str) -> bool:
@@ -185,6 +193,7 @@ def parse_junit(xml_text: str, requested: Sequence[str] = (), root: str = "") ->
                 where = file or name or "?"
                 summary = summarize_error(error.text or "", root) or error.get("message", "")
                 report.collection_errors.append(f"{where}: {summary}")
+                report.details[where] = (error.text or "")[-OUTPUT_LIMIT:]
             continue
         tid = node_id(file, classname, name, known)
         outcome = _outcome(case)
@@ -194,11 +203,35 @@ def parse_junit(xml_text: str, requested: Sequence[str] = (), root: str = "") ->
     return report
 
 
-def _covered(test_id: str, outcomes: dict[str, TestOutcome]) -> bool:
-    if test_id in outcomes:
-        return True
+def _members(test_id: str, outcomes: dict[str, TestOutcome]) -> list[TestOutcome]:
     prefixes = (test_id + "::", test_id + "[", test_id.rstrip("/") + "/")
-    return any(k.startswith(prefixes) for k in outcomes)
+    return [o for k, o in outcomes.items() if k.startswith(prefixes)]
+
+
+def _covered(test_id: str, outcomes: dict[str, TestOutcome]) -> bool:
+    return test_id in outcomes or bool(_members(test_id, outcomes))
+
+
+def aggregate(test_id: str, outcomes: dict[str, TestOutcome]) -> TestOutcome | None:
+    """One outcome for a requested module (its path) from its tests' outcomes
+    (None: none ran): passed when every one passed or was skipped and one passed, else the
+    first that did not pass. A module that did not import at base is a failing test under
+    its path; once it imports, its tests' results say whether it is fixed."""
+    members = _members(test_id, outcomes)
+    if not members:
+        return None
+    bad = [o for o in members if o.status not in (TestStatus.PASS, TestStatus.SKIP)]
+    if bad:
+        return bad[0]
+    if all(o.status == TestStatus.SKIP for o in members):
+        return TestOutcome(status=TestStatus.SKIP, duration=sum(o.duration for o in members))
+    return TestOutcome(status=TestStatus.PASS, duration=sum(o.duration for o in members))
+
+
+def _detail(test_id: str, details: dict[str, str]) -> str:
+    """pytest's text of the collection error that kept ``test_id`` from running."""
+    path = test_id.split("::", 1)[0]
+    return details.get(path) or "\n".join(details.values())[-OUTPUT_LIMIT:]
 
 
 def interpret(
@@ -226,7 +259,8 @@ def interpret(
         detail = errors_from_output(output, root)
         compile_error = f"pytest exited with code {returncode} without a report: {detail}".strip()
     elif returncode == 5 and requested:
-        compile_error = "no tests collected"
+        said = pytest_words(output)
+        compile_error = f"no tests collected (pytest: {said})" if said else "no tests collected"
     elif returncode in (2, 3, 4) and not outcomes:
         compile_error = errors_from_output(output, root) or f"pytest exited with code {returncode}"
     tests = dict(outcomes)
@@ -236,9 +270,14 @@ def interpret(
         for t in requested:
             if t not in tests:
                 tests[t] = TestOutcome(
-                    status=TestStatus.ERROR, message=compile_error[:MESSAGE_LIMIT]
-                )
-    elif missing:
+                    status=TestStatus.ERROR, message=compile_error[:MESSAGE_LIMIT],
+                    output=_detail(t, report.details),
+                )  # fmt: skip
+    for t in [t for t in requested if t not in tests and t.endswith(".py")]:  # a module
+        whole = aggregate(t, outcomes)
+        if whole is not None:
+            tests[t] = whole
+    if missing and not compile_error:
         not_passed = any(
             o.status not in (TestStatus.PASS, TestStatus.SKIP) for o in outcomes.values()
         )

@@ -3,10 +3,12 @@ coverage, the fork server for warm local runs, and the plugins "auto" choice."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import tempfile
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -30,7 +32,12 @@ from patchwright.sandbox.local import LocalSandbox
 from patchwright.testing import coverage_data
 from patchwright.testing import pytest_junit as junit
 from patchwright.testing.forkserver import ForkServer, blocked_plugins
+from patchwright.testing.layout import src_folder, workspace_packages
 
+PLUGIN = Path(__file__).with_name("pytest_coverage_plugin.py")
+
+NO_TESTS = "no tests found"
+"""How a collection that found nothing (pytest's exit code 5) begins its error."""
 COLLECT_LIMIT = 16 * 1024 * 1024
 """Characters of ``--collect-only`` output read (one id a line)."""
 
@@ -46,6 +53,12 @@ class PytestConfig(BaseModel):
     fork_server: bool = True
     """Run candidates' tests in children forked from a warm pytest process (3-4x faster,
     local sandbox); coverage runs always use a fresh process."""
+    other_threads: bool = False
+    """Coverage also measures threads other than the one running the tests (default: not,
+    so that a monitor thread's lines do not join every test's spectrum)."""
+    workspace_first: bool = True
+    """The workspace's ``src/`` comes first on PYTHONPATH, before a copy of the project
+    installed into the environment (regular or editable install)."""
 
 
 class _Named:
@@ -95,6 +108,10 @@ class PytestRunner:
         self.autoload = self.config.plugins != "none"
         self._servers: dict[tuple[str, str, bool], ForkServer] = {}
         self._private = ""
+        self._probed = False
+        self._missing = ""
+        self.timeout_plugin = True
+        """pytest-timeout is in the test interpreter (found out at collection)."""
 
     @property
     def settings(self) -> dict[str, object]:
@@ -120,6 +137,10 @@ class PytestRunner:
 
     def parse_collect(self, done: Completed, sandbox: Sandbox) -> Collected:
         found = Collected()
+        missing = self._probe(sandbox)
+        if missing:
+            found.errors.append(missing)
+            return found
         if done.error:
             found.errors.append(done.error)
             return found
@@ -131,6 +152,8 @@ class PytestRunner:
         if not found.tests and done.returncode not in (0, 5):
             detail = junit.errors_from_output(done.output, sandbox.workdir)
             found.errors.append(detail or f"pytest exited with code {done.returncode}")
+        elif not found.tests and done.returncode == 5:
+            found.errors.append(f"{NO_TESTS} (pytest: {junit.pytest_words(done.output)})")
         if done.timed_out:
             found.errors.append("collection hit its wall-clock limit")
         return found
@@ -159,16 +182,27 @@ class PytestRunner:
     def run_command(
         self, sandbox: Sandbox, tests: Sequence[str], limits: RunLimits, coverage: bool
     ) -> Command:
+        self._probe(sandbox)
         rc = f"{SCRATCH}/coveragerc"
         argv = junit.build_command(
             PYTHON, WORKDIR, f"{SCRATCH}/junit.xml", limits, tests,
             extra_args=self.config.pytest_args, autoload_plugins=self.autoload,
-            coverage_rc=rc if coverage else None,
+            coverage_rc=rc if coverage else None, timeout_plugin=self.timeout_plugin,
         )  # fmt: skip
-        files = {"coveragerc": coverage_data.rc_text(f"{SCRATCH}/.coverage")} if coverage else {}
+        env = {**self._env(coverage), **self._paths(sandbox, coverage)}
+        files: dict[str, str] = {}
+        if coverage:
+            files["coveragerc"] = coverage_data.rc_text(
+                f"{SCRATCH}/.coverage", source=WORKDIR,
+                packages=workspace_packages(sandbox.root),
+            )  # fmt: skip
+            files[f"{junit.COVERAGE_PLUGIN}.py"] = PLUGIN.read_text(encoding="utf-8")
+            env.update(PW_COV_RC=rc, PW_COV_FALLBACK=coverage_data.fallback())
+            if self.config.other_threads:
+                env["PW_COV_THREADS"] = "all"
         return Command(
             argv=tuple(argv),
-            env=self._env(coverage),
+            env=env,
             files=files,
             fetch=("junit.xml", *((".coverage",) if coverage else ())),
             output_limit=junit.TAIL_LIMIT,
@@ -180,6 +214,8 @@ class PytestRunner:
     def parse_run(
         self, done: Completed, sandbox: Sandbox, tests: Sequence[str], limits: RunLimits
     ) -> TestResult:
+        if self._missing and not done.error and done.returncode != 0:
+            done = dataclasses.replace(done, error=self._missing)
         if done.error:
             return TestResult(
                 compile_error=done.error,
@@ -199,7 +235,36 @@ class PytestRunner:
         )
 
     def read_coverage(self, done: Completed, sandbox: Sandbox) -> CoverageMap:
-        return coverage_data.read_coverage_bytes(done.files.get(".coverage"), sandbox.workdir)
+        return coverage_data.read_coverage_bytes(
+            done.files.get(".coverage"), sandbox.workdir, installed=sandbox.root
+        )
+
+    def _paths(self, sandbox: Sandbox, coverage: bool) -> dict[str, str]:
+        """PYTHONPATH: the scratch folder (the coverage plugin), then the workspace's
+        ``src/`` so that its code comes before a copy installed into the environment."""
+        parts = [SCRATCH] if coverage else []
+        if self.config.workspace_first and src_folder(sandbox.root):
+            parts.append(f"{WORKDIR}/src")
+        inherited = os.environ.get("PYTHONPATH", "") if isinstance(sandbox, LocalSandbox) else ""
+        if not parts:
+            return {}
+        return {"PYTHONPATH": os.pathsep.join([*parts, *([inherited] if inherited else [])])}
+
+    def _probe(self, sandbox: Sandbox) -> str:
+        """What the test interpreter lacks for our commands ('' when nothing): pytest is a
+        must (one line says how to install it); without pytest-timeout only wall limits hold."""
+        if self._probed:
+            return self._missing
+        self._probed = True
+        code = "import importlib.util as u; print(*[bool(u.find_spec(m)) for m in ('pytest', 'pytest_timeout')])"
+        done = sandbox.execute(Command(argv=(PYTHON, "-c", code)), RunLimits(wall_timeout=60))
+        have = done.output.split()[-2:] if done.returncode == 0 else []
+        if have and have[0] == "False":
+            python = sandbox.python
+            self._missing = f"pytest is not installed in {python}: run '{python} -m pip install pytest'"
+        if have and have[1] == "False":
+            self.timeout_plugin = False
+        return self._missing
 
     def calibrate(
         self, bed: TestBed, tests: Sequence[str], limits: RunLimits

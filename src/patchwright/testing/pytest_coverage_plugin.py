@@ -1,0 +1,87 @@
+"""Per-test coverage for pytest runs at reproduce, without pytest-cov: a pytest plugin that
+the runner writes into the run's scratch folder and loads with ``-p pw_coverage``.
+
+Self-contained on purpose (it runs in the *test* interpreter, which may be another virtual
+environment): it must not import patchwright and must stay compatible with older Pythons.
+Settings come from the environment:
+
+- ``PW_COV_RC``: the coverage configuration (data file, source folders and packages);
+- ``PW_COV_THREADS``: ``all`` also measures threads other than the one running the tests
+  (default: only that thread, so a monitor thread's lines stay out of every test's spectrum);
+- ``PW_COV_FALLBACK``: ``DIR:X.Y``, a folder holding Patchwright's own coverage package,
+  used when this interpreter has none and is Python X.Y.
+
+Contexts are ``NODEID|setup``, ``NODEID|run`` and ``NODEID|teardown``, as pytest-cov's
+``--cov-context=test`` writes them.
+"""
+
+import os
+import sys
+
+import pytest
+
+
+def _coverage():  # type: ignore[no-untyped-def]
+    try:
+        import coverage
+
+        return coverage
+    except ImportError:
+        pass
+    where, _, version = os.environ.get("PW_COV_FALLBACK", "").rpartition(":")
+    if where and version == "{}.{}".format(*sys.version_info[:2]) and os.path.isdir(where):
+        sys.path.append(where)
+        try:
+            import coverage
+
+            return coverage
+        except ImportError:
+            pass
+    raise pytest.UsageError(
+        f"patchwright: coverage is not installed in {sys.executable}: run '{sys.executable} -m pip install coverage'"
+    )
+
+
+def _start():  # type: ignore[no-untyped-def]
+    coverage = _coverage()
+    os.environ.setdefault("COVERAGE_CORE", "ctrace")  # per-thread tracing (not sys.monitoring)
+    cov = coverage.Coverage(config_file=os.environ["PW_COV_RC"])
+    cov.start()
+    if os.environ.get("PW_COV_THREADS") != "all":
+        import threading
+
+        threading.settrace(None)  # threads started from now on are not measured
+    return cov
+
+
+_COV = _start() if os.environ.get("PW_COV_RC") else None
+
+
+def _switch(item, when):  # type: ignore[no-untyped-def]
+    if _COV is not None:
+        _COV.switch_context(f"{item.nodeid}|{when}")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):  # type: ignore[no-untyped-def]
+    _switch(item, "setup")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_call(item):  # type: ignore[no-untyped-def]
+    _switch(item, "run")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_teardown(item):  # type: ignore[no-untyped-def]
+    _switch(item, "teardown")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config):  # type: ignore[no-untyped-def]
+    global _COV
+    cov, _COV = _COV, None
+    if cov is not None:
+        cov.switch_context("")
+        cov.stop()
+        cov.save()

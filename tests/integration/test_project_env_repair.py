@@ -1,0 +1,288 @@
+"""The project's own environment and a reproduce stage that does not give up, end to end:
+real git repositories built here, real venvs (``python -m venv``), real pytest runs."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+import pytest
+
+from patchwright.core.config import RunConfig
+from patchwright.pipeline.baseline import reproduce
+from patchwright.testing.testbed import local_bed
+
+CALC = "def clamp(x, lo, hi):\n    if x < lo:\n        return lo\n    if x > hi:\n        return hi\n    return x\n"
+CALC_TESTS = (
+    "from calc import clamp\n\n\ndef test_low():\n    assert clamp(-1, 0, 5) == 0\n\n\n"
+    "def test_high():\n    assert clamp(9, 0, 5) == 5\n\n\ndef test_mid():\n    assert clamp(3, 0, 5) == 3\n"
+)
+OFF_BY_ONE = CALC.replace("return hi\n", "return hi - 1\n")
+OTHER = "def twice(x):\n    return 2 * x\n"
+REPAIR = ("repair", "--set", "sandbox.plugins=none")
+"""The CLI's repair, without the host's installed pytest plugins (faster here)."""
+OTHER_TESTS = "from other import twice\n\n\ndef test_twice():\n    assert twice(2) == 4\n"
+
+
+def _trajectory_notes(run: Path) -> list[dict[str, object]]:
+    lines = (run / "trajectory.jsonl").read_text().splitlines()
+    return [e for e in map(json.loads, lines) if e.get("kind") == "note"]
+
+
+def _venv(where: Path, *, system: bool) -> Path:
+    args = [sys.executable, "-m", "venv", "--without-pip", str(where)]
+    subprocess.run(args + (["--system-site-packages"] if system else []), check=True)
+    return where / "bin" / "python"
+
+
+def _site_packages(python: Path) -> Path:
+    code = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
+    return Path(subprocess.run([str(python), "-c", code], capture_output=True, text=True,
+                               check=True).stdout.strip())  # fmt: skip
+
+
+# -- a module that does not import --------------------------------------------------------
+
+
+def test_a_syntax_error_in_one_module_is_localized_and_repaired(cli, make_repo, tmp_path) -> None:
+    proj = make_repo({
+        "calc.py": CALC.replace("if x < lo:", "if x < lo"), "tests/test_calc.py": CALC_TESTS,
+        "other.py": OTHER, "tests/test_other.py": OTHER_TESTS,
+    })  # fmt: skip
+    run = tmp_path / "run"
+    res = cli(*REPAIR, str(proj), "--out", str(run))
+    assert res.returncode == 0, res.stderr
+    assert "-    if x < lo\n+    if x < lo:\n" in res.stdout
+    assert "failing=1" in res.stderr and "tests/test_calc.py" in res.stderr
+    result = json.loads((run / "result.json").read_text())
+    assert result["status"] == "plausible"
+    # the patch applies and the project's tests then pass
+    subprocess.run(["git", "apply", "-"], input=res.stdout, text=True, cwd=proj, check=True)
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+                          cwd=proj, capture_output=True, text=True)  # fmt: skip
+    assert done.returncode == 0, done.stdout
+
+
+def test_a_name_error_at_import_is_localized_to_its_line(make_repo) -> None:
+    conf = "DEFAULT_LIMIT = 5\nLIMIT = DEFAULT_LIMT\n\n\ndef limit():\n    return LIMIT\n"
+    tests = "from conf import limit\n\n\ndef test_limit():\n    assert limit() == 5\n"
+    proj = make_repo({"conf.py": conf, "tests/test_conf.py": tests,
+                      "other.py": OTHER, "tests/test_other.py": OTHER_TESTS})  # fmt: skip
+    with local_bed(proj, plugins="none") as bed:
+        base = reproduce(bed, RunConfig(), [])
+    assert base.failing == ["tests/test_conf.py"]
+    assert base.passing == ["tests/test_other.py::test_twice"]
+    outcome = base.result.tests["tests/test_conf.py"]
+    assert "NameError: name 'DEFAULT_LIMT' is not defined" in outcome.message  # pytest's words
+    from patchwright.core.domain import Task
+    from patchwright.localize.sbfl import SbflLocalizer
+
+    task = Task(id="t", repo=str(proj), failing_tests=base.failing, passing_tests=base.passing)
+    top = SbflLocalizer(proj).localize(task, base.coverage, base.result)[0]
+    assert (top.path, top.line) == ("conf.py", 2)
+
+
+def test_collection_errors_elsewhere_are_set_aside_and_said(cli, make_repo, tmp_path) -> None:
+    proj = make_repo({
+        "calc.py": OFF_BY_ONE, "tests/test_calc.py": CALC_TESTS,
+        "tests/extra/test_needs_dep.py": "import no_such_dependency\n\n\ndef test_x():\n    pass\n",
+    })  # fmt: skip
+    run = tmp_path / "run"
+    res = cli(*REPAIR, str(proj), "--out", str(run))
+    assert res.returncode == 0, res.stderr
+    assert "return hi\n" in res.stdout
+    line = next(ln for ln in res.stderr.splitlines() if "set aside" in ln)
+    assert line == (
+        "reproduce: set aside 1 test module(s) that do not collect: tests/extra/test_needs_dep.py: "
+        "ModuleNotFoundError: No module named 'no_such_dependency'"
+    )
+    notes = _trajectory_notes(run)
+    assert any("no_such_dependency" in str(n["message"]) for n in notes)
+    # with the failing test named, the same
+    res = cli(*REPAIR, str(proj), "--out", str(tmp_path / "run2"), "--test",
+              "tests/test_calc.py::test_high")  # fmt: skip
+    assert res.returncode == 0 and "set aside 1 test module(s)" in res.stderr
+
+
+def test_no_tests_found_quotes_pytest(cli, make_repo, tmp_path) -> None:
+    proj = make_repo({"calc.py": CALC, "README": "no tests here\n"})
+    res = cli(*REPAIR, str(proj), "--out", str(tmp_path / "run"))
+    assert res.returncode == 2
+    assert "no tests found (pytest: no tests collected in " in res.stderr
+    assert "Traceback" not in res.stderr
+
+
+# -- the project's test configuration -------------------------------------------------------
+
+CONFIGS = {
+    "pytest.ini": "[pytest]\n{body}",
+    "setup.cfg": "[metadata]\nname = x\n\n[tool:pytest]\n{body}",
+    "tox.ini": "[tox]\nenvlist = py\n\n[pytest]\n{body}",
+    "pyproject.toml": '[tool.pytest.ini_options]\npython_files = ["check_*.py"]\n'
+    'python_functions = ["check_*"]\ntestpaths = ["checks"]\n',
+}
+
+
+@pytest.mark.parametrize("name", sorted(CONFIGS))
+def test_the_projects_pytest_configuration_is_used(make_repo, name: str) -> None:
+    body = "python_files = check_*.py\npython_functions = check_*\ntestpaths = checks\n"
+    checks = CALC_TESTS.replace("def test_", "def check_")
+    proj = make_repo({
+        "calc.py": OFF_BY_ONE, "checks/check_calc.py": checks, name: CONFIGS[name].format(body=body),
+        "elsewhere/check_ignored.py": "def check_never():\n    assert False\n",
+    })  # fmt: skip
+    with local_bed(proj, plugins="none") as bed:
+        base = reproduce(bed, RunConfig(), [])
+    assert base.failing == ["checks/check_calc.py::check_high"]
+    assert sorted(base.passing) == [
+        "checks/check_calc.py::check_low",
+        "checks/check_calc.py::check_mid",
+    ]
+    assert base.coverage["checks/check_calc.py::check_high"]["calc.py"] == {2, 4, 5}
+
+
+# -- the project's environment -------------------------------------------------------------
+
+
+def test_a_venv_without_pytest_cov_timeout_or_coverage_still_repairs(
+    cli, make_repo, tmp_path
+) -> None:
+    """Only pytest (and what it needs) in the venv: coverage comes from Patchwright's own
+    plugin (no pytest-cov), the coverage package from Patchwright's interpreter (same
+    Python version), and without pytest-timeout the wall limit alone holds."""
+    python = _venv(tmp_path / "bare", system=False)
+    shelf = tmp_path / "shelf"
+    shelf.mkdir()
+    host = Path(sysconfig.get_paths()["purelib"])
+    for name in ("pytest", "_pytest", "pluggy", "iniconfig", "packaging", "pygments", "py.py"):
+        if (host / name).exists():
+            (shelf / name).symlink_to(host / name)
+    (_site_packages(python) / "shelf.pth").write_text(f"{shelf}\n")
+    check = "import pytest, importlib.util as u; print(u.find_spec('pytest_cov'), u.find_spec('coverage'))"
+    probe = subprocess.run([str(python), "-c", check], capture_output=True, text=True, check=True)
+    assert probe.stdout.split() == ["None", "None"]
+    proj = make_repo({"calc.py": OFF_BY_ONE, "tests/test_calc.py": CALC_TESTS})
+    run = tmp_path / "run"
+    res = cli(*REPAIR, str(proj), "--venv", str(tmp_path / "bare"), "--out", str(run))
+    assert res.returncode == 0, res.stderr
+    assert "exited with code 4" not in res.stderr and "return hi\n" in res.stdout
+    spectra = json.loads((run / "coverage.json").read_text())["coverage"]
+    assert spectra["tests/test_calc.py::test_high"]["calc.py"] == [2, 4, 5]
+    assert json.loads((run / "request.json").read_text())["config"]["sandbox"]["venv"]
+
+
+def test_a_venv_without_pytest_says_how_to_fix_it(cli, make_repo, tmp_path) -> None:
+    python = _venv(tmp_path / "empty", system=False)
+    proj = make_repo({"calc.py": OFF_BY_ONE, "tests/test_calc.py": CALC_TESTS})
+    res = cli(*REPAIR, str(proj), "--python", str(python), "--out", str(tmp_path / "run"))
+    assert res.returncode == 2
+    last = res.stderr.strip().splitlines()[-1]
+    assert last == (f"patchwright: error: the test command crashed at the base commit: pytest is "
+                    f"not installed in {python}: run '{python} -m pip install pytest'")  # fmt: skip
+
+
+SRC_PKG = {
+    "src/calc/__init__.py": OFF_BY_ONE,
+    "tests/test_calc.py": CALC_TESTS,
+    ".gitignore": ".venv/\n",
+}
+
+
+def _installed_project(make_repo, tmp_path: Path) -> tuple[Path, Path]:
+    """A src-layout project whose package is also installed, as a regular (non-editable)
+    copy, into the project's own .venv."""
+    proj = make_repo(SRC_PKG)
+    python = _venv(proj / ".venv", system=True)
+    shutil.copytree(proj / "src" / "calc", _site_packages(python) / "calc")
+    return proj, python
+
+
+def test_an_installed_package_is_found_in_the_project_venv_and_repaired(
+    cli, make_repo, tmp_path
+) -> None:
+    proj, python = _installed_project(make_repo, tmp_path)
+    run = tmp_path / "run"
+    res = cli(*REPAIR, str(proj), "--out", str(run))
+    assert res.returncode == 0, res.stderr
+    assert f"environment: tests run with {python} (.venv)" in res.stderr
+    assert res.stdout.startswith("diff --git a/src/calc/__init__.py b/src/calc/__init__.py")
+    spectra = json.loads((run / "coverage.json").read_text())["coverage"]
+    assert spectra["tests/test_calc.py::test_high"]["src/calc/__init__.py"] == [2, 4, 5]
+
+
+def test_coverage_of_the_installed_copy_maps_to_the_workspace(make_repo, tmp_path) -> None:
+    """With the workspace not put first, the tests run the site-packages copy: its lines
+    count as the workspace's ``src/calc/__init__.py``."""
+    proj, python = _installed_project(make_repo, tmp_path)
+    with local_bed(proj, python=str(python), plugins="none", workspace_first=False) as bed:
+        result, coverage = bed.collect_coverage(["tests/test_calc.py::test_high"], _limits())
+    assert not result.passed("tests/test_calc.py::test_high")
+    assert coverage["tests/test_calc.py::test_high"] == {"src/calc/__init__.py": {2, 4, 5},
+                                                         "tests/test_calc.py": {9}}  # fmt: skip
+
+
+def _limits():  # type: ignore[no-untyped-def]
+    from patchwright.core.protocols import RunLimits
+
+    return RunLimits(per_test_timeout=20, wall_timeout=120)
+
+
+# -- other threads ---------------------------------------------------------------------------
+
+MONITOR = """\
+import threading
+
+_stop = threading.Event()
+_seen = []
+
+
+def _watch():
+    while not _stop.is_set():
+        _seen.append(1)
+        _stop.wait(0.001)
+
+
+def start():
+    thread = threading.Thread(target=_watch, daemon=True)
+    thread.start()
+    return thread
+
+
+def stop(thread):
+    _stop.set()
+    thread.join()
+"""
+MONITOR_TESTS = """\
+import time
+
+from calc import clamp
+from monitor import start, stop
+
+
+def test_high():
+    thread = start()
+    time.sleep(0.05)
+    try:
+        assert clamp(9, 0, 5) == 5
+    finally:
+        stop(thread)
+"""
+
+
+@pytest.mark.parametrize("other_threads", [False, True])
+def test_lines_of_other_threads_stay_out_of_a_tests_spectrum(
+    make_repo, other_threads: bool
+) -> None:
+    proj = make_repo(
+        {"calc.py": OFF_BY_ONE, "monitor.py": MONITOR, "tests/test_m.py": MONITOR_TESTS}
+    )
+    with local_bed(proj, plugins="none", other_threads=other_threads) as bed:
+        _, coverage = bed.collect_coverage(["tests/test_m.py::test_high"], _limits())
+    lines = coverage["tests/test_m.py::test_high"]["monitor.py"]
+    assert {14, 15, 16, 20, 21} <= lines  # start() and stop() run in the test's thread
+    watch = {8, 9, 10}  # _watch(), run by the monitor thread only
+    assert (watch <= lines) if other_threads else not (watch & lines)
