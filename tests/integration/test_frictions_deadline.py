@@ -102,3 +102,14 @@ def _limits(wall: float, per_test: float):
     from patchwright.core.protocols import RunLimits
 
     return RunLimits(per_test_timeout=per_test, wall_timeout=wall)
+
+
+@pytest.mark.parametrize("value", ["-5", "0", "nan", "inf", "ten"])
+def test_a_bad_max_seconds_is_one_line_and_exit_2(cli, make_repo, value):
+    proj = make_repo({"calc.py": CALC, "test_calc.py": SLEEPS})
+    res = cli("repair", str(proj), f"--max-seconds={value}", timeout=60)
+    assert res.returncode == 2
+    assert res.stderr.strip().splitlines() == [
+        f"patchwright: error: argument --max-seconds: not a positive number of seconds: '{value}'"
+    ]
+    assert Deadline.after(-5).expired() and not Deadline.after(float("nan")).expired()

@@ -60,7 +60,8 @@ class Deadline:
 
     @classmethod
     def after(cls, seconds: float | None) -> Deadline:
-        return cls(seconds if seconds and seconds > 0 else math.inf)
+        """``seconds`` from now (None or NaN: no bound; 0 or less: spent already)."""
+        return cls(math.inf if seconds is None or math.isnan(seconds) else seconds)
 
     def elapsed(self) -> float:
         return time.monotonic() - self.started
