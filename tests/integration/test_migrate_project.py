@@ -407,3 +407,37 @@ def test_what_the_sweep_leaves_is_searched_on_top_of_it(tmp_path, shared):
     assert any(c.startswith("stats.py:7 fk.NINF -> -fk.inf [") for c in changed), changed
     assert any("fk.asfloat(0) -> " in c and c.endswith("[search edit]") for c in changed), changed
     print(f"\nsweep + search: {report['evaluations']} evaluations, {report['seconds']:.1f}s")
+
+
+def test_mined_rules_file_and_messages_together(tmp_path, shared):
+    """``migrate mine`` between the two wheels (offline) states the removed names' rules,
+    the expression one included (from v2's own AttributeError text); ``migrate --rules``
+    applies them, and the tests' messages add the two deprecations only a call reveals."""
+    wheels, home = shared
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PATCHWRIGHT_HOME": str(home)}
+    rules = tmp_path / "fakenum-rules.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "patchwright.cli", "migrate", "mine", "fakenum", "1.0", "2.0",
+         "--wheels", str(wheels), "--out", str(rules)],
+        cwd=ROOT, capture_output=True, text=True, timeout=900, env=env,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    table = {r["old"]: (r["kind"], r["new"]) for r in json.loads(rules.read_text())["rules"]}
+    assert table["fakenum.NINF"] == ("replaced", "-fakenum.inf")
+    assert table["fakenum.Inf"] == ("renamed", "fakenum.inf")
+    assert table["fakenum.product"] == ("renamed", "fakenum.prod")
+    assert table["fakenum.alltrue"] == ("renamed", "fakenum.all_of")
+    project = tmp_path / "proj"
+    _project(project)
+    run = tmp_path / "run"
+    proc = subprocess.run(
+        [sys.executable, "-m", "patchwright.cli", "migrate", str(project), "--to",
+         "fakenum==2.0", "--wheels", str(wheels), "--rules", str(rules), "--out", str(run)],
+        cwd=ROOT, capture_output=True, text=True, timeout=900, env=env,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    changed = json.loads((run / "migration.json").read_text())["changed"]
+    assert "stats.py:7 fk.NINF -> -fk.inf [fakenum.NINF -> -fakenum.inf (from: rules file)]" in (
+        changed
+    ), changed
+    assert any("fk.trapz -> fk.trapezoid" in c and "target's messages" in c for c in changed)

@@ -262,9 +262,7 @@ def _target_python(
     request: MigrateRequest, library: str, version: str, log: Callable[[str], None]
 ) -> Path:
     reqs = [f"{library}=={version}", *BASE_TOOLS, *project_requirements(request.source, library)]
-    pip_args: tuple[str, ...] = ()
-    if request.wheels is not None:
-        pip_args = ("--no-index", "--find-links", str(Path(request.wheels).resolve()))
+    pip_args = _offline(request.wheels)
     try:
         builder = EnvBuilder(request.env_cache or resolve_paths().envs, log=log)
         python = builder.ensure(EnvSpec(requirements=tuple(reqs), pip_args=pip_args)).python
@@ -272,6 +270,13 @@ def _target_python(
         raise MigrateError(str(exc)) from None
     log(f"target environment: {python}")
     return python
+
+
+def _offline(wheels: Path | None) -> tuple[str, ...]:
+    """pip options to install from the folder ``wheels`` only (none: the index)."""
+    if wheels is None:
+        return ()
+    return ("--no-index", "--find-links", str(Path(wheels).resolve()))
 
 
 def _sweep(
@@ -384,13 +389,15 @@ def mine_rules(
     old_extra: list[str],
     new_extra: list[str],
     out: Path | None,
+    wheels: Path | None = None,
     log: Callable[[str], None],
 ) -> str:
     """``migrate mine``: API-change rules between two installed versions, mined in isolated
     environments; saved to ``out`` when given. Returns the rules file's text."""
     try:
         rules = mine(library, old, new, module=module, old_extra=old_extra,
-                     new_extra=new_extra, env_cache=resolve_paths().envs, log=log)  # fmt: skip
+                     new_extra=new_extra, pip_args=_offline(wheels),
+                     env_cache=resolve_paths().envs, log=log)  # fmt: skip
     except EnvError as exc:
         raise MigrateError(str(exc)) from None
     if out is not None:

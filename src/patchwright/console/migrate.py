@@ -32,7 +32,7 @@ def add_parser(sub: argparse._SubParsersAction, config_args) -> None:  # type: i
                     help="mine: extra requirement for the new environment")
     mp.add_argument("--module", help="mine: import name when it differs from LIB")
     mp.add_argument("--wheels", type=Path, metavar="DIR",
-                    help="build the target environment from the wheels in DIR only (offline)")
+                    help="build the environments from the wheels in DIR only (offline)")
     mp.add_argument("--messages", choices=("on", "off"), default="on",
                     help="mine replacements from the removal/deprecation messages the tests "
                     "raise (default on)")
@@ -47,12 +47,15 @@ def _log(message: str) -> None:
 def cmd_migrate(args: argparse.Namespace, overrides: list[str], run_dir: Path) -> int:
     from patchwright.app.migrate import MigrateError, mine_rules
 
+    if args.wheels is not None and not args.wheels.is_dir():
+        raise MigrateError(f"not a directory: {args.wheels}")
     if args.path == "mine":
         if len(args.extra) != 3:
             raise MigrateError("usage: patchwright migrate mine LIB OLD NEW [--out FILE]")
         lib, old, new = args.extra
         text = mine_rules(lib, old, new, module=args.module, old_extra=args.old_extra,
-                          new_extra=args.new_extra, out=args.out, log=_log)  # fmt: skip
+                          new_extra=args.new_extra, out=args.out, wheels=args.wheels,
+                          log=_log)  # fmt: skip
         if args.out:
             _log(f"wrote {args.out}")
         else:
@@ -77,8 +80,6 @@ def _migrate_project(args: argparse.Namespace, overrides: list[str], run_dir: Pa
         raise MigrateError(f"run directory is not empty: {run_dir}")
     config = load_config(args.config, overrides)
     _log(f"run directory: {run_dir}")
-    if args.wheels is not None and not args.wheels.is_dir():
-        raise MigrateError(f"not a directory: {args.wheels}")
     request = MigrateRequest(source=source, target=args.to, run_dir=run_dir, config=config,
                              rules_path=args.rules, warnings=args.warnings, wheels=args.wheels,
                              mine_messages=args.messages == "on")  # fmt: skip

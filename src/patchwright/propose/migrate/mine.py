@@ -67,6 +67,7 @@ def mine(
     module: str | None = None,
     old_extra: Sequence[str] = (),
     new_extra: Sequence[str] = (),
+    pip_args: Sequence[str] = (),
     env_cache: Path,
     log: Callable[[str], None] | None = None,
 ) -> RulesFile:
@@ -74,8 +75,10 @@ def mine(
     both environments are built in (or reused from) the cache folder ``env_cache``."""
     module = module or library.replace("-", "_")
     builder = EnvBuilder(env_cache, log=log)
-    old_env = builder.ensure(EnvSpec(requirements=(f"{library}=={old_version}", *old_extra)))
-    new_env = builder.ensure(EnvSpec(requirements=(f"{library}=={new_version}", *new_extra)))
+    old_env = builder.ensure(EnvSpec(requirements=(f"{library}=={old_version}", *old_extra),
+                                     pip_args=tuple(pip_args)))  # fmt: skip
+    new_env = builder.ensure(EnvSpec(requirements=(f"{library}=={new_version}", *new_extra),
+                                     pip_args=tuple(pip_args)))  # fmt: skip
     old_py, new_py = old_env.python, new_env.python
     if log:
         log(f"introspecting {module} {old_version} and {new_version}")
