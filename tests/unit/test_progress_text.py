@@ -47,3 +47,19 @@ def test_plain_line_is_text_not_markup():
     print_line(console, ("bold", "bold"), " ", "[/bold] [link=x]y[/link] :smile:")
     assert out.getvalue() == "bold [/bold] [link=x]y[/link] :smile:\n"
     assert plain_line("a [b]", " ").plain == "a [b]"
+
+
+def test_benchmark_tables_print_ids_literally(capsys):
+    from patchwright.benchmarks.runner import InstanceResult, print_comparison, print_table
+
+    ids = ["bug[/bold]", "bug[a-[b]]"]
+    results = [InstanceResult(id=i, status="plausible", rechecked=True) for i in ids]
+    summary = {"benchmark": "b", "plausible": 2, "instances": 2, "wall_seconds": 1.0,
+               "median_evaluations_to_plausible": 1}  # fmt: skip
+    print_table(results, summary)
+    print_comparison({"strategies": {}, "common_fixed": [],
+                      "fixed_by_some_only": {ids[0]: ["mcts"]},
+                      "multi_edit_fixes": {ids[1]: {"mcts": 2}}})  # fmt: skip
+    out = capsys.readouterr().out
+    for i in ids:
+        assert out.count(i) == 2, out

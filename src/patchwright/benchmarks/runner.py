@@ -173,6 +173,7 @@ def summarize(
 def print_table(results: list[InstanceResult], summary: dict[str, Any]) -> None:
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(
         title=f"{summary['benchmark']}: {summary['plausible']}/{summary['instances']} plausible"
@@ -182,8 +183,8 @@ def print_table(results: list[InstanceResult], summary: dict[str, Any]) -> None:
     for r in results:
         status = r.status + ("" if r.status != "plausible" or r.rechecked else " (recheck failed)")
         table.add_row(
-            r.id,
-            status,
+            Text(r.id),  # ids and statuses as they are, never markup
+            Text(status),
             str(r.evaluations_to_plausible or "-"),
             str(r.evaluations),
             f"{r.seconds:.1f}",
@@ -260,6 +261,7 @@ def print_comparison(comparison: dict[str, Any]) -> None:
     console = Console(width=110)
     console.print(table)
     for bug, names in comparison["fixed_by_some_only"].items():
-        console.print(f"{bug}: fixed only by {', '.join(names)}")
+        console.print(f"{bug}: fixed only by {', '.join(names)}", markup=False, emoji=False)
     for bug, by in comparison["multi_edit_fixes"].items():
-        console.print(f"{bug}: multi-edit fix by " + ", ".join(f"{n} ({e} edits)" for n, e in by.items()))
+        console.print(f"{bug}: multi-edit fix by " + ", ".join(f"{n} ({e} edits)" for n, e in by.items()),
+                      markup=False, emoji=False)  # fmt: skip
