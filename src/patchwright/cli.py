@@ -28,8 +28,8 @@ REPAIR_EPILOG = """exit codes:
   130  interrupted by Ctrl-C (SIGINT); 143: stopped by SIGTERM. The run stops within a
        second or two: its test processes and fork server are killed, its temporary
        folders removed, the project untouched; RUN_DIR/interrupted.json says where it
-       stopped, and `patchwright repair --resume RUN_DIR` goes on from the last stage
-       that finished. A third signal ends it at once, without cleaning up."""
+       stopped, and `patchwright repair --resume RUN_DIR [--max-seconds S]` goes on from
+       the last stage that finished. A third signal ends it at once, without cleaning up."""
 
 
 class UsageError(PatchwrightError):
@@ -261,6 +261,8 @@ def cmd_repair(args: argparse.Namespace) -> int:
     if args.resume:
         request = load_request(args.resume)
         run_dir = args.resume
+        if args.max_seconds is not None:  # the time left is this process's own budget
+            request.config.search.max_seconds = args.max_seconds
         if (run_dir / "result.json").exists():
             print(f"run already finished: {run_dir}", file=sys.stderr)
     else:

@@ -188,3 +188,25 @@ def test_the_handlers_are_the_runs_only(tmp_path):
     with stoppable(tmp_path):
         pass
     assert not (tmp_path / "interrupted.json").exists()
+
+
+def test_resume_takes_a_new_time_budget(make_repo, tmp_path):
+    """Stopped at reproduce on a test that sleeps 120 s, resumed with --max-seconds 4: the
+    rest of the run is bounded by the new budget and ends budget_exhausted."""
+    proj = make_repo({"calc.py": CALC, "test_calc.py": SLOW_AT_REPRODUCE})
+    run = tmp_path / "run"
+    repair = Repair(tmp_path, str(proj), "--out", str(run), "--set", "sandbox.per_test_timeout=600")
+    try:
+        _wait_for(lambda: _started(run, "reproduce"), 120, "the reproduce stage")
+        rc, _, err = repair.stop(signal.SIGINT)
+    finally:
+        repair.kill()
+    assert rc == 130, err
+    args = ["repair", "--resume", str(run), "--max-seconds", "4", "-q"]
+    done = subprocess.run([sys.executable, "-m", "patchwright.cli", *args], cwd=tmp_path,
+                          env=repair.env, capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 1, done.stderr
+    result = json.loads((run / "result.json").read_text())
+    assert result["status"] == "budget_exhausted", result
+    assert "timed out in reproduce" in result["message"] and "--max-seconds 4" in result["message"]
+    assert _processes_naming(str(tmp_path)) == []
