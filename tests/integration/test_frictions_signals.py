@@ -155,6 +155,9 @@ def test_an_interrupted_run_resumes_to_its_end(make_repo, tmp_path):
         repair.kill()
     assert rc == 130, err
     assert f"--resume {run}" in err
+    shown = subprocess.run([sys.executable, "-m", "patchwright.cli", "inspect", str(run)],
+                           env=repair.env, capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert "status: interrupted by SIGINT in search" in shown.stdout, shown.stdout
     done = subprocess.run(
         [sys.executable, "-m", "patchwright.cli", "repair", "--resume", str(run), "-q"],
         cwd=tmp_path, env=repair.env, capture_output=True, text=True, timeout=300,

@@ -55,7 +55,7 @@ def inspect_run(path: Path) -> int:
             f"to plausible {res.evaluations_to_plausible}  {res.seconds:.1f}s  ", res.message,
         )  # fmt: skip
     else:
-        print_line(console, "status: unfinished (no result.json)")
+        print_line(console, "status: ", _unfinished(Path(path)))
     if run.tree_path.exists():
         tree = read_tree(run.tree_path)
         nodes = {n.id: RichTree(_label(n)) for n in tree}
@@ -68,6 +68,22 @@ def inspect_run(path: Path) -> int:
         console.print(run.patch_path.read_text(), markup=False, highlight=False, emoji=False,
                       soft_wrap=True)  # fmt: skip
     return 0
+
+
+def _unfinished(path: Path) -> str:
+    """Why a run has no result: interrupted (interrupted.json, app.signals) or still going
+    or killed."""
+    import json
+
+    from patchwright.app.signals import INTERRUPTED_FILE
+
+    try:
+        stop = json.loads((path / INTERRUPTED_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return "unfinished (no result.json)"
+    where = f" in {stop.get('stage')}" if stop.get("stage") else ""
+    return (f"interrupted by {stop.get('signal', 'a signal')}{where}; "
+            f"resume with: patchwright repair --resume {path}")  # fmt: skip
 
 
 def _label(node: object) -> Text:
