@@ -80,6 +80,26 @@ def test_max_seconds_cuts_a_candidate_that_hangs_in_search(cli, make_repo, tmp_p
     assert _live_naming(str(run)) == []
 
 
+def test_max_seconds_cuts_validate(cli, make_repo, tmp_path):
+    """The search fixes it at once; the full suite in the fresh validate copy hangs: cut at
+    the deadline, no unvalidated patch printed, the copy removed."""
+    test = ("import os, time\nfrom calc import inc\n\ndef test_inc():\n"
+            "    if os.path.basename(os.getcwd()) == 'validate':\n        time.sleep(300)\n"
+            "    assert inc(1) == 2\n")  # fmt: skip
+    proj = make_repo({"calc.py": CALC, "test_calc.py": test})
+    run = tmp_path / "run"
+    res = cli("repair", str(proj), "--out", str(run), "--max-seconds", "40",
+              "--set", "runners.pytest.plugins=none", "--set", "sandbox.per_test_timeout=600",
+              "--set", "sandbox.min_test_timeout=600", timeout=150)  # fmt: skip
+    assert res.returncode == 1, res.stderr
+    assert res.stdout == ""
+    result = json.loads((run / "result.json").read_text())
+    assert result["status"] == "budget_exhausted" and "timed out in validate" in result["message"]
+    assert result["seconds"] <= 40 + SLACK, result
+    assert not (run / "validate").exists() and not (run / "patch.diff").exists()
+    assert _live_naming(str(run)) == []
+
+
 def test_each_test_command_gets_no_more_than_the_time_left(make_repo):
     proj = make_repo({"calc.py": CALC, "test_calc.py": SLEEPS})
     deadline = Deadline.after(3)

@@ -26,6 +26,13 @@ SLOW_AT_SEARCH = (  # no template fixes it: the search goes on, each run 2 s
     "import time\nfrom calc import inc\n\n"
     "def test_inc():\n    time.sleep(2)\n    assert inc(1) == 12345\n"
 )
+SLOW_AT_VALIDATE = (  # fixed at once (x + 1); the full run in RUN_DIR/validate hangs
+    "import os, time\nfrom calc import inc\n\n"
+    "def test_inc():\n    if os.path.basename(os.getcwd()) == 'validate':\n"
+    "        time.sleep(120)\n    assert inc(1) == 2\n"
+)
+NO_TIMEOUTS = ("--set", "sandbox.per_test_timeout=600", "--set", "sandbox.min_test_timeout=300")
+"""No per-test timeout ends a sleeping test before the signal comes."""
 PROMPT = 15.0
 """Seconds from the signal to the exit (the machine may be loaded; typically ~1 s)."""
 
@@ -109,8 +116,15 @@ class Repair:
         (signal.SIGTERM, 143, "reproduce", SLOW_AT_REPRODUCE),
         (signal.SIGINT, 130, "search", SLOW_AT_SEARCH),
         (signal.SIGTERM, 143, "search", SLOW_AT_SEARCH),
+        (signal.SIGINT, 130, "validate", SLOW_AT_VALIDATE),
     ],
-    ids=["sigint-reproduce", "sigterm-reproduce", "sigint-search", "sigterm-search"],
+    ids=[
+        "sigint-reproduce",
+        "sigterm-reproduce",
+        "sigint-search",
+        "sigterm-search",
+        "sigint-validate",
+    ],
 )
 def test_a_signal_stops_the_run_and_leaves_nothing(
     make_repo, tmp_path, signum, code, stage, test_text
@@ -118,7 +132,7 @@ def test_a_signal_stops_the_run_and_leaves_nothing(
     proj = make_repo({"calc.py": CALC, "test_calc.py": test_text})
     before = tree_digest(proj)
     run = tmp_path / "run"
-    repair = Repair(tmp_path, str(proj), "--out", str(run), "--max-evals", "3")
+    repair = Repair(tmp_path, str(proj), "--out", str(run), "--max-evals", "3", *NO_TIMEOUTS)
     try:
         _wait_for(lambda: _started(run, stage), 120, f"the {stage} stage")
         # a test process (reproduce: plain pytest; search: the fork server) is running
