@@ -5,6 +5,7 @@ user's tree untouched, the run directory marked interrupted; ``--resume`` finish
 import hashlib
 import json
 import os
+import pickle
 import signal
 import subprocess
 import sys
@@ -200,6 +201,8 @@ def test_the_handlers_are_the_runs_only(tmp_path):
         os.kill(os.getpid(), signal.SIGTERM)
         time.sleep(5)  # never reached: the handler raises at once
     assert exit_code(stopped.value) == 143 and stopped.value.signame == "SIGTERM"
+    again = pickle.loads(pickle.dumps(stopped.value))  # a batch worker sends it back
+    assert (again.signame, again.run_dir, again.exit_code) == ("SIGTERM", str(tmp_path), 143)
     assert json.loads((tmp_path / "interrupted.json").read_text())["signal"] == "SIGTERM"
     assert (signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)) == before
     with stoppable(tmp_path):

@@ -17,7 +17,7 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from patchwright.core.domain import Patch, TestResult
 from patchwright.core.protocols import Collected, CoverageMap, RunLimits, TestBed
@@ -45,6 +45,9 @@ class Interrupted(KeyboardInterrupt):
         self.signame = name
         self.stage = ""
         self.run_dir = ""
+
+    def __reduce__(self) -> tuple[Any, ...]:  # picklable (a batch worker sends it back)
+        return (type(self), (self.signum, self.signame), self.__dict__)
 
     @property
     def exit_code(self) -> int:
