@@ -286,3 +286,14 @@ def test_lines_of_other_threads_stay_out_of_a_tests_spectrum(
     assert {14, 15, 16, 20, 21} <= lines  # start() and stop() run in the test's thread
     watch = {8, 9, 10}  # _watch(), run by the monitor thread only
     assert (watch <= lines) if other_threads else not (watch & lines)
+
+
+def test_a_projects_own_pytest_cov_options_do_not_stop_our_coverage(make_repo) -> None:
+    """``addopts = --cov ...`` in the project's config, pytest-cov installed and loaded:
+    pytest-cov is blocked in the coverage run and its options are accepted and ignored."""
+    ini = "[pytest]\naddopts = --cov=calc --cov-report=term-missing --cov-branch\n"
+    proj = make_repo({"calc.py": OFF_BY_ONE, "tests/test_calc.py": CALC_TESTS, "pytest.ini": ini})
+    with local_bed(proj, plugins="all") as bed:
+        result, coverage = bed.collect_coverage(["tests/test_calc.py::test_high"], _limits())
+    assert not result.compile_error and not result.passed("tests/test_calc.py::test_high")
+    assert coverage["tests/test_calc.py::test_high"]["calc.py"] == {2, 4, 5}

@@ -12,7 +12,8 @@ Settings come from the environment:
   used when this interpreter has none and is Python X.Y.
 
 Contexts are ``NODEID|setup``, ``NODEID|run`` and ``NODEID|teardown``, as pytest-cov's
-``--cov-context=test`` writes them.
+``--cov-context=test`` writes them. pytest-cov itself is blocked in these runs (two
+measurements would pause each other); its options are accepted and ignored.
 """
 
 import os
@@ -55,6 +56,21 @@ def _start():  # type: ignore[no-untyped-def]
 
 
 _COV = _start() if os.environ.get("PW_COV_RC") else None
+
+
+_COV_VALUES = ("--cov", "--cov-report", "--cov-config", "--cov-fail-under", "--cov-precision",
+               "--cov-context")  # fmt: skip
+_COV_FLAGS = ("--cov-reset", "--no-cov-on-fail", "--no-cov", "--cov-append", "--cov-branch")
+
+
+def pytest_addoption(parser):  # type: ignore[no-untyped-def]
+    """pytest-cov's options, accepted and ignored: the runner blocks pytest-cov in coverage
+    runs (``-p no:pytest_cov``), and a project's ``addopts`` may still name them."""
+    group = parser.getgroup("patchwright coverage (pytest-cov's options, ignored)")
+    for i, name in enumerate(_COV_VALUES):
+        group.addoption(name, action="append", nargs="?", const=True, dest=f"pw_cov_value_{i}")
+    for i, name in enumerate(_COV_FLAGS):
+        group.addoption(name, action="store_true", dest=f"pw_cov_flag_{i}")
 
 
 def _switch(item, when):  # type: ignore[no-untyped-def]

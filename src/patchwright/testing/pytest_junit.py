@@ -38,8 +38,8 @@ def build_command(
     cmd = [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--rootdir={root}"]
     if not autoload_plugins and timeout_plugin:
         cmd += ["-p", "pytest_timeout"]
-    if coverage_rc:
-        cmd += ["-p", COVERAGE_PLUGIN]  # our own, from the scratch folder (no pytest-cov)
+    if coverage_rc:  # our own, from the scratch folder; pytest-cov would pause it
+        cmd += ["-p", COVERAGE_PLUGIN, "-p", "no:pytest_cov"]
     cmd += ["-o", "junit_family=xunit1", f"--junitxml={junit_path}"]
     if timeout_plugin:
         cmd += [f"--timeout={limits.per_test_timeout:g}", "--timeout-method=signal"]
