@@ -190,8 +190,6 @@ def sweep(
             origin[h.old] = "the target's messages"
             unresolved.pop(h.old, None)
         table, patch, sites, result = trial, new_patch, new_sites, trial_result
-    if not _score(result)[2] and patch.diff:  # leave the bed on the best patch for callers
-        _run_apply(bed, patch)
     changes = [
         Change(path, s.line, s.text, s.replacement,
                f"{s.old} -> {s.new} (from: {origin.get(s.old, 'rules file')})")
