@@ -297,3 +297,31 @@ def test_a_projects_own_pytest_cov_options_do_not_stop_our_coverage(make_repo) -
         result, coverage = bed.collect_coverage(["tests/test_calc.py::test_high"], _limits())
     assert not result.compile_error and not result.passed("tests/test_calc.py::test_high")
     assert coverage["tests/test_calc.py::test_high"]["calc.py"] == {2, 4, 5}
+
+
+UNITTEST_CALC = """\
+import unittest
+
+from calc import clamp
+
+
+class ClampTest(unittest.TestCase):
+    def test_high(self):
+        self.assertEqual(clamp(9, 0, 5), 5)
+"""
+
+
+@pytest.mark.parametrize("runner", ["pytest", "unittest"])
+def test_the_workspace_comes_before_an_installed_copy(make_repo, tmp_path, runner: str) -> None:
+    """The installed copy has the bug, the workspace not: the tests see the workspace."""
+    files = {"src/calc/__init__.py": CALC, "tests/test_calc.py": UNITTEST_CALC}
+    proj = make_repo({**files, ".gitignore": ".venv/\n"})
+    python = _venv(proj / ".venv", system=True)  # seen by the isolated sandbox too
+    (_site_packages(python) / "calc").mkdir()
+    (_site_packages(python) / "calc" / "__init__.py").write_text(OFF_BY_ONE)
+    test = "tests/test_calc.py::ClampTest::test_high"
+    options = {"plugins": "none"} if runner == "pytest" else {}
+    with local_bed(proj, runner=runner, python=str(python), **options) as bed:  # type: ignore[arg-type]
+        result, coverage = bed.collect_coverage([test], _limits())
+    assert result.passed(test), result
+    assert coverage[test]["src/calc/__init__.py"] == {2, 4, 5}

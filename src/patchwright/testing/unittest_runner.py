@@ -32,6 +32,7 @@ from patchwright.core.protocols import (
 )
 from patchwright.core.registry import component_config
 from patchwright.testing import coverage_data
+from patchwright.testing.layout import src_folder, workspace_packages
 
 DRIVER = Path(__file__).with_name("unittest_driver.py")
 RESULTS = "results.jsonl"
@@ -72,7 +73,8 @@ class UnittestRunner:
         self.settings: dict[str, object] = {}
 
     def _command(
-        self, mode: str, tests: Sequence[str], limits: RunLimits | None, coverage: bool
+        self, mode: str, tests: Sequence[str], limits: RunLimits | None, coverage: bool,
+        root: str = "",
     ) -> Command:
         request = {
             "mode": mode,
@@ -92,14 +94,18 @@ class UnittestRunner:
         fetch: tuple[str, ...] = (RESULTS,)
         if coverage:
             files["coveragerc"] = coverage_data.rc_text(
-                f"{SCRATCH}/.coverage", source=WORKDIR, dynamic_context="test_function"
-            )
+                f"{SCRATCH}/.coverage", source=WORKDIR, dynamic_context="test_function",
+                packages=workspace_packages(root) if root else (),
+            )  # fmt: skip
             argv[1:1] = ["-m", "coverage", "run", f"--rcfile={SCRATCH}/coveragerc"]
             fetch += (".coverage",)
-        return Command(argv=tuple(argv), files=files, fetch=fetch, output_limit=TAIL_LIMIT)
+        # the workspace's src/ before a copy of the project installed into the environment
+        env = {"PYTHONPATH": f"{WORKDIR}/src"} if root and src_folder(root) else {}
+        return Command(argv=tuple(argv), env=env, files=files, fetch=fetch,
+                       output_limit=TAIL_LIMIT)  # fmt: skip
 
     def collect_command(self, sandbox: Sandbox) -> Command:
-        return self._command("collect", (), None, False)
+        return self._command("collect", (), None, False, sandbox.root)
 
     def parse_collect(self, done: Completed, sandbox: Sandbox) -> Collected:
         found = Collected()
@@ -118,7 +124,7 @@ class UnittestRunner:
     def run_command(
         self, sandbox: Sandbox, tests: Sequence[str], limits: RunLimits, coverage: bool
     ) -> Command:
-        return self._command("run", tests, limits, coverage)
+        return self._command("run", tests, limits, coverage, sandbox.root)
 
     def parse_run(
         self, done: Completed, sandbox: Sandbox, tests: Sequence[str], limits: RunLimits
@@ -169,8 +175,9 @@ class UnittestRunner:
             if "id" in row and row.get("context"):
                 ids.setdefault(str(row["context"]), []).append(str(row["id"]))
         per_context = coverage_data.read_coverage_bytes(
-            done.files.get(".coverage"), sandbox.workdir, lambda c: c or None
-        )
+            done.files.get(".coverage"), sandbox.workdir, lambda c: c or None,
+            installed=sandbox.root,
+        )  # fmt: skip
         result: CoverageMap = {}
         for context, files in per_context.items():
             for tid in ids.get(context, []):
