@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 
 from patchwright.core.config import RunConfig
+from patchwright.core.domain import Task
+from patchwright.localize.sbfl import SbflLocalizer
 from patchwright.pipeline.baseline import reproduce
 from patchwright.testing.testbed import local_bed
 
@@ -67,7 +69,7 @@ def test_a_syntax_error_in_one_module_is_localized_and_repaired(cli, make_repo, 
     assert done.returncode == 0, done.stdout
 
 
-def test_a_name_error_at_import_is_localized_to_its_line(make_repo) -> None:
+def test_a_name_error_at_import_is_localized_and_repaired(cli, make_repo, tmp_path) -> None:
     conf = "DEFAULT_LIMIT = 5\nLIMIT = DEFAULT_LIMT\n\n\ndef limit():\n    return LIMIT\n"
     tests = "from conf import limit\n\n\ndef test_limit():\n    assert limit() == 5\n"
     proj = make_repo({"conf.py": conf, "tests/test_conf.py": tests,
@@ -78,12 +80,12 @@ def test_a_name_error_at_import_is_localized_to_its_line(make_repo) -> None:
     assert base.passing == ["tests/test_other.py::test_twice"]
     outcome = base.result.tests["tests/test_conf.py"]
     assert "NameError: name 'DEFAULT_LIMT' is not defined" in outcome.message  # pytest's words
-    from patchwright.core.domain import Task
-    from patchwright.localize.sbfl import SbflLocalizer
-
     task = Task(id="t", repo=str(proj), failing_tests=base.failing, passing_tests=base.passing)
     top = SbflLocalizer(proj).localize(task, base.coverage, base.result)[0]
     assert (top.path, top.line) == ("conf.py", 2)
+    res = cli(*REPAIR, str(proj), "--out", str(tmp_path / "run"))
+    assert res.returncode == 0, res.stderr
+    assert "-LIMIT = DEFAULT_LIMT\n+LIMIT = DEFAULT_LIMIT\n" in res.stdout
 
 
 def test_collection_errors_elsewhere_are_set_aside_and_said(cli, make_repo, tmp_path) -> None:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import ast
+import builtins
 import difflib
 from collections.abc import Iterator
 
@@ -13,6 +14,7 @@ from patchwright.propose.templates.context import Mutation, Site
 from patchwright.propose.templates.registry import template
 
 MAX_VAR_ALTS = 4
+BUILTIN_NAMES = frozenset(n for n in dir(builtins) if not n.startswith("_"))
 # (old kind known, new kind known) -> affinity when the kinds differ (or both are unknown)
 KIND_AFFINITY = {(True, True): 0.0, (True, False): 0.55, (False, True): 0.55, (False, False): 0.6}
 METHOD_DUALS = {
@@ -140,6 +142,45 @@ def _variables(site: Site, node: ast.Name, store: bool) -> Iterator[Mutation]:
 def variable(site: Site, node: ast.Name) -> Iterator[Mutation]:
     """Wrong variable read (another of the same kind, in scope, bound here)."""
     yield from _variables(site, node, store=False)
+
+
+def _defined(tree: ast.Module) -> set[str] | None:
+    """Every name the module binds anywhere (None: a star import hides some)."""
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            found.add(node.id)
+        elif isinstance(node, ast.arg):
+            found.add(node.arg)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            found.add(node.name)
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            for alias in node.names:
+                if alias.name == "*":
+                    return None
+                found.add(alias.asname or alias.name.partition(".")[0])
+        elif isinstance(node, ast.ExceptHandler | ast.MatchAs | ast.MatchStar) and node.name:
+            found.add(node.name)
+        elif isinstance(node, ast.Global | ast.Nonlocal):
+            found.update(node.names)
+    return found
+
+
+@template(
+    "var.undefined", weight=0.80, on=ast.Name,
+    example=("LIMIT = 5\n\ndef f():\n    return LIMT\n", "LIMIT = 5\n\ndef f():\n    return LIMIT\n"),
+)  # fmt: skip
+def undefined_name(site: Site, node: ast.Name) -> Iterator[Mutation]:
+    """A name read but bound nowhere (pyflakes' "undefined name", a NameError) -> the most
+    similar name the module binds or a builtin (the interpreter's "Did you mean")."""
+    if not isinstance(node.ctx, ast.Load) or node.id in BUILTIN_NAMES:
+        return
+    defined = _defined(site.facts.tree)
+    if defined is None or node.id in defined:
+        return
+    pool = sorted(defined | BUILTIN_NAMES)
+    for i, close in enumerate(difflib.get_close_matches(node.id, pool, n=2, cutoff=0.75)):
+        yield Mutation(1.0 - 0.2 * i, target=node, new=name(close))
 
 
 @template(
