@@ -30,7 +30,8 @@ def quiet_preloaded(preloaded: "set[str]") -> None:
 
 
 def run_pytest(args: "list[str]", cwd: str, env: "dict[str, str]", preloaded: "set[str]") -> int:
-    """``python -m pytest ARGS`` in this process: cwd, environment, ``sys.path[0]``,
+    """``python -m pytest ARGS`` in this process: cwd, environment, ``sys.path[0]`` (and
+    ``PYTHONPATH``'s folders not there yet),
     ``__main__``, at-exit handlers; returns the exit status (0-255)."""
     import atexit
     import runpy
@@ -41,6 +42,8 @@ def run_pytest(args: "list[str]", cwd: str, env: "dict[str, str]", preloaded: "s
     os.environ.clear()
     os.environ.update(env)
     sys.path.insert(0, os.getcwd())
+    extra = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p and p not in sys.path]
+    sys.path[1:1] = extra  # as a fresh interpreter would (the runner's plugin folder, src/)
     quiet_preloaded(preloaded)
     sys.argv[:] = ["pytest", *args]
     if hasattr(sys, "orig_argv"):
