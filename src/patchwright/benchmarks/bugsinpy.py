@@ -86,7 +86,10 @@ def solve_bug(row: dict[str, Any], folder: str, data: dict[str, Any]) -> dict[st
         return _result(row, "unverified", started, message=str(exc)[:300])
     except Exception as exc:  # one bug's crash must not end the batch
         (base / "crash.txt").write_text(traceback.format_exc())
-        return _result(row, "error", started, message=f"{type(exc).__name__}: {exc}"[:300])
+        checked = base / "verify.json"
+        verified = checked.exists() and bool(json.loads(checked.read_text()).get("verified"))
+        return _result(row, "error", started, message=f"{type(exc).__name__}: {exc}"[:300],
+                       extra={"verified": verified})  # fmt: skip
 
 
 def _repair(

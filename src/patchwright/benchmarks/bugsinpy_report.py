@@ -15,6 +15,12 @@ from patchwright.store.artifacts import write_json
 FIXED = ("plausible",)
 
 
+def attempted(r: InstanceResult) -> bool:
+    """Verified, so a repair attempt (an unverified bug, or one that crashed before its
+    verification ended, is not)."""
+    return bool(r.extra.get("verified", r.status != "unverified"))
+
+
 def by_project(results: list[InstanceResult]) -> dict[str, dict[str, Any]]:
     table: dict[str, dict[str, Any]] = {}
     for r in results:
@@ -24,7 +30,7 @@ def by_project(results: list[InstanceResult]) -> dict[str, dict[str, Any]]:
         })  # fmt: skip
         p["bugs"] += 1
         p["seconds"] = round(p["seconds"] + r.seconds, 1)
-        if r.status == "unverified":
+        if not attempted(r):
             continue
         p["verified"] += 1
         p["evaluations"] += r.evaluations
@@ -40,7 +46,7 @@ def by_project(results: list[InstanceResult]) -> dict[str, dict[str, Any]]:
 def bugsinpy_summary(
     results: list[InstanceResult], wall: float, config: dict[str, Any]
 ) -> dict[str, Any]:
-    attempts = [r for r in results if r.status != "unverified"]
+    attempts = [r for r in results if attempted(r)]
     summary = summarize(attempts, wall, "bugsinpy", config)
     plausible = [r for r in attempts if r.status in FIXED]
     summary.update(
