@@ -327,3 +327,19 @@ def test_the_workspace_comes_before_an_installed_copy(make_repo, tmp_path, runne
         result, coverage = bed.collect_coverage([test], _limits())
     assert result.passed(test), result
     assert coverage[test]["src/calc/__init__.py"] == {2, 4, 5}
+
+
+def test_a_unittest_suite_with_a_module_that_does_not_import_is_repaired(
+    cli, make_repo, tmp_path
+) -> None:
+    """The unittest runner's load error names the file and line too (unittest's loader
+    wraps it in an ImportError): localized and repaired as with pytest."""
+    other = "import unittest\n\n\nclass OK(unittest.TestCase):\n    def test_ok(self):\n        self.assertTrue(True)\n"
+    proj = make_repo({
+        "calc.py": CALC.replace("if x < lo:", "if x < lo"), "tests/__init__.py": "",
+        "tests/test_calc.py": UNITTEST_CALC, "tests/test_ok.py": other,
+    })  # fmt: skip
+    res = cli(*REPAIR, str(proj), "--out", str(tmp_path / "run"))
+    assert res.returncode == 0, res.stderr
+    assert "-    if x < lo\n+    if x < lo:\n" in res.stdout
+    assert "failing=1 passing=1: tests/test_calc.py" in res.stderr  # the module, by path

@@ -10,6 +10,7 @@ fixed sample of the rest), never for the whole suite of a large repository."""
 from __future__ import annotations
 
 import dataclasses
+import os
 import random
 import re
 from collections.abc import Sequence
@@ -87,12 +88,21 @@ def _crashed(result: TestResult) -> None:
 _NO_TESTS = "no tests found"
 """How a runner's collection error begins when it found nothing (its own words follow)."""
 _MODULE = re.compile(r"^(?P<path>[^\s:]+\.py)\b")
+_DOTTED = re.compile(r"^(?P<name>[A-Za-z_][\w.]*): ")
 
 
-def broken_modules(errors: Sequence[str]) -> list[str]:
-    """The modules collection errors name first (``tests/test_x.py: SyntaxError: ...``):
-    test modules that do not import, by path."""
-    found = [m.group("path") for e in errors if (m := _MODULE.match(e.strip()))]
+def broken_modules(errors: Sequence[str], root: str = "") -> list[str]:
+    """The modules collection errors name first (``tests/test_x.py: SyntaxError: ...``,
+    or unittest's ``tests.test_x: ...`` when ``root`` has that file): test modules that do
+    not import, by path."""
+    found = []
+    for error in errors:
+        if m := _MODULE.match(error.strip()):
+            found.append(m.group("path"))
+        elif root and (d := _DOTTED.match(error.strip())):
+            path = d.group("name").replace(".", "/") + ".py"
+            if os.path.isfile(os.path.join(root, path)):
+                found.append(path)
     return list(dict.fromkeys(found))
 
 
@@ -154,7 +164,7 @@ def reproduce(
     ids = list(dict.fromkeys(found.tests))
     said = [e for e in found.errors if e.startswith(_NO_TESTS)]
     errors = [e for e in found.errors if not e.startswith(_NO_TESTS)]
-    broken = [m for m in broken_modules(errors) if m not in set(_modules(ids))]
+    broken = [m for m in broken_modules(errors, bed.root) if m not in set(_modules(ids))]
     if not ids and errors and not broken and not selectors:
         first = errors[0].strip().splitlines()[0][:400] if errors[0].strip() else ""
         raise BaseRunCrashed(f"the test command crashed at the base commit: {first}")

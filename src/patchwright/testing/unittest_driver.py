@@ -65,11 +65,28 @@ def _ident(test, root):  # type: ignore[no-untyped-def]
     return f"{rel}::{cls.__qualname__.replace('.', '::')}::{method}", dotted, context
 
 
-def _load_error(test):  # type: ignore[no-untyped-def]
+def _load_error(test, root=""):  # type: ignore[no-untyped-def]
     exc = getattr(test, "_exception", None)
     name = getattr(test, "_testMethodName", "?")
     text = "".join(traceback.format_exception_only(type(exc), exc)).strip() if exc else "?"
-    return f"{name}: {text.splitlines()[-1] if text else '?'}"
+    return f"{name}: {text.splitlines()[-1] if text else '?'}{_where(exc, root)}"
+
+
+def _where(exc, root):  # type: ignore[no-untyped-def]
+    """`` (PATH, line N)``: where an import error happened (the SyntaxError's line, else
+    the innermost frame in the workspace); '' when unknown."""
+    if isinstance(exc, SyntaxError) and exc.filename and exc.lineno:
+        return f" ({exc.filename}, line {exc.lineno})"
+    import re
+
+    real = os.path.realpath(root) if root else ""
+    if exc is None or not real:
+        return ""
+    # unittest's loader wraps the import error: its traceback is the message's text
+    found = re.findall(r'File "([^"]+)", line (\d+)', str(exc))
+    found += [(f.filename, str(f.lineno)) for f in traceback.extract_tb(exc.__traceback__)]
+    inside = [(f, n) for f, n in found if os.path.realpath(f).startswith(real + os.sep)]
+    return f" ({inside[-1][0]}, line {inside[-1][1]})" if inside else ""
 
 
 def _summary(err):  # type: ignore[no-untyped-def]
@@ -164,7 +181,7 @@ def main():  # type: ignore[no-untyped-def]
     found = _discover(root, req.get("start") or ".", req.get("pattern") or "test*.py")
     selectors = req.get("tests") or []
     wanted = [_dotted(sel) for sel in selectors]
-    errors = [_load_error(t) for t in found if type(t).__name__ == "_FailedTest" and (
+    errors = [_load_error(t, root) for t in found if type(t).__name__ == "_FailedTest" and (
         not wanted or any(w.startswith(t._testMethodName) for w in wanted))]
     cases = [t for t in found if type(t).__name__ != "_FailedTest"]
     idents = [_ident(t, root) for t in cases]

@@ -33,6 +33,7 @@ from patchwright.core.protocols import (
 from patchwright.core.registry import component_config
 from patchwright.testing import coverage_data
 from patchwright.testing.layout import src_folder, workspace_packages
+from patchwright.testing.pytest_junit import aggregate
 
 DRIVER = Path(__file__).with_name("unittest_driver.py")
 RESULTS = "results.jsonl"
@@ -152,6 +153,8 @@ class UnittestRunner:
             compile_error = "no tests collected"
         tests_out = dict(outcomes)
         for t in tests:
+            if t.endswith(".py") and t not in tests_out and (whole := aggregate(t, outcomes)):
+                tests_out[t] = whole  # a module asked for by its path: one outcome too
             if t in tests_out or any(k.startswith(t + "::") for k in outcomes):
                 continue
             if stopped and not done.timed_out:
