@@ -103,6 +103,8 @@ def _repair(
     prepare(clone, bug, base / "repo", buggy=True, python=python)
     config = RunConfig.model_validate(run_data)
     config.sandbox.python = str(python)
+    config.runner = "pytest"  # the tests are pytest node ids (verified that way), even for
+    # a plain unittest suite (tornado) that "auto" would give to the unittest runner
     try:
         result, patch, _ = run(RunRequest(source=base / "repo", run_dir=base / "run", config=config,
                                           tests=list(bug.tests), task_id=bug.id))  # fmt: skip
