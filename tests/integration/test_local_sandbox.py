@@ -344,10 +344,11 @@ def test_loop_ignoring_the_alarm_hits_the_wall_timeout(box: SandboxTestBed) -> N
     )
     assert box.apply(candidate(box, "test_stuck.py", source))
     wanted = ["tests/test_stuck.py::test_first", "tests/test_stuck.py::test_stuck"]
-    limits = RunLimits(per_test_timeout=1, wall_timeout=3)
+    # the wall timeout leaves a loaded machine time to start pytest and report test_first
+    limits = RunLimits(per_test_timeout=1, wall_timeout=12)
     start = time.monotonic()
     result = box.run_tests(wanted, limits)
-    assert time.monotonic() - start < 8
+    assert time.monotonic() - start < 20
     assert result.timed_out
     assert result.status(wanted[1]) == TestStatus.TIMEOUT
     assert result.passed(wanted[0])  # reported before the interrupt
