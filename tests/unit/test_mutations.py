@@ -407,9 +407,18 @@ def test_robust_to_odd_locations() -> None:
     assert propose(ctx) == []
 
 
-def test_unparsable_file_is_skipped() -> None:
-    ctx = make_ctx("def f(:\n    return 1\n", [2])
-    assert propose(ctx) == []
+def test_unparsable_file_gets_only_syntax_fixes_that_compile() -> None:
+    source = "def f(:\n    return 1\n"
+    ctx = make_ctx(source, [2])
+    candidates = propose(ctx)
+    assert candidates, "a syntax slip on a located file is offered a fix"
+    for cand in candidates:
+        assert cand.template.startswith("syntax."), cand.template
+        fixed = apply_to_files({"pkg/mod.py": source}, cand.patch.diff)["pkg/mod.py"]
+        ast.parse(fixed)  # every candidate compiles; no expression template ran on it
+    ctx = make_ctx("def f(:\n    return (1\n", [2])
+    for cand in propose(ctx):
+        assert cand.template.startswith("syntax.")
 
 
 def test_no_trailing_newline_and_module_level_code() -> None:
