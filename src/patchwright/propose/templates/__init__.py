@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from patchwright.propose.templates import (
     arguments,
+    branches,
     builtin_calls,
     conditions,
     extend,
@@ -47,6 +48,7 @@ FAMILIES = (
     conditions,
     returns,
     statements,
+    branches,
     insertions,
     arguments,
     updates,

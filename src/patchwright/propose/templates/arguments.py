@@ -108,8 +108,16 @@ def sibling_transform(site: Site, node: ast.Call | ast.Tuple) -> Iterator[Mutati
     example=("def f(m, i, j):\n    return m[i, j]\n", "def f(m, i, j):\n    return m[j, i]\n"),
 )  # fmt: skip
 def index_order(site: Site, node: ast.Subscript) -> Iterator[Mutation]:
-    """m[a, b] -> m[b, a] (neighbouring indices of a multi-index subscript)."""
+    """m[a, b] -> m[b, a] (neighbouring indices of a multi-index subscript); m[a][b] ->
+    m[b][a] (a chained subscript of two distinct names, the nested-list form)."""
     sl = node.slice
+    inner = node.value
+    if isinstance(inner, ast.Subscript) and isinstance(node.ctx, ast.Load):
+        a, b = inner.slice, sl
+        if isinstance(a, ast.Name) and isinstance(b, ast.Name) and a.id != b.id:
+            new_inner = ast.Subscript(value=inner.value, slice=name(b.id), ctx=ast.Load())
+            yield Mutation(0.9, target=node, new=ast.Subscript(
+                value=new_inner, slice=name(a.id), ctx=ast.Load()))  # fmt: skip
     if not isinstance(sl, ast.Tuple) or not 2 <= len(sl.elts) <= 4:
         return
     for i in range(len(sl.elts) - 1):
@@ -165,3 +173,35 @@ def offset_argument(site: Site, node: ast.Call) -> Iterator[Mutation]:
                 new = ast.Call(func=node.func, args=args, keywords=[])
                 yield Mutation(aff * (1.0 - 0.2 * made), target=node, new=new)
             made += 1
+
+
+# Optional parameters commonly left out (a call that needs its bound / precision): the
+# argument to add, most usual value first (TBar "mutate method invocation: add parameter").
+OPTIONAL_ARGS: dict[tuple[str, int], tuple[int, ...]] = {
+    ("split", 1): (1,), ("rsplit", 1): (1,),  # str.split(sep) -> split(sep, maxsplit)
+    ("round", 1): (2, 0, 1),  # round(x) -> round(x, ndigits)
+    ("replace", 2): (1,),  # str.replace(old, new) -> replace(old, new, count)
+}  # fmt: skip
+
+
+@template(
+    "args.optional", weight=0.35, on=ast.Call,
+    example=(
+        "def f(line):\n    a, b = line.split(':')\n    return b\n",
+        "def f(line):\n    a, b = line.split(':', 1)\n    return b\n",
+    ),
+)  # fmt: skip
+def optional_argument(site: Site, node: ast.Call) -> Iterator[Mutation]:
+    """line.split(':') -> line.split(':', 1); round(x) -> round(x, 2): the optional bound of
+    a builtin call added (a method is matched by name, a function by a plain name)."""
+    if node.keywords or any(isinstance(a, ast.Starred) for a in node.args):
+        return
+    f = node.func
+    fname = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
+    if isinstance(f, ast.Name) and fname != "round":
+        return
+    if isinstance(f, ast.Attribute) and fname == "round":
+        return
+    for i, value in enumerate(OPTIONAL_ARGS.get((fname, len(node.args)), ())):
+        args = [*node.args, ast.Constant(value=value)]
+        yield Mutation(1.0 - 0.2 * i, target=node, new=ast.Call(func=f, args=args, keywords=[]))

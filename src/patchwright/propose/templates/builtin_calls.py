@@ -108,12 +108,55 @@ def sort_order(site: Site, node: ast.Call) -> Iterator[Mutation]:
         yield Mutation(1.0, target=node, new=ast.Call(func=f, args=node.args, keywords=kws))
 
 
+def _extreme_starts(site: Site, node: ast.Constant) -> list[str]:
+    """For ``v = 0`` where the function later compares v against a value and reassigns v
+    (a min / max tracker): 'inf' when v is kept as a minimum, '-inf' for a maximum."""
+    parent = site.parent(node)[0]
+    fn = site.func
+    if fn is None or not isinstance(parent, ast.Assign) or len(parent.targets) != 1:
+        return []
+    var = assigned_name(parent.targets[0])
+    if not var:
+        return []
+    stores = sum(
+        isinstance(n, ast.Name) and n.id == var and isinstance(n.ctx, ast.Store)
+        for n in ast.walk(fn)
+    )
+    if stores < 2:
+        return []
+    votes = {"inf": 0, "-inf": 0}
+    for n in ast.walk(fn):
+        if isinstance(n, ast.Compare) and len(n.ops) == 1:
+            left, op, right = n.left, n.ops[0], n.comparators[0]
+            lt, gt = isinstance(op, ast.Lt | ast.LtE), isinstance(op, ast.Gt | ast.GtE)
+            on_right = isinstance(right, ast.Name) and right.id == var
+            on_left = isinstance(left, ast.Name) and left.id == var
+            if (on_right and lt) or (on_left and gt):
+                votes["inf"] += 1
+            elif (on_right and gt) or (on_left and lt):
+                votes["-inf"] += 1
+        elif (
+            isinstance(n, ast.Call)
+            and _func_name(n) in ("min", "max")
+            and any(isinstance(a, ast.Name) and a.id == var for a in n.args)
+        ):
+            votes["inf" if _func_name(n) == "min" else "-inf"] += 1
+    if not any(votes.values()):
+        return []
+    return sorted(votes, key=lambda k: -votes[k])
+
+
 @template(
     "builtin.inf", weight=0.50, on=ast.Constant,
     example=("def f():\n    return float('inf')\n", "def f():\n    return float('-inf')\n"),
 )  # fmt: skip
 def infinity(site: Site, node: ast.Constant) -> Iterator[Mutation]:
-    """float('inf') <-> float('-inf')."""
+    """float('inf') <-> float('-inf'); a running extreme started at 0 (``lo = 0`` then
+    ``if x < lo: lo = x``) starts at float('inf') / float('-inf') instead."""
+    if isinstance(node.value, int) and not isinstance(node.value, bool) and node.value == 0:
+        for i, text in enumerate(_extreme_starts(site, node)):
+            yield Mutation(1.0 - 0.3 * i, target=node, new=call("float", ast.Constant(text)))
+        return
     if isinstance(node.value, str) and node.value in ("inf", "-inf"):
         parent = site.parent(node)[0]
         if isinstance(parent, ast.Call) and isinstance(parent.func, ast.Name):

@@ -141,6 +141,23 @@ def _iteration_values(site: Site) -> list[str]:
     return list(out)
 
 
+def _accumulated_before(site: Site) -> list[str]:
+    """Names a loop earlier in the function accumulates (``total += w``), nearest loop first:
+    after the loop they hold an aggregate a call (len(xs), sum(xs)) would recompute."""
+    fn = site.func
+    if fn is None:
+        return []
+    out: dict[str, None] = {}
+    loops = [n for n in own_nodes(fn) if isinstance(n, ast.For | ast.While)]
+    for loop in sorted(loops, key=lambda n: -n.lineno):
+        if (loop.end_lineno or loop.lineno) >= site.stmt.lineno:
+            continue
+        for n in ast.walk(loop):
+            if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name):
+                out.setdefault(n.target.id, None)
+    return list(out)
+
+
 @template(
     "expr.callvar", weight=0.30, on=ast.Call,
     example=(
@@ -154,11 +171,11 @@ def call_to_variable(site: Site, node: ast.Call) -> Iterator[Mutation]:
     parent, field, _ = site.parent(node)
     if not isinstance(parent, ast.BinOp) or field not in ("left", "right"):
         return
-    if not isinstance(parent.op, ast.Add | ast.Sub | ast.Mult):
+    if not isinstance(parent.op, ast.Add | ast.Sub | ast.Mult | ast.Div | ast.FloorDiv):
         return
     used = set(names_in(node))
     made = 0
-    for v in _iteration_values(site):
+    for v in [*_iteration_values(site), *_accumulated_before(site)]:
         if v in used or v in site.comprehension_names or not site.available(v):
             continue
         if site.scope.kind(v) in (COLL, FUNC, "str") or made >= 2:

@@ -22,6 +22,9 @@ METHOD_DUALS = {
     "lower": "upper", "upper": "lower", "lstrip": "rstrip", "rstrip": "lstrip", "find": "rfind",
     "rfind": "find", "appendleft": "append", "popleft": "pop", "floor": "ceil", "ceil": "floor",
     "keys": "values", "values": "keys", "heappop": "heappush", "heappush": "heappop",
+    "partition": "rpartition", "rpartition": "partition", "split": "rsplit", "rsplit": "split",
+    "index": "rindex", "rindex": "index", "ljust": "rjust", "rjust": "ljust",
+    "removeprefix": "removesuffix", "removesuffix": "removeprefix",
 }  # fmt: skip
 
 

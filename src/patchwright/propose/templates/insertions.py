@@ -55,6 +55,21 @@ def _stmt_names(site: Site) -> set[str]:
     return set(site.stmt_names())
 
 
+def _donor_statements(site: Site, fn: FuncDef) -> Iterator[tuple[ast.AST, bool]]:
+    """Nodes of the function (own=True), then for a method those of its sibling methods: a
+    side-effect call one method makes on shared state (``self.data.move_to_end(key)``) is
+    often the one another method forgot (ssFix / PAR: code from similar methods)."""
+    for node in own_nodes(fn):
+        yield node, True
+    cls = next((a for a in site.ancestors(fn) if isinstance(a, ast.ClassDef)), None)
+    if cls is None:
+        return
+    for other in cls.body:
+        if isinstance(other, FuncDef) and other is not fn:
+            for node in own_nodes(other):
+                yield node, False
+
+
 @template(
     "stmt.copy", weight=0.20, on=ast.stmt,
     example=(
@@ -71,8 +86,10 @@ def copy(site: Site, stmt: ast.stmt) -> Iterator[Mutation]:
     stmt_names = _stmt_names(site)
     donors: list[tuple[float, int, ast.stmt]] = []
     seen = {site.src.line(stmt.lineno).strip()}
-    for node in own_nodes(fn):
+    for node, own in _donor_statements(site, fn):
         if not isinstance(node, ast.Assign | ast.AugAssign | ast.Expr) or node is stmt:
+            continue
+        if not own and not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)):
             continue
         if node.lineno != node.end_lineno or not owns(site, node) or is_docstring(node):
             continue
@@ -81,7 +98,7 @@ def copy(site: Site, stmt: ast.stmt) -> Iterator[Mutation]:
         if text in seen or not shared:
             continue
         seen.add(text)
-        score = len(shared) / len(stmt_names | set(names_in(node)))
+        score = len(shared) / len(stmt_names | set(names_in(node))) * (1.0 if own else 0.8)
         donors.append((-score, abs(node.lineno - site.line), node))
     indent = site.src.indent(stmt.lineno)
     for rank, (_, _, donor) in enumerate(sorted(donors, key=lambda d: d[:2])[:2]):

@@ -189,7 +189,8 @@ def guard_actions(site: Site) -> list[tuple[str, float]]:
 
 def _guard_conditions(site: Site) -> list[tuple[str, str, float]]:
     """(condition, template, affinity) for names read by the statement: empty collections
-    (at most two) and one None test of an unknown-kind name used as an object."""
+    (at most two) and one None test of a name used as an object whose kind is unknown, or a
+    parameter only inferred to be a string from its use (callers pass None for "no value")."""
     scope = site.scope
     variables = set(scope.variables()) - site.comprehension_names
     conds: list[tuple[str, str, float]] = []
@@ -209,7 +210,7 @@ def _guard_conditions(site: Site) -> list[tuple[str, str, float]]:
         if kind == COLL and sum(c[1] == "guard.empty" for c in conds) < 2:
             conds.append((f"not {node.id}", "guard.empty", 1.0))
         elif (
-            kind == ""
+            (kind == "" or (kind == STR and node.id in scope.params))
             and isinstance(parent, ast.Attribute | ast.Subscript)
             and field == "value"
             and not any(c[1] == "guard.none" for c in conds)
