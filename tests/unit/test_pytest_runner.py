@@ -362,3 +362,24 @@ def test_build_command() -> None:
     bare = build_command("/py", "/r", "/j", RunLimits(), [], timeout_plugin=False,
                          autoload_plugins=False)  # fmt: skip
     assert not any(a.startswith("--timeout") or a == "pytest_timeout" for a in bare)
+
+
+INTERNAL = """<?xml version="1.0" encoding="utf-8"?><testsuites><testsuite name="pytest" errors="1"
+failures="0" skipped="0" tests="2"><testcase classname="t" name="test_a" file="t.py" time="0.01"/>
+<testcase classname="pytest" name="internal" time="0.000"><error message="internal error">
+INTERNALERROR&gt; RecursionError: maximum recursion depth exceeded</error></testcase>
+</testsuite></testsuites>"""
+
+
+def test_pytest_internal_error_is_no_test_and_explains_the_missing_ones() -> None:
+    report = parse_junit(INTERNAL)
+    assert list(report.outcomes) == ["t.py::test_a"] and "RecursionError" in report.internal_error
+    wanted = ["t.py::test_a", "t.py::test_b"]
+    result = interpret(
+        INTERNAL, returncode=3, requested=wanted, fail_fast=False, timed_out=False,
+        output="INTERNALERROR> RecursionError", duration=1.0,
+    )  # fmt: skip
+    assert "pytest.py::internal" not in result.tests
+    assert result.status(wanted[0]) == TestStatus.PASS
+    assert result.status(wanted[1]) == TestStatus.ERROR
+    assert "INTERNALERROR" in result.tests[wanted[1]].message

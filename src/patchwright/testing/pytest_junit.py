@@ -140,6 +140,9 @@ class JUnitReport:
     collection_errors: list[str] = field(default_factory=list)
     details: dict[str, str] = field(default_factory=dict)
     """Each module that did not collect: pytest's own text of the error (its traceback)."""
+    internal_error: str = ""
+    """pytest's INTERNALERROR summary (junitxml writes it as a testcase ``pytest::internal``,
+    which is not a test: the requested tests it kept from reporting get it as their error)."""
 
 
 def _is_timeout(message: str) -> bool:
@@ -194,6 +197,10 @@ def parse_junit(xml_text: str, requested: Sequence[str] = (), root: str = "") ->
                 summary = summarize_error(error.text or "", root) or error.get("message", "")
                 report.collection_errors.append(f"{where}: {summary}")
                 report.details[where] = (error.text or "")[-OUTPUT_LIMIT:]
+            continue
+        if (classname, name) == ("pytest", "internal"):  # pytest's INTERNALERROR: no test
+            text = error.text if error is not None else ""
+            report.internal_error = summarize_error(text or "", root) or "internal error"
             continue
         tid = node_id(file, classname, name, known)
         outcome = _outcome(case)
@@ -285,6 +292,8 @@ def interpret(
         if not stopped_early:
             status = TestStatus.TIMEOUT if timed_out else TestStatus.ERROR
             message = "run hit its wall-clock limit" if timed_out else "no result reported"
+            if report.internal_error and not timed_out:
+                message = f"pytest INTERNALERROR: {report.internal_error}"[:MESSAGE_LIMIT]
             for t in missing:
                 tests[t] = TestOutcome(status=status, message=message)
     return TestResult(
