@@ -23,6 +23,29 @@ from packaging.requirements import Requirement
 ROOT = Path(__file__).resolve().parents[2]
 TOOLS = ("pytest", "pytest-timeout", "pytest-cov")
 
+FUNCTIONS = '''def prod(xs):
+    out = 1
+    for x in xs:
+        out *= x
+    return out
+
+
+def cumprod(xs):
+    out, acc = [], 1
+    for x in xs:
+        acc *= x
+        out.append(acc)
+    return out
+
+
+def all_of(xs):
+    return all(xs)
+
+
+def trapezoid(ys, dx=1.0):
+    return sum((a + b) * dx / 2 for a, b in zip(ys, ys[1:]))
+'''
+
 V1 = '''"""fakenum 1: the old spellings."""
 from fakenum import exceptions
 
