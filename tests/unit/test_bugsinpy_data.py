@@ -176,3 +176,19 @@ def test_loosen_a_pin_pip_cannot_meet() -> None:
     assert loosen(reqs, gone) == ("attrs==19.3.0", "mysql-connector-python", "Foo_Bar==1.0")
     assert loosen(reqs, "pip install failed: Failed to build foo-bar")[2] == "foo-bar"
     assert loosen(reqs, "pip install failed: something else") == reqs
+
+
+def test_a_bare_name_pip_cannot_meet_is_dropped() -> None:
+    reqs = ("attrs==19.3.0", "pywin32", "Foo_Bar==1.0")
+    gone = "pip install failed: ERROR: No matching distribution found for pywin32"
+    assert loosen(reqs, gone) == ("attrs==19.3.0", "Foo_Bar==1.0")
+
+
+def test_pips_note_on_skipped_versions_is_not_the_error() -> None:
+    from patchwright.envs.install import first_error
+
+    out = ("ERROR: Ignored the following versions that require a different python version: "
+           "0.21 Requires-Python >=3.9\n"
+           "ERROR: Could not find a version that satisfies the requirement pywin32==227\n"
+           "ERROR: No matching distribution found for pywin32==227\n")
+    assert "satisfies the requirement pywin32==227" in first_error(out)

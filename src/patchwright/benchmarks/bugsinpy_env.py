@@ -24,6 +24,7 @@ TOOLS = ("pytest", "pytest-timeout", "pytest-cov")
 """What the pytest runner needs in the bug's venv (left to the bug's pins when it has them)."""
 _TEST_MODULE = re.compile(r"(^|/)(tests?_[^/]*|[^/]*_tests?)\.py$")
 _NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+_BARE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 VERIFY_LIMITS = RunLimits(per_test_timeout=120.0, wall_timeout=900.0, memory_mb=4096)
 
 
@@ -42,11 +43,12 @@ def env_spec(bug: Bug) -> EnvSpec:
     return EnvSpec(bug.python_version, bug.requirements, pins)
 
 
-def build_env(bug: Bug, builder: EnvBuilder, retries: int = 6) -> Env:
+def build_env(bug: Bug, builder: EnvBuilder, retries: int = 12) -> Env:
     """The bug's venv; EnvError (one line) when it cannot be built. BugsInPy's requirements
     are a freeze of the authors' environment: a pin pip cannot meet any more (the version
-    is gone from the index, or its source no longer builds) is loosened to the bare name
-    and the build tried again, up to ``retries`` times."""
+    is gone from the index, or its source no longer builds) is loosened to the bare name,
+    a bare name pip cannot meet either (a Windows-only or Python-2-only package) is
+    dropped, and the build tried again, up to ``retries`` times."""
     spec = env_spec(bug)
     for _ in range(retries):
         try:
@@ -69,10 +71,13 @@ _UNMET = (
 
 
 def loosen(requirements: tuple[str, ...], error: str) -> tuple[str, ...]:
-    """The requirements with the pin ``error`` names (pip's message) reduced to its name."""
+    """The requirements with the pin ``error`` names (pip's message) reduced to its name,
+    or left out when it already is a bare name."""
     names = {_name(m.group(1)) for rx in _UNMET for m in rx.finditer(error)}
     return tuple(
-        _name(r) if _name(r) in names and _name(r) != r.lower() else r for r in requirements
+        _name(r) if _name(r) in names and _name(r) != r.lower() else r
+        for r in requirements
+        if not (_name(r) in names and _BARE.fullmatch(r.strip()))
     )
 
 

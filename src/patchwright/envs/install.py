@@ -23,6 +23,8 @@ _GENERIC_ERRORS = (
     "Command errored out",
     "See above",
 )
+_NOTICE = re.compile(r"^ERROR: Ignored the following (?:versions|yanked)")
+"""pip's note on versions it skipped for another Python: not the error itself."""
 _BUILDING = re.compile(
     r"(?:Failed building wheel for|trying to install package\.\s*\S*)"
     r"\s*([A-Za-z0-9][\w.-]*)"
@@ -66,7 +68,7 @@ def first_error(text: str) -> str:
     """The most telling error line of pip's output (and the package it was building), for
     a one-line message."""
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
-    errors = [ln for ln in lines if ln.lower().startswith("error")]
+    errors = [ln for ln in lines if ln.lower().startswith("error") and not _NOTICE.search(ln)]
     specific = [ln for ln in errors if not any(g in ln for g in _GENERIC_ERRORS)]
     pick = (specific or errors or lines[-1:] or ["no output"])[0]
     m = _BUILDING.search(text)
