@@ -1,0 +1,72 @@
+"""The ``patchwright tui`` subcommand; cli.py only wires the parser and calls :func:`run_tui`.
+Textual is imported only when the TUI starts (the ``[tui]`` extra)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from patchwright.core.errors import PatchwrightError
+from patchwright.tui.launch import LaunchSpec
+
+
+class TuiError(PatchwrightError):
+    pass
+
+
+def add_parser(sub: argparse._SubParsersAction, config_args) -> None:  # type: ignore[type-arg,no-untyped-def]
+    tp = sub.add_parser(
+        "tui", help="terminal UI: set up a run, watch its search live, approve its patch",
+        description="patchwright tui [PATH]: set up and start a run on a project;  "
+        "patchwright tui RUN_DIR: open a running, finished or killed run (R resumes it)",
+    )  # fmt: skip
+    tp.add_argument("path", type=Path, nargs="?", default=None,
+                    help="project directory (default: .), or a run directory to open")  # fmt: skip
+    tp.add_argument("--out", type=Path, metavar="RUN_DIR", help="run directory of a new run")
+    tp.add_argument("--test", action="append", default=[], metavar="TEST_ID",
+                    help="failing test to fix, ticked in advance (repeatable)")  # fmt: skip
+    tp.add_argument("--to", default="", metavar="LIB==VERSION", help="migrate: the target")
+    tp.add_argument("--start", action="store_true",
+                    help="start at once with these options (no set-up screen)")  # fmt: skip
+    config_args(tp)
+    tp.set_defaults(run_tui=run_tui)
+
+
+def _spec(args: argparse.Namespace, path: Path) -> LaunchSpec:
+    if args.out is not None:
+        run_dir = args.out
+    else:
+        from patchwright.app.paths import resolve_paths
+
+        run_dir = resolve_paths().new_run_dir(path)
+    if run_dir.resolve().is_relative_to(path.resolve()):
+        raise TuiError(f"the run directory must not be inside the project: {run_dir}")
+    return LaunchSpec(
+        path=path, run_dir=run_dir, kind="migrate" if args.to else "repair", tests=args.test,
+        target=args.to, model=args.model or "", strategy=args.strategy or "",
+        max_evals=args.max_evals, max_seconds=args.max_seconds, configs=args.config,
+        sets=list(args.set),
+    )  # fmt: skip
+
+
+def run_tui(args: argparse.Namespace) -> int:
+    from patchwright.tui.follow import is_run_dir
+
+    path: Path = args.path if args.path is not None else Path(".")
+    if not path.exists():
+        raise TuiError(f"path does not exist: {path}")
+    if not path.is_dir():
+        raise TuiError(f"not a directory: {path}")
+    try:
+        from patchwright.tui.app import PatchwrightTui
+    except ImportError as exc:
+        raise TuiError(f"the TUI needs textual ({exc.name} missing): pip install 'patchwright[tui]'") from None
+    if is_run_dir(path):
+        app = PatchwrightTui(run_dir=path)
+    else:
+        spec = _spec(args, path)
+        if args.start:
+            spec.check()
+        app = PatchwrightTui(spec=spec, start=args.start)
+    app.run()
+    return 0
