@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 FORMAT_VERSION = 1
 
 TaskKind = Literal["repair", "migrate", "optimize"]
-LocationSource = Literal["sbfl", "bm25", "llm", "traceback", "manual"]
+LocationSource = Literal["sbfl", "bm25", "llm", "traceback", "manual", "profile"]
 
 
 class Model(BaseModel):

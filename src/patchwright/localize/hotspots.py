@@ -1,0 +1,132 @@
+"""Localize by profile: run the workload once under cProfile in the sandbox, rank the
+project's functions by own time and cumulative time, and map each to its tree-sitter chunk
+(the enclosing top-level function or method; a nested helper maps to its outer function,
+where the rewrites apply). Files of tests and the workload itself are never locations."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from patchwright.core.domain import Location
+from patchwright.core.protocols import PYTHON, SCRATCH, Command, RunLimits, Sandbox
+from patchwright.repo.index import CodeIndex
+
+PROFILER = """\
+import cProfile, json, os, pstats, runpy, sys
+args = json.loads(sys.argv[1])
+out = sys.argv[2]
+prof = cProfile.Profile()
+sys.argv = list(args)
+code = 0
+try:
+    prof.enable()
+    try:
+        if args[0] == "-c":
+            sys.argv = ["-c", *args[2:]]
+            exec(compile(args[1], "<string>", "exec"), {"__name__": "__main__"})
+        elif args[0] == "-m":
+            sys.argv = args[1:]
+            runpy.run_module(args[1], run_name="__main__", alter_sys=True)
+        else:
+            sys.path.insert(0, os.path.dirname(os.path.abspath(args[0])))
+            runpy.run_path(args[0], run_name="__main__")
+    finally:
+        prof.disable()
+except SystemExit as exc:
+    code = exc.code if isinstance(exc.code, int) else 0
+root = os.getcwd() + os.sep
+rows = []
+for (path, line, name), (cc, nc, tt, ct, _callers) in pstats.Stats(prof).stats.items():
+    if path.startswith(root):
+        rows.append([path[len(root):], line, name, nc, tt, ct])
+with open(out, "w") as fh:
+    json.dump(rows, fh)
+sys.exit(code)
+"""
+
+
+@dataclass(frozen=True)
+class Hot:
+    """One profiled function of the project."""
+
+    path: str
+    line: int
+    name: str
+    calls: int
+    own: float
+    """Own time (seconds)."""
+    cumulative: float
+
+
+@dataclass
+class Profile:
+    functions: list[Hot]
+    total: float
+    """The largest cumulative time seen (about the workload's run time)."""
+    error: str = ""
+
+
+def profile_argv(argv: Sequence[str]) -> list[str] | None:
+    """The workload's command line under the profiler, or None when it is not a Python
+    command (``{python} script.py ...``, ``-c CODE``, ``-m MOD``)."""
+    if not argv or argv[0] != PYTHON or len(argv) < 2:
+        return None
+    rest = list(argv[1:])
+    while rest and rest[0].startswith("-") and rest[0] not in ("-c", "-m"):
+        rest = rest[1:]  # interpreter options such as -O: dropped under the profiler
+    if not rest:
+        return None
+    return [PYTHON, f"{SCRATCH}/pw_profile.py", json.dumps(rest), f"{SCRATCH}/profile.json"]
+
+
+def run_profile(sandbox: Sandbox, argv: Sequence[str], limits: RunLimits) -> Profile:
+    """Profile one run of the workload in the sandbox's current workspace state."""
+    cmd = profile_argv(argv)
+    if cmd is None:
+        return Profile([], 0.0, "the workload is not a Python command: no profile")
+    done = sandbox.execute(
+        Command(argv=tuple(cmd), env={"PYTHONHASHSEED": "0"}, files={"pw_profile.py": PROFILER},
+                fetch=("profile.json",)),
+        limits,
+    )  # fmt: skip
+    raw = done.files.get("profile.json")
+    if raw is None:
+        return Profile([], 0.0, f"the profiled workload failed: {done.output[-300:]}")
+    rows = [Hot(str(p), int(ln), str(n), int(c), float(t), float(ct))
+            for p, ln, n, c, t, ct in json.loads(raw.decode("utf-8"))]  # fmt: skip
+    return Profile(rows, max((h.cumulative for h in rows), default=0.0))
+
+
+def hot_locations(
+    prof: Profile,
+    index: CodeIndex,
+    exclude: Callable[[str], bool] = lambda _p: False,
+    top: int = 8,
+) -> list[Location]:
+    """Functions ranked by own time (ties: cumulative), each mapped to its enclosing
+    top-level chunk; score = share of the run's time spent there (own + nested helpers)."""
+    own: dict[tuple[str, int], float] = {}
+    cum: dict[tuple[str, int], float] = {}
+    chunks = {}
+    for h in prof.functions:
+        if exclude(h.path) or not h.path.endswith(".py") or h.name == "<module>":
+            continue
+        chunk = index.enclosing(h.path, h.line)
+        if chunk is None:
+            continue
+        key = (h.path, chunk.line)
+        chunks[key] = chunk
+        own[key] = own.get(key, 0.0) + h.own
+        cum[key] = max(cum.get(key, 0.0), h.cumulative)
+    total = prof.total or 1.0
+    ranked = sorted(own, key=lambda k: (-own[k], -cum[k]))[:top]
+    return [
+        Location(path=k[0], line=chunks[k].line, end_line=chunks[k].end_line,
+                 symbol=chunks[k].name, score=round(own[k] / total, 4), source="profile")
+        for k in ranked
+    ]  # fmt: skip
+
+
+__all__ = ["PROFILER", "Hot", "Profile", "hot_locations", "profile_argv", "run_profile"]

@@ -1,0 +1,49 @@
+"""Profile localization on a real workload run: the hot function comes first, mapped to
+its chunk (a nested helper and a generator expression count for their outer function);
+the workload and test files are never locations."""
+
+from patchwright.core.domain import OptimizeSpec
+from patchwright.core.protocols import RunLimits
+from patchwright.localize.hotspots import hot_locations, profile_argv, run_profile
+from patchwright.repo.git import snapshot
+from patchwright.repo.index import CodeIndex
+from patchwright.sandbox.local import LocalSandbox
+from patchwright.tasks.optimize.workload import workload_argv
+
+LIB = '''\
+def cheap(xs):
+    return len(xs)
+
+
+def hot(xs):
+    def helper(v):
+        return sum(1 for w in xs if w == v)
+    return [helper(x) for x in xs]
+'''
+WORKLOAD = "from lib import cheap, hot\nxs = list(range(400))\ncheap(xs)\nhot(xs)\n"
+
+
+def test_profile_ranks_the_hot_function_first(tmp_path):
+    src = tmp_path / "proj"
+    src.mkdir()
+    (src / "lib.py").write_text(LIB)
+    (src / "workload.py").write_text(WORKLOAD)
+    snapshot(src, tmp_path / "ws")
+    box = LocalSandbox(tmp_path / "ws", isolation="none")
+    try:
+        argv = workload_argv(OptimizeSpec(workload="python workload.py"))
+        prof = run_profile(box, argv, RunLimits(wall_timeout=120.0))
+    finally:
+        box.close()
+    assert not prof.error and prof.total > 0
+    index = CodeIndex.from_repo(tmp_path / "ws")
+    locs = hot_locations(prof, index, exclude=lambda p: p == "workload.py")
+    assert locs[0].symbol == "hot" and locs[0].path == "lib.py"
+    assert (locs[0].line, locs[0].end_line) == (5, 8)
+    assert locs[0].source == "profile" and locs[0].score > 0.5
+    assert all(loc.path != "workload.py" for loc in locs)
+
+
+def test_only_python_commands_are_profiled():
+    assert profile_argv(["sh", "-c", "true"]) is None
+    assert profile_argv(workload_argv(OptimizeSpec(target="m:f")))[2].startswith('["-c"')
