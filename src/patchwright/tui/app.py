@@ -58,7 +58,7 @@ class PatchwrightTui(App[None]):
         self.collect = collect
         self.follow = follow
 
-    def get_default_screen(self) -> Screen[None]:
+    def first_screen(self) -> Screen[None]:
         if self.run_dir is not None:
             return RunScreen(self.run_dir, follow=self.follow)
         assert self.spec is not None
@@ -68,6 +68,7 @@ class PatchwrightTui(App[None]):
 
     def on_mount(self) -> None:
         self.theme = "textual-dark"
+        self.push_screen(self.first_screen())
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

@@ -94,6 +94,9 @@ class RunProcess:
         self.argv = argv
         self.stdout = ""
         self.asked = threading.Event()
+        self.asked_diff = ""
+        """The patch the approval question showed (the minimized one)."""
+        self._recent: list[str] = []
         self._on_line, self._on_exit = on_line, on_exit
         try:
             self.proc = subprocess.Popen(
@@ -126,7 +129,9 @@ class RunProcess:
             *lines, pending = pending.split("\n")
             for line in lines:
                 self._on_line(line)
+            self._recent = (self._recent + lines)[-5000:]
             if pending.endswith(PROMPT.rstrip()) or pending.endswith(PROMPT):
+                self.asked_diff = _last_diff(self._recent, pending.removesuffix(PROMPT))
                 self.asked.set()
                 self._on_line(pending)
                 pending = ""
@@ -157,13 +162,23 @@ class RunProcess:
         return rc
 
 
+def _last_diff(lines: list[str], tail: str) -> str:
+    """The diff printed just before the prompt (from its last ``diff --git`` line)."""
+    starts = [i for i, line in enumerate(lines) if line.startswith("diff --git ")]
+    if not starts:
+        return ""
+    return "\n".join(lines[starts[-1]:]) + "\n" + tail
+
+
 def collect_tests(path: Path, timeout: float = 120.0) -> list[str]:
     """The project's test ids (``pytest --collect-only -q``), for the set-up screen to pick
     the failing ones from; empty when nothing collects (the run finds the failing ones)."""
     try:
         res = subprocess.run(
-            [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"],
+            [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
+             "-p", "no:benchmark"],  # neither writes into the project (.benchmarks, .pytest_cache)
             cwd=path, capture_output=True, text=True, timeout=timeout,
+            env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
         )  # fmt: skip
     except (OSError, subprocess.TimeoutExpired):
         return []

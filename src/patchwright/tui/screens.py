@@ -196,6 +196,7 @@ class RunScreen(Screen[None]):
         self.exit_code: int | None = None
         self._structure = -1
         self._shown: tuple[int, int] | None = None
+        self._pointed = False
 
     def compose(self) -> ComposeResult:
         yield Static(id="status")
@@ -260,6 +261,9 @@ class RunScreen(Screen[None]):
             nodes.set_rows(self.view.rows(nodes.folded), keep)
         else:
             nodes.refresh()
+        if self.view.awaiting_approval and not self._pointed:
+            self._pointed = True
+            self.action_best()
         self._show_selected()
         self._show_status()
 
@@ -379,6 +383,7 @@ class RunScreen(Screen[None]):
         if not self._asked():
             return
         best = self.view.best()
+        diff = self.process.asked_diff if self.process is not None else ""
 
         def chosen(decision: str | None) -> None:
             if decision and self.process is not None:
@@ -386,7 +391,7 @@ class RunScreen(Screen[None]):
                 self.process.answer(True)
                 self.query_one("#log", Log).write_line(f"approved ({decision})")
 
-        self.app.push_screen(ApproveScreen(best.diff if best else ""), chosen)
+        self.app.push_screen(ApproveScreen(diff or (best.diff if best else "")), chosen)
 
     def action_reject(self) -> None:
         if self._asked() and self.process is not None:
