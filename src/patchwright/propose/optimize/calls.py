@@ -1,0 +1,108 @@
+"""Rewrites of single expressions and statements: membership in a literal list -> a set
+literal (ruff PLR6201, perflint W8201), ``sorted(x)[0]`` -> ``min(x)`` (ruff FURB192),
+``xs += [v]`` -> ``xs.append(v)`` (perflint, FURB113's family)."""
+
+from __future__ import annotations
+
+import ast
+
+from patchwright.propose.optimize.registry import Rewritten, rewrite
+
+
+def _hashable_literals(node: ast.AST) -> bool:
+    return (
+        isinstance(node, ast.List | ast.Tuple)
+        and len(node.elts) >= 2
+        and all(isinstance(e, ast.Constant) and type(e.value) in (str, int, bytes)
+                for e in node.elts)
+    )  # fmt: skip
+
+
+@rewrite("perf.literal_set", weight=0.6, source="ruff PLR6201 (literal-membership)",
+         example=("def f(c):\n    return c in ['a', 'e']\n",
+                  "def f(c):\n    return c in {'a', 'e'}\n"))  # fmt: skip
+def literal_set(func: ast.FunctionDef) -> Rewritten | None:
+    """``x in [consts]`` -> ``x in {consts}`` (a hashed lookup; CPython folds it)."""
+    changed = False
+    for n in ast.walk(func):
+        if isinstance(n, ast.Compare):
+            for i, (op, right) in enumerate(zip(n.ops, n.comparators, strict=True)):
+                if isinstance(op, ast.In | ast.NotIn) and _hashable_literals(right):
+                    assert isinstance(right, ast.List | ast.Tuple)
+                    n.comparators[i] = ast.Set(elts=right.elts)
+                    changed = True
+    return (func, ()) if changed else None
+
+
+def _sorted_call(node: ast.AST) -> ast.Call | None:
+    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+            and node.func.id == "sorted" and len(node.args) == 1
+            and all(k.arg in ("key", "reverse") for k in node.keywords)):  # fmt: skip
+        return node
+    return None
+
+
+class _SortedIndex(ast.NodeTransformer):
+    changed = False
+
+    def visit_Subscript(self, node: ast.Subscript) -> ast.AST:
+        self.generic_visit(node)
+        call = _sorted_call(node.value)
+        if call is None or not isinstance(node.slice, ast.Constant | ast.UnaryOp):
+            return node
+        idx = ast.literal_eval(node.slice) if _literal(node.slice) else None
+        if idx not in (0, -1):
+            return node
+        keys = {k.arg: k.value for k in call.keywords}
+        rev = keys.get("reverse")
+        if rev is not None and not (isinstance(rev, ast.Constant) and isinstance(rev.value, bool)):
+            return node
+        reverse = bool(rev.value) if isinstance(rev, ast.Constant) else False
+        if idx == -1 and "key" in keys:
+            return node  # ties: sorted(...)[-1] is the last of the equal keys, max the first
+        fn = "max" if (idx == -1) != reverse else "min"
+        if idx == -1 and reverse:
+            return node
+        kws = [k for k in call.keywords if k.arg == "key"]
+        self.changed = True
+        return ast.Call(func=ast.Name(id=fn, ctx=ast.Load()), args=call.args, keywords=kws)
+
+
+def _literal(node: ast.AST) -> bool:
+    try:
+        ast.literal_eval(node)
+    except ValueError:
+        return False
+    return True
+
+
+@rewrite("perf.sorted_min", weight=0.7, source="ruff FURB192 (sorted-min-max)",
+         example=("def f(x):\n    return sorted(x)[0]\n", "def f(x):\n    return min(x)\n"))
+def sorted_min(func: ast.FunctionDef) -> Rewritten | None:
+    """``sorted(x, key=k)[0]`` -> ``min(x, key=k)`` (reverse: max; ``[-1]`` without key: max)."""
+    t = _SortedIndex()
+    t.visit(func)
+    return (func, ()) if t.changed else None
+
+
+@rewrite("perf.append", weight=0.3, source="perflint / FURB113 (repeated-append)",
+         example=("def f(r, x):\n    r += [x]\n", "def f(r, x):\n    r.append(x)\n"))
+def append_one(func: ast.FunctionDef) -> Rewritten | None:
+    """``xs += [v]`` -> ``xs.append(v)`` (no one-element list built per call)."""
+    changed = False
+    for n in ast.walk(func):
+        for attr in ("body", "orelse", "finalbody"):
+            seq = getattr(n, attr, None)
+            if not isinstance(seq, list):
+                continue
+            for i, s in enumerate(seq):
+                if (isinstance(s, ast.AugAssign) and isinstance(s.op, ast.Add)
+                        and isinstance(s.target, ast.Name) and isinstance(s.value, ast.List)
+                        and len(s.value.elts) == 1
+                        and not isinstance(s.value.elts[0], ast.Starred)):  # fmt: skip
+                    call = ast.Call(func=ast.Attribute(value=ast.Name(id=s.target.id, ctx=ast.Load()),
+                                                       attr="append", ctx=ast.Load()),
+                                    args=[s.value.elts[0]], keywords=[])  # fmt: skip
+                    seq[i] = ast.Expr(value=call)
+                    changed = True
+    return (func, ()) if changed else None

@@ -1,0 +1,79 @@
+"""The performance rewrites: each one's before/after example is its test; the stacked
+application; and the cases each must leave alone (where the rewrite would change what the
+code does)."""
+
+import ast
+
+import pytest
+
+from patchwright.propose.optimize.apply import apply_all, apply_rewrite
+from patchwright.propose.optimize.registry import RewriteError, builtin_rewrites, rewrite
+
+REWRITES = {rw.name: rw for rw in builtin_rewrites()}
+
+
+def _first_def(text):
+    return next(n.lineno for n in ast.walk(ast.parse(text)) if isinstance(n, ast.FunctionDef))
+
+
+@pytest.mark.parametrize("name", sorted(REWRITES))
+def test_example_is_the_rewrite(name):
+    rw = REWRITES[name]
+    before, after = rw.example
+    got = apply_rewrite(before, _first_def(before), rw)
+    assert got is not None, name
+    assert ast.dump(ast.parse(got)) == ast.dump(ast.parse(after))
+    assert rw.weight > 0 and rw.source and rw.doc
+
+
+@pytest.mark.parametrize("name, text", [
+    ("perf.sorted_min", "def f(x):\n    return sorted(x, key=len)[-1]\n"),  # ties differ
+    ("perf.sorted_min", "def f(x):\n    return sorted(x)[1]\n"),
+    ("perf.str_join", "def f(xs):\n    s = ''\n    for x in xs:\n        s += x\n        print(s)\n    return s\n"),
+    ("perf.sum_loop", "def f(xs):\n    n = 0\n    for x in xs:\n        n += 1\n    return x\n"),
+    ("perf.nested_in_set", "def f(a, b):\n    n = 0\n    for x in a:\n        for y in b:\n            if x == y:\n                n += 1\n    return n\n"),
+    ("perf.memoize", "def f(n, acc):\n    acc.append(n)\n    return f(n - 1, acc) if n else acc\n"),
+    ("perf.memoize", "import random\ndef f(n):\n    return random.random() + f(n - 1) if n else 0\n"),
+    ("perf.counter", "def f(s):\n    for c in s:\n        print(s.count(c))\n"),  # str.count counts substrings
+    ("perf.hoist", "def f(xs):\n    for x in xs:\n        xs.append(len(xs))\n"),
+    ("perf.literal_set", "def f(x):\n    return x in [a, b]\n"),
+])  # fmt: skip
+def test_left_alone(name, text):
+    assert apply_rewrite(text, _first_def(text), REWRITES[name]) is None
+
+
+def test_multi_character_equality_is_a_sum_not_a_count():
+    text = "def f(s):\n    n = 0\n    for c in s:\n        if c == 'ab':\n            n += 1\n    return n\n"
+    got = apply_rewrite(text, 1, REWRITES["perf.sum_loop"])
+    assert got is not None and ".count(" not in got and "sum(" in got
+
+
+def test_nested_helpers_are_rewritten_in_place():
+    text = ("def outer(xs):\n    def inner(c):\n        return c in ['a', 'b']\n"
+            "    return [x for x in xs if inner(x)]\n")
+    got = apply_rewrite(text, 1, REWRITES["perf.literal_set"])
+    assert got is not None and "{'a', 'b'}" in got and "def inner" in got
+
+
+def test_stacked_rewrites_and_behaviour_kept():
+    text = ('"""doc"""\n\n\ndef histogram(test):\n    d = {}\n    words = test.split(" ")\n'
+            "    t = 0\n    for w in words:\n        if words.count(w) > t and w != '':\n"
+            "            t = words.count(w)\n    out = ''\n    for w in words:\n"
+            "        out += w\n    return t, out\n")
+    done = apply_all(text, 4, list(REWRITES.values()))
+    assert done is not None and "perf.counter" in done.names and "perf.str_join" in done.names
+    assert done.text.splitlines()[0] == '"""doc"""' and "import collections" in done.text
+    old, new = {}, {}
+    exec(text, old)
+    exec(done.text, new)
+    for s in ("a b a c a", "", "x  y"):
+        assert old["histogram"](s) == new["histogram"](s)
+
+
+def test_bad_declarations_are_refused():
+    with pytest.raises(RewriteError):
+        rewrite("nodot", weight=0.5, example=("a", "b"), source="x")
+    with pytest.raises(RewriteError):
+        rewrite("perf.x", weight=0, example=("a", "b"), source="x")
+    with pytest.raises(RewriteError):
+        rewrite("perf.x", weight=0.5, example=("a", "a"), source="x")
