@@ -39,6 +39,7 @@ ADAPTERS = {
     "coverage": ("testing/coverage_data.py", "testing/pytest_coverage_plugin.py"),  # the plugin runs in the test interpreter
     "libcst": ("propose/migrate/codemod.py",),
     "rich": ("console/", "benchmarks/runner.py", "tui/"),
+    "github": ("repo/github.py",),  # PyGithub
 }
 STDLIB = set(sys.stdlib_module_names)
 

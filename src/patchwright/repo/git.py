@@ -488,3 +488,33 @@ def tree_paths(repo: Path, rev: str) -> list[str]:
     """The paths of the files in commit ``rev`` of ``repo``."""
     out = _git(Path(repo), "ls-tree", "-r", "-z", "--name-only", "--full-tree", rev)
     return [os.fsdecode(p) for p in out.split(b"\0") if p]
+
+
+def work_root(path: Path) -> Path | None:
+    """The top of the git work tree holding ``path`` (None: not in one)."""
+    return _git_toplevel(Path(path))
+
+
+def staged_paths(repo: Path) -> list[str]:
+    """Paths added, copied, modified or renamed in the index of ``repo`` (the files a
+    commit would change; deleted ones left out), relative to its root."""
+    out = _git(Path(repo), "diff", "--cached", "--name-only", "-z", "--no-renames",
+               "--diff-filter=ACMR", "--no-ext-diff")  # fmt: skip
+    return [os.fsdecode(p) for p in out.split(b"\0") if p]
+
+
+def index_text(repo: Path, path: str) -> str | None:
+    """The staged (index) content of ``path`` as UTF-8 text (None: not staged or binary)."""
+    try:
+        data = _git(Path(repo), "show", f":{path}")
+    except SnapshotError:
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def head_commit(repo: Path) -> str:
+    """The commit ``HEAD`` of ``repo`` names."""
+    return _git(Path(repo), "rev-parse", "HEAD").decode().strip()
