@@ -170,4 +170,11 @@ def cli(*args: str, **kw) -> subprocess.Popen:
 
 
 def json_lines(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    """The complete JSON lines of a file being written (a torn last line is left out)."""
+    out = []
+    for line in path.read_text().splitlines():
+        try:
+            out.append(json.loads(line))
+        except json.JSONDecodeError:
+            pass
+    return out
