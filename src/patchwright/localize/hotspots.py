@@ -38,9 +38,12 @@ except SystemExit as exc:
     code = exc.code if isinstance(exc.code, int) else 0
 root = os.getcwd() + os.sep
 rows = []
-for (path, line, name), (cc, nc, tt, ct, _callers) in pstats.Stats(prof).stats.items():
+stats = pstats.Stats(prof).stats
+for (path, line, name), (cc, nc, tt, ct, callers) in stats.items():
     if path.startswith(root):
-        rows.append([path[len(root):], line, name, nc, tt, ct])
+        inner = [[p[len(root):], ln, n, c[3]] for (p, ln, n), c in callers.items()
+                 if p.startswith(root)]
+        rows.append([path[len(root):], line, name, nc, tt, ct, inner])
 with open(out, "w") as fh:
     json.dump(rows, fh)
 sys.exit(code)
@@ -58,6 +61,12 @@ class Hot:
     own: float
     """Own time (seconds)."""
     cumulative: float
+    callers: tuple[tuple[str, int, str, float], ...] = ()
+    """Project functions calling it, with the cumulative time spent here from each."""
+
+    @property
+    def key(self) -> tuple[str, int, str]:
+        return (self.path, self.line, self.name)
 
 
 @dataclass
@@ -94,8 +103,9 @@ def run_profile(sandbox: Sandbox, argv: Sequence[str], limits: RunLimits) -> Pro
     raw = done.files.get("profile.json")
     if raw is None:
         return Profile([], 0.0, f"the profiled workload failed: {done.output[-300:]}")
-    rows = [Hot(str(p), int(ln), str(n), int(c), float(t), float(ct))
-            for p, ln, n, c, t, ct in json.loads(raw.decode("utf-8"))]  # fmt: skip
+    rows = [Hot(str(p), int(ln), str(n), int(c), float(t), float(ct),
+                tuple((str(a), int(b), str(d), float(e)) for a, b, d, e in inner))
+            for p, ln, n, c, t, ct, inner in json.loads(raw.decode("utf-8"))]  # fmt: skip
     return Profile(rows, max((h.cumulative for h in rows), default=0.0))
 
 
@@ -105,8 +115,14 @@ def hot_locations(
     exclude: Callable[[str], bool] = lambda _p: False,
     top: int = 8,
 ) -> list[Location]:
-    """Functions ranked by own time (ties: cumulative), each mapped to its enclosing
-    top-level chunk; score = share of the run's time spent there (own + nested helpers)."""
+    """Functions ranked by the time spent in them and in what they call outside the project
+    (builtins, the standard library), their project callees' time taken out; each mapped to
+    its enclosing top-level chunk (nested helpers and comprehensions count for it); score =
+    that time's share of the run."""
+    called: dict[tuple[str, int, str], float] = {}
+    for h in prof.functions:
+        for p, ln, n, t in h.callers:
+            called[(p, ln, n)] = called.get((p, ln, n), 0.0) + t
     own: dict[tuple[str, int], float] = {}
     cum: dict[tuple[str, int], float] = {}
     chunks = {}
@@ -118,7 +134,7 @@ def hot_locations(
             continue
         key = (h.path, chunk.line)
         chunks[key] = chunk
-        own[key] = own.get(key, 0.0) + h.own
+        own[key] = own.get(key, 0.0) + max(h.cumulative - called.get(h.key, 0.0), h.own)
         cum[key] = max(cum.get(key, 0.0), h.cumulative)
     total = prof.total or 1.0
     ranked = sorted(own, key=lambda k: (-own[k], -cum[k]))[:top]
