@@ -343,3 +343,50 @@ def test_a_unittest_suite_with_a_module_that_does_not_import_is_repaired(
     assert res.returncode == 0, res.stderr
     assert "-    if x < lo\n+    if x < lo:\n" in res.stdout
     assert "failing=1 passing=1: tests/test_calc.py" in res.stderr  # the module, by path
+
+
+# -- an environment built from what the project declares -------------------------------------
+
+
+def test_no_env_found_builds_one_from_requirements_txt(cli, make_repo, tmp_path) -> None:
+    """Uses the package index (PyPI): the project pins a version of a small package that
+    differs from the one installed here, and one of its tests checks it got that one."""
+    pin = "iniconfig==1.1.1"
+    env_test = ("import importlib.metadata\n\n\ndef test_pinned():\n"
+                "    assert importlib.metadata.version('iniconfig') == '1.1.1'\n")  # fmt: skip
+    proj = make_repo({"calc.py": OFF_BY_ONE, "tests/test_calc.py": CALC_TESTS,
+                      "tests/test_env.py": env_test, "requirements.txt": pin + "\n"})  # fmt: skip
+    run = tmp_path / "run"
+    res = cli(*REPAIR, str(proj), "--out", str(run), timeout=900)
+    assert res.returncode == 0, res.stderr
+    assert "-        return hi - 1\n+        return hi\n" in res.stdout
+    notes = [n["message"] for n in _trajectory_notes(run) if n.get("name") == "environment"]
+    assert notes and "built from requirements.txt" in str(notes[0]), notes
+    envs = list((tmp_path / "home" / "envs").glob("py*"))
+    assert any(p.is_dir() for p in envs), envs
+    # the pinned test passed at base in the built env (it is kept, not failing)
+    result = json.loads((run / "result.json").read_text())
+    assert "tests/test_env.py::test_pinned" in result["passing_tests"]
+    # a second run reuses the cached environment
+    again = cli(*REPAIR, str(proj), "--out", str(tmp_path / "run2"), timeout=900)
+    assert again.returncode == 0, again.stderr
+    assert "building environment" not in again.stderr
+
+
+def test_build_env_never_keeps_patchwrights_interpreter(cli, make_repo, tmp_path) -> None:
+    proj = make_repo({"calc.py": OFF_BY_ONE, "tests/test_calc.py": CALC_TESTS,
+                      "requirements.txt": "no-such-distribution-xyz==9.9\n"})  # fmt: skip
+    run = tmp_path / "run"
+    res = cli(*REPAIR, "--set", "sandbox.build_env=never", str(proj), "--out", str(run))
+    assert res.returncode == 0, res.stderr
+    assert not (tmp_path / "home" / "envs").exists() or not list((tmp_path / "home" / "envs").glob("py*"))
+
+
+def test_an_env_that_cannot_be_built_is_one_line(cli, make_repo, tmp_path) -> None:
+    proj = make_repo({"calc.py": OFF_BY_ONE, "tests/test_calc.py": CALC_TESTS,
+                      "requirements.txt": "no-such-distribution-xyz==9.9\n"})  # fmt: skip
+    res = cli(*REPAIR, str(proj), "--out", str(tmp_path / "run"), timeout=900)
+    assert res.returncode == 2, res.stderr
+    last = res.stderr.strip().splitlines()[-1]
+    assert "could not build the project's environment from requirements.txt" in last
+    assert "--venv" in last and "Traceback" not in res.stderr

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +31,8 @@ from patchwright.core.domain import (
 from patchwright.core.errors import BaseRunCrashed, ConfigError, NoTestsFound, RepairError
 from patchwright.core.events import AnyEvent, Note, Record, TrajectoryHeader
 from patchwright.core.registry import resolve
+from patchwright.envs.builder import EnvBuilder
+from patchwright.envs.declared import build_declared
 from patchwright.envs.project import ProjectEnv, project_python
 from patchwright.envs.spec import EnvError
 from patchwright.model.errors import ModelError
@@ -218,9 +221,17 @@ def _test_env(source: Path, config: RunConfig) -> ProjectEnv | None:
     else the project's environment found (envs.project); None: Patchwright's own."""
     sb = config.sandbox
     try:
-        return project_python(source, sb.python, sb.venv)
+        found = project_python(source, sb.python, sb.venv)
+        if found is None and sb.build_env == "auto":
+            builder = EnvBuilder(resolve_paths().envs, log=_log_stderr)
+            found = build_declared(source, builder)
+        return found
     except EnvError as exc:
         raise RepairError(str(exc)) from None
+
+
+def _log_stderr(message: str) -> None:
+    print(f"patchwright: {message[:300]}", file=sys.stderr, flush=True)
 
 
 def apply_patch(snap: Snapshot, patch: Patch) -> list[str]:

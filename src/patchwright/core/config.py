@@ -22,6 +22,10 @@ class SandboxConfig(_Config):
     envs/project.py), else the one running Patchwright."""
     venv: str = ""
     """A virtual environment folder whose interpreter runs the tests (``--venv``)."""
+    build_env: Literal["auto", "never"] = "auto"
+    """No environment given or found: "auto" builds one (cached under the home's
+    ``envs/``) from the project's ``requirements*.txt`` / ``pyproject.toml`` when the
+    interpreter running Patchwright does not meet them; "never" runs with that one."""
     pythons: dict[str, str] = Field(default_factory=dict)
     """Interpreters by minor version ("3.10": path) for benchmarks whose problems each
     name one (GitChameleon); a version not listed is looked up under pyenv, then on PATH."""
@@ -41,11 +45,10 @@ class SandboxConfig(_Config):
     fork_server: bool = True
     """Run candidates' tests in children forked from a warm pytest process (3-4x faster);
     coverage runs always use a fresh process."""
-    isolation: Literal["auto", "bwrap", "none"] = "none"
+    isolation: Literal["auto", "bwrap", "none"] = "auto"
     """local: run tests in Linux namespaces through bubblewrap ("auto": when the machine
-    can make them, else without, with a warning; "bwrap": always, or refuse; "none": off).
-    Off by default for now: under bwrap a deeply recursing test crashes pytest's coverage
-    run at reproduce (QuixBugs mergesort), which the isolated runs must handle first."""
+    can make them, else without, with a one-line warning; "bwrap": always, or refuse;
+    "none": off)."""
     require_isolation: bool = False
     """Refuse to run tests without namespace isolation (``--require-isolation``)."""
     network: bool = False

@@ -46,7 +46,11 @@ def _coverage():  # type: ignore[no-untyped-def]
 def _start():  # type: ignore[no-untyped-def]
     coverage = _coverage()
     os.environ.setdefault("COVERAGE_CORE", "ctrace")  # per-thread tracing (not sys.monitoring)
-    cov = coverage.Coverage(config_file=os.environ["PW_COV_RC"])
+    options = {}
+    packages = [p for p in os.environ.get("PW_COV_PKGS", "").split(",") if p]
+    if packages and tuple(getattr(coverage, "version_info", (0,))[:2]) >= (5, 3):
+        options["source_pkgs"] = packages  # a copy installed into the environment too
+    cov = coverage.Coverage(config_file=os.environ["PW_COV_RC"], **options)
     cov.start()
     if os.environ.get("PW_COV_THREADS") != "all":
         import threading

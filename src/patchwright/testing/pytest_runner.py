@@ -192,12 +192,12 @@ class PytestRunner:
         env = {**self._env(coverage), **self._paths(sandbox, coverage)}
         files: dict[str, str] = {}
         if coverage:
-            files["coveragerc"] = coverage_data.rc_text(
-                f"{SCRATCH}/.coverage", source=WORKDIR,
-                packages=workspace_packages(sandbox.root),
-            )  # fmt: skip
+            # the packages go to the plugin, which gives them to coverage as source_pkgs
+            # where its version has that option (5.3+; an older one rejects the rc file)
+            files["coveragerc"] = coverage_data.rc_text(f"{SCRATCH}/.coverage", source=WORKDIR)
             files[f"{junit.COVERAGE_PLUGIN}.py"] = PLUGIN.read_text(encoding="utf-8")
-            env.update(PW_COV_RC=rc, PW_COV_FALLBACK=coverage_data.fallback())
+            env.update(PW_COV_RC=rc, PW_COV_FALLBACK=coverage_data.fallback(),
+                       PW_COV_PKGS=",".join(workspace_packages(sandbox.root)))  # fmt: skip
             if self.config.other_threads:
                 env["PW_COV_THREADS"] = "all"
         return Command(
