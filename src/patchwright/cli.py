@@ -11,6 +11,7 @@ import argparse
 import json
 import math
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
@@ -185,8 +186,16 @@ def build_parser() -> _Parser:
     sv.add_argument("--threads", type=int, default=0, help="CPU threads (default: all cores)")
     _sandbox_parser(sub)
     from patchwright.console.migrate import add_parser as _migrate_parser
+    from patchwright.hooks.command import add_parser as _hook_parser
 
     _migrate_parser(sub, _config_args)
+    from patchwright.console.optimize import add_parser as _optimize_parser
+
+    _optimize_parser(sub, _config_args)
+    _hook_parser(sub, _config_args)
+    from patchwright.tui.command import add_parser as _tui_parser
+
+    _tui_parser(sub, _config_args)
     return parser
 
 
@@ -373,7 +382,32 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return run_migrate(args, _overrides(args), run_dir)
 
 
+def cmd_optimize(args: argparse.Namespace) -> int:
+    from patchwright.console.optimize import cmd_optimize as run_optimize
+
+    return run_optimize(args, _overrides(args), args.out or default_run_dir(args.path))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Patchwright's own warnings (``patchwright: ...``) print as one line, once."""
+    shown: set[str] = set()
+    default = warnings.showwarning
+
+    def show(message: Warning | str, *args: object, **kwargs: object) -> None:
+        text = str(message).strip()
+        if not text.startswith("patchwright: "):
+            default(message, *args, **kwargs)  # type: ignore[arg-type]
+        elif text not in shown:
+            shown.add(text)
+            print(text.splitlines()[0], file=sys.stderr)
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("always", message="patchwright: ")
+        warnings.showwarning = show
+        return _main(argv)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -384,6 +418,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             "model": cmd_model,
             "sandbox": cmd_sandbox,
             "migrate": cmd_migrate,
+            "optimize": cmd_optimize,
+            "hook": lambda a: a.hook_handler(a, _overrides),
+            "tui": lambda a: a.run_tui(a),
         }[args.command]
         return handler(args)
     except PatchwrightError as exc:

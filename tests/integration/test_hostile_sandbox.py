@@ -13,6 +13,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import uuid
 import warnings
 from collections.abc import Iterator
@@ -240,3 +241,43 @@ def test_the_server_survives_signals_from_its_tests(world: World) -> None:
         assert server is not None and server.starts == 1
     finally:
         bed.close()
+
+
+def test_a_venv_under_tmp_runs_isolated(world: World) -> None:
+    venv = Path(f"/tmp/patchwright-venv-{uuid.uuid4().hex[:12]}")
+    try:
+        subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", "--without-pip",
+                        str(venv)], check=True, capture_output=True, timeout=300)  # fmt: skip
+        python = str(venv / "bin" / "python")
+        box = LocalSandbox(world.workspace, python=python, hide=[world.user, world.run, world.home])
+        bed = SandboxTestBed(box, pytest_runner(False, (), False))
+        try:
+            assert box.isolation is not None, box.isolation_note
+            got = world.attack(bed, "import sys\ngot['prefix'] = sys.prefix")
+            assert got == {"prefix": str(venv)}
+        finally:
+            bed.close()
+    finally:
+        shutil.rmtree(venv, ignore_errors=True)
+
+
+SLOW_REPORT = """import time
+import pytest
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    yield
+    if call.when == "call":
+        time.sleep(2)  # as formatting a RecursionError's thousand frames can take
+"""
+
+
+def test_a_slow_failure_report_is_not_a_timeout(bed: SandboxTestBed) -> None:
+    tests = "def test_one():\n    assert False\n\n\ndef test_two():\n    pass\n"
+    patch = make_patch({}, {"tests/conftest.py": SLOW_REPORT, "tests/test_slow.py": tests})
+    assert bed.apply(patch)
+    result = bed.run_tests(["tests/test_slow.py"], RunLimits(per_test_timeout=1, wall_timeout=60))
+    statuses = {t: o.status.value for t, o in result.tests.items() if "::" in t}
+    assert statuses == {"tests/test_slow.py::test_one": "fail",
+                        "tests/test_slow.py::test_two": "pass"}, result.output_tail  # fmt: skip

@@ -8,7 +8,8 @@ ipc, uts and (unless asked otherwise) network namespace, with every capability d
   ``hide`` path: the user's repository, the run directory, Patchwright's home);
 - only the workspace and the sandbox's private folder (its scratch and output) are
   writable, and the workspace's ``.git`` is read-only, its snapshot record covered;
-- the interpreter and its import paths stay visible (read-only) even under a covered path.
+- the interpreter and its import paths stay visible (read-only) even under a covered path
+  or under ``/tmp`` (a venv there would be hidden by the private ``/tmp``).
 
 :func:`probe` says whether namespaces can be made here (a real ``bwrap`` run), so the
 sandbox can fall back with a warning. Pids inside the namespace differ from the host's;
@@ -118,7 +119,7 @@ class Isolation:
         shown: list[str] = []
         for path in sorted(interpreter_paths(python), key=len):
             if (
-                any(_under(path, c) for c in covered)
+                (any(_under(path, c) for c in covered) or _under(path, "/tmp"))
                 and not any(_under(path, s) for s in shown)
                 and not _under(path, self.workspace)
                 and not any(_under(h, path) for h in hidden)  # an editable install of the repo
