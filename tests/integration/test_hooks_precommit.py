@@ -16,8 +16,9 @@ import sys
 from pathlib import Path
 
 import yaml
-from conftest import git
 from pre_commit.clientlib import load_config, load_manifest
+
+from conftest import git
 
 ROOT = Path(__file__).resolve().parents[2]
 MANIFEST = ROOT / ".pre-commit-hooks.yaml"
