@@ -141,6 +141,17 @@ def _said(result: TestResult, module: str) -> str:
     return (first if first.startswith(module) else f"{module}: {first}".rstrip(": "))[:200]
 
 
+def _collected_said(errors: Sequence[str], module: str) -> str:
+    """The line of a collection error about ``module`` that says what went wrong."""
+    for error in errors:
+        lines = [ln.strip() for ln in error.strip().splitlines() if ln.strip()]
+        if lines and lines[0].startswith(module):
+            named = [ln for ln in lines if re.match(r"^E?\s*\w+(Error|Exception)\b", ln)]
+            why = (named[-1].removeprefix("E").strip() if named else lines[0])
+            return (why if why.startswith(module) else f"{module}: {why}")[:200]
+    return module
+
+
 def _merge(result: TestResult, extra: TestResult) -> TestResult:
     return result.model_copy(update={"tests": {**result.tests, **extra.tests},
                                      "duration": result.duration + extra.duration})  # fmt: skip
@@ -170,7 +181,10 @@ def reproduce(
         raise BaseRunCrashed(f"the test command crashed at the base commit: {first}")
     if not ids and not broken and not selectors and said:
         raise NoTestsFound(f"{said[0]}"[:300])
-    unloaded = bed.run_tests(broken, limits) if broken else TestResult()
+    # with selectors, only the broken modules they name are run (for their outcome); the
+    # others are set aside on collection's own words, without a run of their own
+    needed = [m for m in broken if _selects(m, selectors)] if selectors else broken
+    unloaded = bed.run_tests(needed, limits) if needed else TestResult()
     if selectors:
         chosen = [t for t in ids if _matches(t, selectors)]
         chosen += [m for m in broken if _selects(m, selectors)]
@@ -191,7 +205,8 @@ def reproduce(
             run = chosen + related_tests(ids or list(full.tests), chosen, cap)
     aside = [m for m in broken if m not in run]
     if notes is not None and aside:
-        said = [_said(unloaded, m) for m in aside]
+        said = [_said(unloaded, m) if m in unloaded.tests else _collected_said(errors, m)
+                for m in aside]  # fmt: skip
         notes.append(f"set aside {len(aside)} test module(s) that do not collect: "
                      + "; ".join(said[:5]))  # fmt: skip
     if broken and not run:

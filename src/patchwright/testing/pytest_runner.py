@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Sequence
@@ -41,6 +42,23 @@ NO_TESTS = "no tests found"
 COLLECT_LIMIT = 16 * 1024 * 1024
 """Characters of ``--collect-only`` output read (one id a line)."""
 
+
+
+_COLLECTING = re.compile(r"^_+ ERROR collecting (?P<path>\S+) _+$")
+
+
+def _collection_errors(output: str) -> dict[str, str]:
+    """pytest's own last ``E`` line per module of its ERRORS section (what failed)."""
+    said: dict[str, str] = {}
+    current = ""
+    for line in output.splitlines():
+        if m := _COLLECTING.match(line.strip()):
+            current = m.group("path")
+        elif line.startswith("E ") and current:
+            said[current] = line[1:].strip()[:300]
+        elif line.startswith("=") and current:
+            current = "" if "short test summary" in line or "ERRORS" not in line else current
+    return said
 
 class PytestConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -144,9 +162,13 @@ class PytestRunner:
         if done.error:
             found.errors.append(done.error)
             return found
+        why = _collection_errors(done.output)
         for line in done.output.splitlines():
             if line.startswith("ERROR "):
-                found.errors.append(line[6:].strip())
+                where = line[6:].strip()
+                path = where.split(" - ", 1)[0].strip()
+                found.errors.append(f"{path}: {why[path]}" if path in why and " - " not in where
+                                    else where)  # fmt: skip
             elif "::" in line and not line.startswith((" ", "=", "_")):
                 found.tests.append(line.strip())
         if not found.tests and done.returncode not in (0, 5):
