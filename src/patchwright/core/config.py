@@ -184,6 +184,9 @@ class RunConfig(_Config):
     (e.g. ``--set proposers.mutations.max_lines=20``)."""
     validate_full: bool = True
     """Re-run the whole suite on the found patch before reporting it."""
+    allow_test_edits: bool = False
+    """Accept a patch that edits test files or test configuration (conftest.py, pytest.ini,
+    pytest settings in pyproject.toml/setup.cfg); refused at validation by default."""
 
 
 def _parse_value(raw: str) -> Any:

@@ -29,6 +29,7 @@ from patchwright.pipeline.baseline import candidate_limits
 from patchwright.pipeline.baseline import reproduce as run_baseline
 from patchwright.pipeline.baseline import validate as run_full
 from patchwright.pipeline.deadline import DeadlineExceeded, Interrupted
+from patchwright.pipeline.honest import flaky_at_base, test_edits
 from patchwright.pipeline.minimize import minimize as minimize_patch
 from patchwright.pipeline.searching import llm_localize, load_evaluations, run_search
 from patchwright.pipeline.state import RepairDeps, RepairState
@@ -255,6 +256,11 @@ def search(state: RepairState, deps: RepairDeps) -> dict[str, Any]:
 def validate(state: RepairState, deps: RepairDeps) -> dict[str, Any]:
     task = _task(state)
     patch = Patch.model_validate(state["patch"])
+    edits = test_edits(patch, task.failing_tests + task.passing_tests)
+    if edits and not deps.config.allow_test_edits:
+        return {"validated": False, "stage": "validate", "status": "not_found", "patch": None,
+                "message": f"refused: the patch edits test files or test configuration "
+                           f"({', '.join(edits[:3])}); --set allow_test_edits=true allows it"}  # fmt: skip
     # A fresh sandbox: nothing the search's runs left behind can make the patch look good.
     fresh = Path(state["run_dir"]) / "validate"
     shutil.rmtree(fresh, ignore_errors=True)
@@ -265,17 +271,23 @@ def validate(state: RepairState, deps: RepairDeps) -> dict[str, Any]:
         # chosen at reproduce on a few tests: the whole suite must run as the project runs it
         full, judged = run_full(sandbox, task, patch, RunLimits(**state["limits"]),
                                 deps.config.sandbox.wall_timeout)  # fmt: skip
+        ok = deps.objective.done(judged, full)
+        # fixed, or flaky? the failing tests again at base, in a run like this one
+        flaky = flaky_at_base(sandbox, task, RunLimits(**state["limits"])) if ok else []
     finally:
         sandbox.close()
         shutil.rmtree(fresh, ignore_errors=True)
-    ok = deps.objective.done(judged, full)
     deps.record(
         ToolCall(
             tool="validate", ok=ok, failed=full.failed_ids()[:5], seconds=round(full.duration, 3)
         )
     )
-    update: dict[str, Any] = {"validated": ok, "stage": "validate"}
-    if not ok:
+    update: dict[str, Any] = {"validated": ok and not flaky, "stage": "validate"}
+    if flaky:
+        update.update(status="not_found", patch=None,
+                      message=f"flaky: {len(flaky)} failing test(s) pass at the base commit on "
+                              f"a re-run ({', '.join(flaky[:3])}); not repaired")  # fmt: skip
+    elif not ok:
         update.update(
             status="not_found",
             patch=None,
