@@ -17,9 +17,10 @@ CSS = """
 #title { height: 1; padding: 0 1; }
 #setup { height: 1fr; }
 #options { width: 60; padding: 0 1; }
-#options Input { margin: 0 0 0 0; }
+#options Label { margin: 1 0 0 0; }
+#options Button { margin: 1 0 0 0; }
 #options .pair { height: auto; }
-#options .pair Input { width: 1fr; }
+#options .pair Input { width: 1fr; margin: 0 1 0 0; }
 #tests-box { width: 1fr; padding: 0 1; }
 #tests { height: 1fr; }
 #status { height: 1; background: $panel; }

@@ -86,25 +86,25 @@ class SetupScreen(Screen[None]):
         with Horizontal(id="setup"):
             with VerticalScroll(id="options"):
                 yield Label("Task kind")
-                with RadioSet(id="kind"):
+                with RadioSet(id="kind", compact=True):
                     yield RadioButton("repair: make the failing tests pass", value=s.kind == "repair", id="kind-repair")
                     yield RadioButton("migrate --to LIB==VERSION", value=s.kind == "migrate", id="kind-migrate")
                 yield Label("Target (migrate): LIB==VERSION")
-                yield Input(s.target, placeholder="numpy==2.0.0", id="target")
+                yield Input(s.target, placeholder="numpy==2.0.0", id="target", compact=True)
                 yield Label("Model (empty: none, fix templates only)")
-                yield Input(s.model, placeholder="none | local | scripted:FILE | NAME", id="model")
+                yield Input(s.model, placeholder="none | local | scripted:FILE | NAME", id="model", compact=True)
                 yield Label("Strategy")
-                yield Input(s.strategy, placeholder="mcts", id="strategy")
+                yield Input(s.strategy, placeholder="mcts", id="strategy", compact=True)
                 yield Label("Budget: evaluations / seconds")
                 with Horizontal(classes="pair"):
-                    yield Input("" if s.max_evals is None else str(s.max_evals), placeholder="250", id="max-evals", type="integer")
-                    yield Input("" if s.max_seconds is None else f"{s.max_seconds:g}", placeholder="900", id="max-seconds", type="number")
+                    yield Input("" if s.max_evals is None else str(s.max_evals), placeholder="250", id="max-evals", type="integer", compact=True)
+                    yield Input("" if s.max_seconds is None else f"{s.max_seconds:g}", placeholder="900", id="max-seconds", type="number", compact=True)
                 yield Label("Run directory")
-                yield Input(str(s.run_dir), id="run-dir")
+                yield Input(str(s.run_dir), id="run-dir", compact=True)
                 yield Button("Start (F5)", variant="primary", id="start")
             with Vertical(id="tests-box"):
                 yield Label("Failing tests to fix (none ticked: every failing test)", id="tests-label")
-                yield SelectionList[str](id="tests")
+                yield SelectionList[str](id="tests", compact=True)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -261,7 +261,8 @@ class RunScreen(Screen[None]):
             nodes.set_rows(self.view.rows(nodes.folded), keep)
         else:
             nodes.refresh()
-        if self.view.awaiting_approval and not self._pointed:
+        done = self.view.result is not None and self.view.result.status == "plausible"
+        if (self.view.awaiting_approval or done) and not self._pointed:
             self._pointed = True
             self.action_best()
         self._show_selected()

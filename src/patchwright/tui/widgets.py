@@ -27,14 +27,16 @@ STATUS_STYLE = {
 }
 
 
-def node_label(row: Row) -> Text:
-    """One tree line: indent, fold mark, id, reward, visits, plausible mark, thought."""
+def node_label(row: Row, current: bool = False) -> Text:
+    """One tree line: cursor, indent, fold mark, id, reward, visits, plausible mark, thought
+    (the cursor is a character too, so a plain-text capture of the screen shows it)."""
     n = row.node
     fold = ("▸ " if row.collapsed else "▾ ") if row.has_children else "  "
     reward = "  -  " if n.reward is None else f"{n.reward:5.2f}"
     mark = "✔" if n.plausible else ("…" if n.status == "pending" else " ")
     thought = n.thought.splitlines()[0] if n.thought else ""
     text = Text(no_wrap=True, overflow="ellipsis", end="")
+    text.append(">" if current else " ")
     text.append("  " * row.depth + fold)
     text.append(f"#{n.id:<4} ", STATUS_STYLE[n.status])
     text.append(f"{reward} v{n.visits:<3} ")
@@ -132,7 +134,7 @@ class NodeList(ScrollView, can_focus=True):
         width = self.size.width
         if index >= len(self.rows):
             return Strip.blank(width, self.rich_style)
-        text = node_label(self.rows[index])
+        text = node_label(self.rows[index], index == self.cursor)
         if index == self.cursor:
             text.stylize(Style(reverse=True) if self.has_focus else Style(bgcolor="grey30"))
         segments = [s for s in text.render(self.app.console) if s.text != "\n"]
