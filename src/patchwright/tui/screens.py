@@ -336,7 +336,8 @@ class RunScreen(Screen[None]):
     def on_process_line(self, message: ProcessLine) -> None:
         if message.line.startswith("patchwright:"):
             self.query_one("#log", Log).write_line(message.line)
-            self.notify(message.line, severity="error")
+            stopped = "interrupted" in message.line or "stopped by" in message.line
+            self.notify(message.line, severity="warning" if stopped else "error")
 
     def on_process_ended(self, message: ProcessEnded) -> None:
         self.exit_code = message.returncode
