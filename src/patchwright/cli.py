@@ -167,6 +167,7 @@ def build_parser() -> _Parser:
 
     ip = sub.add_parser("inspect", help="show a run directory's result, tree and patch")
     ip.add_argument("run_dir", type=Path)
+    ip.add_argument("--tui", action="store_true", help="open it in the terminal UI (patchwright tui RUN_DIR)")
 
     mp = sub.add_parser("model", help="manage embedded local models")
     msub = mp.add_subparsers(dest="model_command", metavar="ACTION", parser_class=_Parser)
@@ -335,6 +336,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
 def cmd_inspect(args: argparse.Namespace) -> int:
     from patchwright.console.inspect_view import inspect_run
 
+    if args.tui:
+        from patchwright.tui.command import open_run
+
+        return open_run(args.run_dir)
     return inspect_run(args.run_dir)
 
 

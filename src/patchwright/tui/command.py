@@ -49,6 +49,24 @@ def _spec(args: argparse.Namespace, path: Path) -> LaunchSpec:
     )  # fmt: skip
 
 
+def _app_class():  # type: ignore[no-untyped-def]
+    try:
+        from patchwright.tui.app import PatchwrightTui
+    except ImportError as exc:
+        raise TuiError(f"the TUI needs textual ({exc.name} missing): pip install 'patchwright[tui]'") from None
+    return PatchwrightTui
+
+
+def open_run(run_dir: Path) -> int:
+    """``inspect RUN_DIR --tui``: the run screen on a run directory."""
+    from patchwright.tui.follow import is_run_dir
+
+    if not Path(run_dir).is_dir() or not is_run_dir(run_dir):
+        raise TuiError(f"not a run directory: {run_dir}")
+    _app_class()(run_dir=Path(run_dir)).run()
+    return 0
+
+
 def run_tui(args: argparse.Namespace) -> int:
     from patchwright.tui.follow import is_run_dir
 
@@ -57,10 +75,7 @@ def run_tui(args: argparse.Namespace) -> int:
         raise TuiError(f"path does not exist: {path}")
     if not path.is_dir():
         raise TuiError(f"not a directory: {path}")
-    try:
-        from patchwright.tui.app import PatchwrightTui
-    except ImportError as exc:
-        raise TuiError(f"the TUI needs textual ({exc.name} missing): pip install 'patchwright[tui]'") from None
+    PatchwrightTui = _app_class()
     if is_run_dir(path):
         app = PatchwrightTui(run_dir=path)
     else:
