@@ -56,7 +56,7 @@ def test_the_follower_reads_only_complete_new_lines(recorded, tmp_path):
     path = tmp_path / "trajectory.jsonl"
     cut = len(lines) // 2
     path.write_bytes(b"".join(lines[:cut]) + lines[cut][:15])  # a line being written
-    follower = RunFollower(tmp_path)
+    follower = RunFollower(tmp_path, tree_interval=0.0)
     first = follower.poll()
     assert first.header is not None and len(first.events) == cut - 1
     assert first.tree is None and not first.finished

@@ -5,6 +5,7 @@ changed. Plain code: the TUI's worker thread calls :meth:`RunFollower.poll`."""
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,12 +29,19 @@ class Update:
         return bool(self.header or self.events or self.tree is not None)
 
 
+TREE_INTERVAL = 2.0
+"""Seconds between two reads of a changing ``tree.json`` (the search saves it every
+iteration; the events already carry each node, the tree adds visits and feedback)."""
+
+
 class RunFollower:
     """Reads what was appended since the last poll. Version-1 files (no typed header) are
     read whole once through :func:`read_events` (they are never appended to live)."""
 
-    def __init__(self, run_dir: Path) -> None:
+    def __init__(self, run_dir: Path, tree_interval: float = TREE_INTERVAL) -> None:
         self.run_dir = Path(run_dir)
+        self.tree_interval = tree_interval
+        self.tree_read_at = -float("inf")
         self.offset = 0
         self.tree_stamp: tuple[int, int] | None = None
         self.header_seen = False
@@ -45,9 +53,10 @@ class RunFollower:
 
     def poll(self) -> Update:
         out = Update()
-        self._read_events(out)
-        self._read_tree(out)
         out.finished = (self.run_dir / RESULT_FILE).exists()
+        self._read_events(out)
+        if out.finished or time.monotonic() - self.tree_read_at >= self.tree_interval:
+            self._read_tree(out)
         return out
 
     def _read_events(self, out: Update) -> None:
@@ -97,6 +106,7 @@ class RunFollower:
         stamp = (st.st_mtime_ns, st.st_size)
         if stamp == self.tree_stamp:
             return
+        self.tree_read_at = time.monotonic()
         try:
             out.tree = read_tree(path)
         except TreeFileError:
