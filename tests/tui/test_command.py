@@ -13,6 +13,7 @@ import termios
 import time
 
 import pytest
+from tui_fixtures import DEMO
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
@@ -24,6 +25,8 @@ def _cli(*args: str) -> subprocess.CompletedProcess:
     (["tui", "/nonexistent/x"], "path does not exist"),
     (["tui", __file__], "not a directory"),
     (["inspect", "/nonexistent/x", "--tui"], "not a run directory"),
+    (["tui", str(DEMO), "--start", "--to", "nolib"], "migrate needs a target LIB==VERSION"),
+    (["tui", str(DEMO), "--start", "--out", str(DEMO.parent)], "run directory is not empty"),
 ])  # fmt: skip
 def test_bad_input_is_one_line(args, message):
     res = _cli(*args)

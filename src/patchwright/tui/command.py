@@ -82,6 +82,9 @@ def run_tui(args: argparse.Namespace) -> int:
         spec = _spec(args, path)
         if args.start:
             spec.check()
+            if spec.run_dir.exists() and any(spec.run_dir.iterdir()):
+                raise TuiError(f"run directory is not empty (open it with: patchwright tui "
+                               f"{spec.run_dir}): {spec.run_dir}")  # fmt: skip
         app = PatchwrightTui(spec=spec, start=args.start)
     app.run()
     return 0
