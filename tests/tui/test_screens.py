@@ -93,3 +93,23 @@ def test_killed_run_says_it_can_be_resumed(recorded):
             assert len(screen.view.nodes) == 3
 
     asyncio.run(go())
+
+
+def test_leaving_the_tui_stops_the_run_it_started(tmp_path):
+    """Quitting (or the app ending any other way) sends the run SIGINT: it stops resumable,
+    never left running unseen."""
+    import sys
+
+    argv = [sys.executable, "-c", "import time; time.sleep(600)"]
+
+    async def go():
+        app = PatchwrightTui(run_dir=tmp_path)
+        async with app.run_test(size=SIZE) as pilot:
+            screen = app.screen
+            screen._start(argv)
+            assert screen.process is not None and screen.process.running
+            await pilot.press("q")
+        return screen.process
+
+    process = asyncio.run(go())
+    assert not process.running and process.proc.returncode != 0

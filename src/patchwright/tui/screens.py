@@ -319,11 +319,11 @@ class RunScreen(Screen[None]):
 
     # -- the process ----------------------------------------------------------------------
     def _start(self, argv: list[str]) -> None:
-        def line(text: str) -> None:
-            self.app.call_from_thread(self.post_message, ProcessLine(text))
+        def line(text: str) -> None:  # on the reader thread: post_message is thread-safe
+            self.post_message(ProcessLine(text))
 
         def ended(rc: int) -> None:
-            self.app.call_from_thread(self.post_message, ProcessEnded(rc))
+            self.post_message(ProcessEnded(rc))
 
         try:
             self.process = RunProcess(argv, line, ended)
@@ -433,6 +433,9 @@ class RunScreen(Screen[None]):
         best = self.view.best()
         if best is not None:
             self.query_one("#nodes", NodeList).select_node(best.id)
+
+    def on_unmount(self) -> None:  # the app ends any other way (an error, a test's exit)
+        self.close()
 
     def close(self, timeout: float = 15.0) -> None:
         """Quitting stops a running run with SIGINT (it stays resumable) and waits for it."""
