@@ -81,9 +81,10 @@ def build(root: Path, files: int, staged: int) -> list[str]:
     return changed
 
 
-def once(root: Path, env: dict[str, str], files: list[str]) -> tuple[float, int, str]:
+def once(root: Path, env: dict[str, str], files: list[str], checks: str = "") -> tuple[float, int, str]:
     t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "patchwright.cli", "hook", "pre-commit", *files],
+    extra = ["--checks", checks] if checks else []
+    proc = subprocess.run([sys.executable, "-m", "patchwright.cli", "hook", "pre-commit", *extra, *files],
                           cwd=root, env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
     return time.perf_counter() - t0, proc.returncode, proc.stdout
 
@@ -102,17 +103,19 @@ def main() -> int:
         env = dict(os.environ, PATCHWRIGHT_HOME=str(Path(tmp) / "home"))
         cold, rc, out = once(root, env, [])
         findings = len(out.splitlines())
-        assert rc == 1 and findings == 4 * args.staged, (rc, out[-500:])
+        per_check = {c: out.count(f"[{c}]") for c in ("migrate", "perf")}
+        assert rc == 1 and per_check["migrate"] == 4 * args.staged, (rc, out[-500:])
         results = {}
-        for mode, files in (("staged (index)", []), ("file list (pre-commit)", changed)):
+        for mode, files, checks in (("staged (index)", [], ""), ("file list (pre-commit)", changed, ""),
+                                    ("file list, migrate only", changed, "migrate")):
             times = []
             for _ in range(args.repeat):
-                t, rc, out = once(root, env, files)
-                assert rc == 1 and len(out.splitlines()) == findings
+                t, rc, out = once(root, env, files, checks)
+                assert rc == 1 and len(out.splitlines()) == (per_check["migrate"] if checks else findings)
                 times.append(t)
             results[mode] = times
     print(f"patchwright-check: {args.staged} staged files of a {args.files}-file repo, "
-          f"{findings} findings; cold (rules compiled) {cold:.2f} s")
+          f"{findings} findings {per_check}; cold (rules compiled) {cold:.2f} s")
     for mode, times in results.items():
         print(f"  {mode:24s} median {statistics.median(times):.2f} s  min {min(times):.2f}  "
               f"max {max(times):.2f}  (n={len(times)})")

@@ -105,3 +105,14 @@ def test_checks_are_registered_and_an_unknown_one_is_one_line(tmp_path):
     assert resolve("check", "migrate") is MigrationChecker
     with pytest.raises(CheckError, match="unknown check 'nope'"):
         build_checks(_ctx(tmp_path, "2.0"), ["nope"])
+
+
+SLOW = "def pick(xs):\n    return sorted(xs)[0]\n\n\ndef fine(xs):\n    return min(xs)\n"
+
+
+def test_the_perf_check_hints_where_a_rewrite_applies_and_fix_leaves_it(tmp_path):
+    (check,) = build_checks(_ctx(tmp_path, "2.0"), ["perf"])
+    found = check.findings("p.py", SLOW, ast.parse(SLOW))
+    assert [(f.line, f.replacement) for f in found] == [(2, "return min(xs)")]
+    assert found[0].rule.startswith("perf.sorted_min (") and found[0].check == "perf"
+    assert check.fix("p.py", SLOW) == (SLOW, 0)
