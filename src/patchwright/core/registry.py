@@ -37,6 +37,8 @@ BUILTIN: Mapping[Kind, Mapping[str, str]] = {
         "llm": "patchwright.propose.llm.llm_patch:LlmPatchProposer",
         "migrate_rules": "patchwright.propose.migrate.migrate_rules:MigrateRulesProposer",
         "llm_migrate": "patchwright.propose.migrate.llm_migrate:LlmMigrateProposer",
+        "perf_rewrites": "patchwright.propose.optimize.proposer:PerfRewriteProposer",
+        "ruff_perf": "patchwright.propose.optimize.proposer:RuffPerfProposer",
     },
     "localizer": {
         "sbfl": "patchwright.localize.sbfl:SbflLocalizer",
@@ -51,6 +53,7 @@ BUILTIN: Mapping[Kind, Mapping[str, str]] = {
     "objective": {
         "repair": "patchwright.tasks.repair.objective:RepairObjective",
         "migrate": "patchwright.tasks.migrate.objective:MigrateObjective",
+        "optimize": "patchwright.tasks.optimize.objective:OptimizeObjective",
     },
     "model": {
         "scripted": "patchwright.model.scripted:ScriptedReplies",
@@ -62,6 +65,7 @@ BUILTIN: Mapping[Kind, Mapping[str, str]] = {
         "quixbugs": "patchwright.benchmarks.quixbugs:QuixBugs",
         "gitchameleon": "patchwright.benchmarks.gitchameleon:GitChameleon",
         "bugsinpy": "patchwright.benchmarks.bugsinpy:BugsInPy",
+        "enamel": "patchwright.benchmarks.enamel:Enamel",
     },
 }
 

@@ -14,12 +14,25 @@ from patchwright.core.protocols import PYTHON, SCRATCH, Command, RunLimits, Sand
 from patchwright.repo.index import CodeIndex
 
 PROFILER = """\
-import cProfile, json, os, pstats, runpy, sys
+import cProfile, json, os, pstats, runpy, signal, sys
 args = json.loads(sys.argv[1])
 out = sys.argv[2]
+limit = float(sys.argv[3])
 prof = cProfile.Profile()
 sys.argv = list(args)
 code = 0
+
+
+class _Enough(BaseException):
+    pass
+
+
+def _stop(signum, frame):
+    raise _Enough()
+
+
+signal.signal(signal.SIGALRM, _stop)
+signal.setitimer(signal.ITIMER_REAL, limit)
 try:
     prof.enable()
     try:
@@ -34,6 +47,9 @@ try:
             runpy.run_path(args[0], run_name="__main__")
     finally:
         prof.disable()
+        signal.setitimer(signal.ITIMER_REAL, 0)
+except _Enough:
+    pass  # a long workload: its first seconds show where the time goes
 except SystemExit as exc:
     code = exc.code if isinstance(exc.code, int) else 0
 root = os.getcwd() + os.sep
@@ -77,7 +93,11 @@ class Profile:
     error: str = ""
 
 
-def profile_argv(argv: Sequence[str]) -> list[str] | None:
+PROFILE_SECONDS = 5.0
+"""Longer workloads are profiled for their first seconds only."""
+
+
+def profile_argv(argv: Sequence[str], seconds: float = PROFILE_SECONDS) -> list[str] | None:
     """The workload's command line under the profiler, or None when it is not a Python
     command (``{python} script.py ...``, ``-c CODE``, ``-m MOD``)."""
     if not argv or argv[0] != PYTHON or len(argv) < 2:
@@ -87,7 +107,8 @@ def profile_argv(argv: Sequence[str]) -> list[str] | None:
         rest = rest[1:]  # interpreter options such as -O: dropped under the profiler
     if not rest:
         return None
-    return [PYTHON, f"{SCRATCH}/pw_profile.py", json.dumps(rest), f"{SCRATCH}/profile.json"]
+    return [PYTHON, f"{SCRATCH}/pw_profile.py", json.dumps(rest), f"{SCRATCH}/profile.json",
+            str(seconds)]
 
 
 def run_profile(sandbox: Sandbox, argv: Sequence[str], limits: RunLimits) -> Profile:

@@ -78,9 +78,9 @@ def collect(*modules: object) -> list[Rewrite]:
 
 
 def builtin_rewrites() -> list[Rewrite]:
-    from patchwright.propose.optimize import calls, hoist, loops, memo
+    from patchwright.propose.optimize import calls, hoist, loops, memo, numeric
 
-    return collect(calls, loops, hoist, memo)
+    return collect(calls, loops, hoist, numeric, memo)
 
 
 __all__ = ["Rewrite", "RewriteError", "Rewritten", "builtin_rewrites", "collect", "rewrite"]
