@@ -65,6 +65,8 @@ class FakeGitHub:
     issue_comments: list[dict[str, Any]] = field(default_factory=list)
     review_comments: list[dict[str, Any]] = field(default_factory=list)
     reviews: list[dict[str, Any]] = field(default_factory=list)
+    opened: list[dict[str, Any]] = field(default_factory=list)
+    """Pull requests the bot opened (POST /pulls bodies)."""
     requests: list[Request] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -175,6 +177,14 @@ class FakeGitHub:
             return 200, found
         if m := re.fullmatch(r"/commits/([0-9a-f]+)", rest):
             return 200, {"sha": m.group(1), "url": self._url(f"/commits/{m.group(1)}")}
+        if rest == "/pulls" and method == "POST":
+            if any(o["head"] == body["head"] for o in self.opened):
+                return 422, {"message": f"A pull request already exists for {body['head']}."}
+            number = 100 + len(self.opened)
+            self.opened.append(body)
+            return 201, {**self._pull_json(Pull(number, "2" * 40, {}, self.repo, body["head"])),
+                         "draft": body.get("draft", False),
+                         "html_url": f"https://github.example/{self.repo}/pull/{number}"}
         if (m := re.fullmatch(r"/pulls/(\d+)/reviews", rest)) and method == "POST":
             return self._review(self.pulls[int(m.group(1))], body)
         return 404, {"message": f"Not Found: {method} {rest}"}

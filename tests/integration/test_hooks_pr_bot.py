@@ -70,10 +70,13 @@ def _status(root: Path) -> tuple[str, str]:
 
 def test_bot_posts_one_review_then_nothing_new_on_a_rerun(tmp_path):
     root, head, patch = _project(tmp_path)
-    before = _status(root)
+    origin = tmp_path / "origin.git"
+    git(tmp_path, "init", "-q", "--bare", str(origin))
+    git(root, "remote", "add", "origin", str(origin))
+    before = _status(root), git(root, "rev-parse", "HEAD"), git(root, "branch", "--list")
     with FakeGitHub(REPO) as gh:
         gh.add_pull(7, head_sha=head, files={"calc.py": patch})
-        first = _bot(tmp_path, _comment_event(tmp_path), gh.api_url, root)
+        first = _bot(tmp_path, _comment_event(tmp_path), gh.api_url, root, "--draft-pr")
         assert first.returncode == 0, first.stderr
         reviews = [r for r in gh.writes() if r.path.endswith("/pulls/7/reviews")]
         assert len(reviews) == 1
@@ -91,10 +94,17 @@ def test_bot_posts_one_review_then_nothing_new_on_a_rerun(tmp_path):
         summaries = [r for r in gh.writes() if r.path.endswith("/issues/7/comments")]
         assert len(summaries) == 1 and "<!-- patchwright:summary -->" in summaries[0].body["body"]
         assert "```diff\n" in summaries[0].body["body"]
-        assert _status(root) == before  # the checkout is left as it was
+        # --draft-pr: the patch on a new branch of origin, a draft pull request into the head
+        (opened,) = gh.opened
+        assert opened["draft"] is True and opened["base"] == "feature"
+        branch = opened["head"]
+        assert branch.startswith("patchwright/pr-7-")
+        assert git(origin, "rev-parse", f"{branch}~1").strip() == head
+        assert "return x + 1" in git(origin, "show", f"{branch}:calc.py")
+        assert (_status(root), git(root, "rev-parse", "HEAD"), git(root, "branch", "--list")) == before
 
         count = len(gh.writes())
-        second = _bot(tmp_path, _comment_event(tmp_path), gh.api_url, root)
+        second = _bot(tmp_path, _comment_event(tmp_path), gh.api_url, root, "--draft-pr")
         assert second.returncode == 0, second.stderr
         assert gh.writes()[count:] == []  # same suggestions, same summary: nothing posted
         assert "already posted" in second.stderr

@@ -23,12 +23,13 @@ def test_composite_action_with_budget_and_trigger_inputs():
     assert ACTION["runs"]["using"] == "composite"
     inputs = ACTION["inputs"]
     for name in ("label", "command", "max-evals", "max-seconds", "max-dollars", "model",
-                 "api-url", "token"):
+                 "api-url", "token", "draft-pr"):
         assert "description" in inputs[name] and "default" in inputs[name], name
     assert inputs["label"]["default"] == "patchwright" and inputs["command"]["default"] == "/patchwright"
     assert inputs["token"]["default"] == "${{ github.token }}"
     assert inputs["api-url"]["default"] == "${{ github.api_url }}"
     assert "[bot]" in inputs["patchwright-spec"]["default"]
+    assert inputs["draft-pr"]["default"] == "false"  # a branch and a PR only when configured
 
 
 def test_steps_check_out_the_head_install_and_run_the_bot():
@@ -43,7 +44,8 @@ def test_steps_check_out_the_head_install_and_run_the_bot():
     assert env["GITHUB_TOKEN"] == "${{ inputs.token }}"
     for var, name in (("PW_MAX_EVALS", "max-evals"), ("PW_MAX_SECONDS", "max-seconds"),
                       ("PW_MAX_DOLLARS", "max-dollars"), ("PW_MODEL", "model"),
-                      ("PW_API_URL", "api-url"), ("PW_LABEL", "label"), ("PW_COMMAND", "command")):
+                      ("PW_API_URL", "api-url"), ("PW_LABEL", "label"), ("PW_COMMAND", "command"),
+                      ("PW_DRAFT_PR", "draft-pr")):
         assert env[var] == f"${{{{ inputs.{name} }}}}", var
         assert f'"${var}"' in bot["run"], var
 
@@ -77,7 +79,8 @@ def test_the_bot_step_runs_the_command_with_the_inputs(tmp_path):
         comment = {**repo, "action": "created", "issue": {"number": 7, "pull_request": {"url": "u"}},
                    "comment": {"body": "/patchwright", "author_association": "OWNER"}}
         res = _run_step(tmp_path, gh, comment, "issue_comment", **{
-            "api-url": gh.api_url, "token": "t", "max-evals": "3", "max-dollars": "0.25"})
+            "api-url": gh.api_url, "token": "t", "max-evals": "3", "max-dollars": "0.25",
+            "draft-pr": "true"})
         # the command line parsed (budgets included) and the bot asked GitHub for the PR;
         # the working folder is no git checkout: one line, exit code 2
         assert res.returncode == 2, res.stderr

@@ -58,6 +58,8 @@ def add_parser(sub: argparse._SubParsersAction, config_args) -> None:  # type: i
                     help="comment that triggers the bot")
     pr.add_argument("--api-url", metavar="URL", help="GitHub API base URL (Enterprise: "
                     "https://HOST/api/v3; default $GITHUB_API_URL or api.github.com)")
+    pr.add_argument("--draft-pr", action="store_true", help="also push the patch to a new "
+                    "branch patchwright/pr-N-HASH and open a draft pull request into the head")
     pr.add_argument("--api-pacing", type=float, default=0.25, metavar="S",
                     help="seconds between API requests (writes: 4x)")
     _budget_args(pr)

@@ -94,10 +94,29 @@ def _run(args: argparse.Namespace, overrides: Callable[[argparse.Namespace], lis
         fallback(result, patch, summary_file, emit)
         return 0
     try:
-        post(client, number, info.head_sha, result, patch, info.files, _log)
+        posting = post(client, number, info.head_sha, result, patch, info.files, _log)
     except GitHubError as exc:
         if not exc.forbidden:
             raise
         _log(f"pr bot: {exc}; annotations and the job summary instead")
         fallback(result, patch, summary_file, emit)
+        return 0
+    if args.draft_pr and posting.summary != "unchanged":  # a patch not offered before
+        _draft(client, root, number, info.head_ref, patch)
     return 0
+
+
+def _draft(client: object, root: Path, number: int, base: str, patch: object) -> None:
+    from patchwright.core.domain import Patch
+    from patchwright.repo.git import commit_patch, push_commit
+    from patchwright.repo.github import GitHubClient
+
+    assert isinstance(client, GitHubClient) and isinstance(patch, Patch)
+    branch = f"patchwright/pr-{number}-{patch.hash[:8]}"
+    commit = commit_patch(root, patch.diff, f"Patchwright: validated fix for #{number}")
+    push_commit(root, commit, branch)
+    url = client.create_draft_pull(f"Patchwright: validated fix for #{number}",
+                                   f"The patch from #{number}'s summary comment, validated by "
+                                   "its tests. Merge into the pull request's branch if it "
+                                   "suits.", branch, base)  # fmt: skip
+    _log(f"pr bot: pushed {branch} and opened the draft {url}")

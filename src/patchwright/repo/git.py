@@ -518,3 +518,23 @@ def index_text(repo: Path, path: str) -> str | None:
 def head_commit(repo: Path) -> str:
     """The commit ``HEAD`` of ``repo`` names."""
     return _git(Path(repo), "rev-parse", "HEAD").decode().strip()
+
+
+def commit_patch(repo: Path, diff: str, message: str) -> str:
+    """A commit on top of ``HEAD`` holding ``diff``, built in a temporary index: the work
+    tree, the index and every ref of ``repo`` are left as they were. Returns its id."""
+    ident = {f"GIT_{r}_{k}": v for r in ("AUTHOR", "COMMITTER")
+             for k, v in (("NAME", "patchwright"), ("EMAIL", "patchwright@localhost"))}  # fmt: skip
+    with tempfile.TemporaryDirectory(prefix="pw-commit-") as tmp:
+        env = {"GIT_INDEX_FILE": os.path.join(tmp, "index")}
+        _git(Path(repo), "read-tree", "HEAD", env=env)
+        _git(Path(repo), "apply", "--cached", "--whitespace=nowarn", "-",
+             stdin=diff.encode("utf-8"), env=env)  # fmt: skip
+        tree = _git(Path(repo), "write-tree", env=env).decode().strip()
+    head = head_commit(repo)
+    return _git(Path(repo), "commit-tree", tree, "-p", head, "-m", message, env=ident).decode().strip()
+
+
+def push_commit(repo: Path, commit: str, branch: str, remote: str = "origin") -> None:
+    """Push ``commit`` to a new branch ``branch`` of ``remote`` (nothing local changes)."""
+    _git(Path(repo), "push", "--quiet", remote, f"{commit}:refs/heads/{branch}")

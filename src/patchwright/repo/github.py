@@ -111,6 +111,14 @@ class GitHubClient:
         except GithubException as exc:
             raise _fail(exc, f"review on #{number}") from None
 
+    def create_draft_pull(self, title: str, body: str, head: str, base: str) -> str:
+        """Open a draft pull request of branch ``head`` into ``base``; its web address."""
+        try:
+            pr = self._repo.create_pull(base=base, head=head, title=title, body=body, draft=True)
+        except GithubException as exc:
+            raise _fail(exc, f"draft pull request from {head}") from None
+        return str(pr.html_url or pr.url)
+
     def create_comment(self, number: int, body: str) -> None:
         try:
             self._pull(number).create_issue_comment(body)
