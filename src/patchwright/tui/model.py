@@ -97,8 +97,10 @@ class Row:
 
 
 def _tests(result: TestResult) -> list[tuple[str, str, str]]:
-    return [(tid, str(o.status), o.message.splitlines()[0] if o.message else "")
+    """The tests of one evaluation, those that did not pass first."""
+    rows = [(tid, str(o.status), o.message.splitlines()[0] if o.message else "")
             for tid, o in result.tests.items()]  # fmt: skip
+    return sorted(rows, key=lambda r: r[1] in ("pass", "skip"))
 
 
 class RunView:
