@@ -56,9 +56,9 @@ def cmd_pre_push(args: argparse.Namespace, overrides: Callable[[argparse.Namespa
     if args.patch_file:
         Path(args.patch_file).write_text(patch.diff, encoding="utf-8")
     where = f" (also in {args.patch_file})" if args.patch_file else ""
+    how = "" if args.apply else "; apply it with `git apply` (nothing was changed or committed)"
     _log(f"patchwright pre-push: tests fail; validated patch after {result.evaluations} "
-         f"evaluations in {result.seconds:.1f}s{where}; apply it with `git apply` "
-         f"(nothing was changed or committed)")
+         f"evaluations in {result.seconds:.1f}s{where}{how}")
     if args.apply and snap is not None:
         written = apply_patch(snap, patch)
         _log(f"patchwright pre-push: applied to {', '.join(written)} (not staged)")
