@@ -34,6 +34,10 @@ def test_run_screen_plausible_node_selected(snap_compare, recorded):
     assert snap_compare(_run_app(recorded["finished"]), press=["p"], terminal_size=SIZE)
 
 
+def test_run_screen_failed_node_selected(snap_compare, recorded):
+    assert snap_compare(_run_app(recorded["finished"]), press=["home", "down"], terminal_size=SIZE)
+
+
 def test_run_screen_folded(snap_compare, recorded):
     assert snap_compare(_run_app(recorded["finished"]), press=["home", "space"], terminal_size=SIZE)
 
