@@ -97,7 +97,7 @@ def _pre_commit(args: argparse.Namespace) -> int:
         work_tree_writer,
     )
     from patchwright.hooks.findings import CheckContext
-    from patchwright.repo.git import index_text, staged_paths, work_root
+    from patchwright.repo.git import index_texts, staged_paths, work_root
 
     root = work_root(Path.cwd())
     if root is None:
@@ -117,7 +117,8 @@ def _pre_commit(args: argparse.Namespace) -> int:
         read = work_tree_reader(root)
     else:
         paths = staged_paths(root)
-        read = lambda p: index_text(root, p)  # noqa: E731
+        staged = index_texts(root, [p for p in paths if p.endswith((".py", ".pyi"))])
+        read = staged.get
     write = work_tree_writer(root) if args.fix else None
     if args.fix and not args.files:
         write = _staged_writer(root, read)

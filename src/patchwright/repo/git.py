@@ -503,16 +503,35 @@ def staged_paths(repo: Path) -> list[str]:
     return [os.fsdecode(p) for p in out.split(b"\0") if p]
 
 
-def index_text(repo: Path, path: str) -> str | None:
-    """The staged (index) content of ``path`` as UTF-8 text (None: not staged or binary)."""
-    try:
-        data = _git(Path(repo), "show", f":{path}")
-    except SnapshotError:
-        return None
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
+def index_texts(repo: Path, paths: Iterable[str]) -> dict[str, str]:
+    """The staged (index) content of each of ``paths`` that is UTF-8 text, read in one
+    ``git cat-file --batch`` (paths not in the index, binary files and links are left out)."""
+    wanted = set(paths)
+    if not wanted:
+        return {}
+    listing = _git(Path(repo), "ls-files", "-s", "-z", "--", *sorted(wanted))
+    blobs: dict[str, str] = {}
+    for entry in listing.split(b"\0"):
+        if entry:
+            meta, path = entry.split(b"\t", 1)
+            mode, sha, _stage = meta.decode().split()
+            name = os.fsdecode(path)
+            if name in wanted and int(mode, 8) != _LINK:
+                blobs[name] = sha
+    if not blobs:
+        return {}
+    raw = _git(Path(repo), "cat-file", "--batch", stdin="".join(s + "\n" for s in blobs.values()).encode())
+    out: dict[str, str] = {}
+    pos = 0
+    for name in blobs:
+        end = raw.index(b"\n", pos)
+        size = int(raw[pos:end].split()[2])
+        data, pos = raw[end + 1 : end + 1 + size], end + 2 + size
+        try:
+            out[name] = data.decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+    return out
 
 
 def head_commit(repo: Path) -> str:
