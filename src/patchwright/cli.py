@@ -285,6 +285,8 @@ def cmd_repair(args: argparse.Namespace) -> int:
         source: Path = args.path
         if not source.exists():
             raise RepairError(f"path does not exist: {source}")
+        if args.out is not None and (args.out.exists() or args.out.is_symlink()) and not args.out.is_dir():
+            raise RepairError(f"--out names a file, not a folder: {args.out}")
         run_dir = args.out or default_run_dir(source)
         if run_dir.resolve().is_relative_to(source.resolve()):
             raise RepairError(f"the run directory must not be inside the project: {run_dir}")
@@ -298,6 +300,9 @@ def cmd_repair(args: argparse.Namespace) -> int:
                 issue = args.issue.read_text(encoding="utf-8")
             except OSError as exc:
                 raise RepairError(f"cannot read issue file {args.issue}: {exc.strerror}") from None
+            except UnicodeDecodeError as exc:
+                raise RepairError(f"issue file {args.issue} is not UTF-8 text (byte "
+                                  f"0x{exc.object[exc.start]:02x} at {exc.start})") from None
         request = RunRequest(
             source=source, run_dir=run_dir, config=config, tests=args.test, issue=issue
         )

@@ -40,5 +40,7 @@ def run_graph(
                 Command(resume=confirm(question.get("patch", ""))), THREAD, context=deps
             )
         return dict(graph.get_state(THREAD).values)
+    except sqlite3.DatabaseError as exc:  # a corrupt file, a full disk
+        raise RepairError(f"checkpoints {run_path / CHECKPOINTS_FILE}: {exc}") from None
     finally:
         conn.close()

@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from patchwright.core.errors import PatchwrightError
+
 HOME_VAR = "PATCHWRIGHT_HOME"
 DEFAULT_HOME = Path("~/.local/state/patchwright")
 
@@ -40,7 +42,13 @@ class Paths:
         """A fresh, empty ``runs/<stamp>-<project name>-<random>``, made here (``mkdir``
         fails when taken, so two runs started at once never share one)."""
         stamp = time.strftime("%Y%m%d-%H%M%S")
-        self.runs.mkdir(parents=True, exist_ok=True)
+        try:
+            self.runs.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise PatchwrightError(
+                f"cannot make the runs folder {self.runs} ({HOME_VAR}={self.home}): "
+                f"{exc.strerror or exc}"
+            ) from None
         while True:
             path = self.runs / f"{stamp}-{source.resolve().name or 'repo'}-{secrets.token_hex(3)}"
             try:
@@ -48,6 +56,9 @@ class Paths:
                 return path
             except FileExistsError:
                 continue
+            except OSError as exc:
+                raise PatchwrightError(f"cannot make a run directory in {self.runs}: "
+                                       f"{exc.strerror or exc}") from None  # fmt: skip
 
 
 def resolve_paths(environ: Mapping[str, str] | None = None) -> Paths:

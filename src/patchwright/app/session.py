@@ -103,6 +103,14 @@ def load_request(run_dir: Path) -> RunRequest:
     path = Path(run_dir) / REQUEST_FILE
     if not path.exists():
         raise RepairError(f"not a resumable run directory (no {REQUEST_FILE}): {run_dir}")
+    try:
+        return _request(path, run_dir)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:  # pydantic's too
+        why = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise RepairError(f"corrupt run directory: cannot read {path}: {why[:200]}") from None
+
+
+def _request(path: Path, run_dir: Path) -> RunRequest:
     data = json.loads(path.read_text(encoding="utf-8"))
     if data.get("version") not in (1, REQUEST_VERSION):
         raise RepairError(f"unsupported run directory version in {path}")
@@ -190,7 +198,7 @@ def run(
                 if resume
                 else {
                     "source": str(source),
-                    "run_dir": str(run.path),
+                    "run_dir": str(run.path.absolute()),  # resumable from any folder
                     "selectors": request.tests,
                     "issue": request.issue,
                     "task_id": request.task_id,
@@ -241,3 +249,6 @@ def apply_patch(snap: Snapshot, patch: Patch) -> list[str]:
         return apply_to_source(snap, patch)
     except SnapshotError as exc:
         raise RepairError(str(exc)) from None
+    except OSError as exc:  # a read-only tree, a full disk: nothing replaced before the error
+        raise RepairError(f"cannot write the patch into {snap.source}: "
+                          f"{exc.strerror or exc} ({exc.filename or ''})") from None  # fmt: skip

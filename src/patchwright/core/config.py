@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from patchwright.core.errors import ConfigError
+
+Seconds = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+"""A time limit: positive and finite."""
+Positive = Annotated[int, Field(gt=0)]
+Count = Annotated[int, Field(ge=0)]
+Finite = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+"""A weight or budget: non-negative and finite."""
 
 
 class _Config(BaseModel):
@@ -29,12 +36,12 @@ class SandboxConfig(_Config):
     pythons: dict[str, str] = Field(default_factory=dict)
     """Interpreters by minor version ("3.10": path) for benchmarks whose problems each
     name one (GitChameleon); a version not listed is looked up under pyenv, then on PATH."""
-    per_test_timeout: float = 10.0
+    per_test_timeout: Seconds = 10.0
     """Upper bound for one test; candidate runs use a tighter bound learned at reproduce."""
-    min_test_timeout: float = 1.0
-    wall_timeout: float = 600.0
-    memory_mb: int = 2048
-    max_processes: int = 256
+    min_test_timeout: Seconds = 1.0
+    wall_timeout: Seconds = 600.0
+    memory_mb: Positive = 2048
+    max_processes: Positive = 256
     plugins: Literal["auto", "all", "none"] = "auto"
     """Installed pytest plugins: "all" loads them (pytest's default), "none" skips them
     (much faster where heavy plugins are installed), "auto" checks at reproduce that the
@@ -60,16 +67,16 @@ class SandboxConfig(_Config):
 class SearchConfig(_Config):
     strategy: str = "mcts"
     proposers: list[str] = Field(default_factory=lambda: ["mutations"])
-    max_evals: int = 250
-    max_seconds: float = 900.0
-    max_candidates: int = 400
-    exploration: float = 0.5
+    max_evals: Count = 250
+    max_seconds: Seconds = 900.0
+    max_candidates: Count = 400
+    exploration: Finite = 0.5
     """UCT exploration constant (mcts)."""
-    prior_weight: float = 1.0
-    depth_discount: float = 0.5
-    children_per_expansion: int = 3
-    max_depth: int = 3
-    stop_after: int = 1
+    prior_weight: Finite = 1.0
+    depth_discount: Finite = 0.5
+    children_per_expansion: Positive = 3
+    max_depth: Positive = 3
+    stop_after: Positive = 1
     """Stop after this many plausible patches; the one with fewest changed lines wins."""
     samples: int = 60
     """sample_vote: candidates sampled from the base."""
@@ -131,14 +138,14 @@ class ModelConfig(_Config):
 class BudgetConfig(_Config):
     """Model budgets, checked before every call against its worst case (None: no cap)."""
 
-    max_dollars: float | None = None
-    max_tokens: int | None = None
-    max_calls: int | None = None
-    max_seconds: float | None = None
-    batch_max_dollars: float | None = None
-    batch_max_tokens: int | None = None
-    batch_max_calls: int | None = None
-    batch_max_seconds: float | None = None
+    max_dollars: Finite | None = None
+    max_tokens: Count | None = None
+    max_calls: Count | None = None
+    max_seconds: Finite | None = None
+    batch_max_dollars: Finite | None = None
+    batch_max_tokens: Count | None = None
+    batch_max_calls: Count | None = None
+    batch_max_seconds: Finite | None = None
 
 
 class LlmConfig(_Config):
@@ -156,7 +163,7 @@ class LlmConfig(_Config):
 
 
 class ReproduceConfig(_Config):
-    related_tests: int = 50
+    related_tests: Count = 50
     """Passing tests run with coverage at reproduce beside the failing ones: the failing
     tests' modules first, then a fixed sample of the rest (the whole suite when it is this
     small). Candidates are checked against these; validate runs the full suite."""
@@ -189,13 +196,31 @@ class RunConfig(_Config):
     pytest settings in pyproject.toml/setup.cfg); refused at validation by default."""
 
 
+MAX_DEPTH = 32
+"""How deeply an override's key or value may nest."""
+
+
+def _depth(value: Any) -> int:
+    depth, level = 0, [value]
+    while level:
+        depth += 1
+        level = [v for x in level if isinstance(x, (dict, list))
+                 for v in (x.values() if isinstance(x, dict) else x)]  # fmt: skip
+    return depth
+
+
 def _parse_value(raw: str) -> Any:
     try:
-        return json.loads(raw)
+        value = json.loads(raw)
+    except RecursionError:
+        raise ConfigError(f"override value nested too deeply (over {MAX_DEPTH} levels)") from None
     except json.JSONDecodeError:
         if "," in raw:
             return [part.strip() for part in raw.split(",") if part.strip()]
         return raw
+    if _depth(value) > MAX_DEPTH:
+        raise ConfigError(f"override value nested too deeply (over {MAX_DEPTH} levels)")
+    return value
 
 
 def merge(base: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
@@ -214,6 +239,8 @@ def apply_override(data: dict[str, Any], override: str) -> dict[str, Any]:
         raise ConfigError(f"override must look like key=value: {override!r}")
     key, raw = override.split("=", 1)
     parts = key.strip().split(".")
+    if len(parts) > MAX_DEPTH:
+        raise ConfigError(f"override key nested too deeply (over {MAX_DEPTH} levels): {key[:60]}...")
     update: dict[str, Any] = {parts[-1]: _parse_value(raw)}
     for part in reversed(parts[:-1]):
         update = {part: update}
@@ -232,6 +259,8 @@ def build_config(
         data = apply_override(data, override)
     try:
         return RunConfig.model_validate(data)
+    except RecursionError:
+        raise ConfigError(f"config nested too deeply (over {MAX_DEPTH} levels)") from None
     except ValidationError as exc:
         err = exc.errors()[0]
         where = ".".join(str(p) for p in err["loc"])

@@ -15,6 +15,10 @@ def read_yaml(name: str) -> dict[str, Any]:
             loaded = yaml.safe_load(fh) or {}
     except OSError as exc:
         raise ConfigError(f"cannot read config {name}: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"config {name} is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at {exc.start})"
+        ) from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"config {name} is not valid YAML: {str(exc).splitlines()[0]}") from None
     if not isinstance(loaded, dict):

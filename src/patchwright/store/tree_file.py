@@ -33,7 +33,7 @@ def write_tree(path: Path, nodes: list[Node]) -> None:
 def read_tree(path: Path) -> list[Node]:
     try:
         data = TreeFile.model_validate_json(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValidationError) as exc:
+    except (OSError, UnicodeDecodeError, ValidationError) as exc:
         raise TreeFileError(f"cannot read the tree file {path}: {str(exc).splitlines()[0]}") from None
     if data.version != FORMAT_VERSION:
         raise TreeFileError(f"unsupported tree format version {data.version} in {path}")
