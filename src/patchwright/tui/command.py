@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from patchwright.core.errors import PatchwrightError
 from patchwright.tui.launch import LaunchSpec
+
+if TYPE_CHECKING:
+    from patchwright.tui.app import PatchwrightTui
 
 
 class TuiError(PatchwrightError):
@@ -49,7 +53,7 @@ def _spec(args: argparse.Namespace, path: Path) -> LaunchSpec:
     )  # fmt: skip
 
 
-def _app_class():  # type: ignore[no-untyped-def]
+def _app_class() -> type[PatchwrightTui]:
     try:
         from patchwright.tui.app import PatchwrightTui
     except ImportError as exc:
@@ -75,9 +79,9 @@ def run_tui(args: argparse.Namespace) -> int:
         raise TuiError(f"path does not exist: {path}")
     if not path.is_dir():
         raise TuiError(f"not a directory: {path}")
-    PatchwrightTui = _app_class()
+    tui = _app_class()
     if is_run_dir(path):
-        app = PatchwrightTui(run_dir=path)
+        app = tui(run_dir=path)
     else:
         spec = _spec(args, path)
         if args.start:
@@ -85,6 +89,6 @@ def run_tui(args: argparse.Namespace) -> int:
             if spec.run_dir.exists() and any(spec.run_dir.iterdir()):
                 raise TuiError(f"run directory is not empty (open it with: patchwright tui "
                                f"{spec.run_dir}): {spec.run_dir}")  # fmt: skip
-        app = PatchwrightTui(spec=spec, start=args.start)
+        app = tui(spec=spec, start=args.start)
     app.run()
     return 0
