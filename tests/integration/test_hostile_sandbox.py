@@ -281,3 +281,30 @@ def test_a_slow_failure_report_is_not_a_timeout(bed: SandboxTestBed) -> None:
     statuses = {t: o.status.value for t, o in result.tests.items() if "::" in t}
     assert statuses == {"tests/test_slow.py::test_one": "fail",
                         "tests/test_slow.py::test_two": "pass"}, result.output_tail  # fmt: skip
+
+
+def test_secrets_read_without_isolation_are_redacted(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    marked = "marked-" + uuid.uuid4().hex
+    monkeypatch.setenv("PW_HOSTILE_MARKED", marked)
+    box = LocalSandbox(world.workspace, isolation="none", redact_env=["PW_HOSTILE_MARKED"],
+                       hide=[world.user, world.run, world.home])  # fmt: skip
+    bed = SandboxTestBed(box, pytest_runner(False, (), False))
+    stash = world.home / "stash"  # without namespaces a test reads what the user can
+    stash.write_text(f"{KEY}\n{marked}\n")
+    source = (
+        "import pathlib\n\n\n"
+        "def test_leak():\n"
+        f"    found = pathlib.Path({str(stash)!r}).read_text().split()\n"
+        "    print('stolen:', found)\n"
+        "    pathlib.Path('stolen.txt').write_text(repr(found))\n"
+        "    assert not found, found\n"
+    )
+    try:
+        assert bed.apply(make_patch({}, {"tests/test_leak.py": source}))
+        result = bed.run_tests(["tests/test_leak.py"], LIMITS)
+        outcome = result.tests["tests/test_leak.py::test_leak"]
+        assert outcome.status.value == "fail" and "*" * 30 in outcome.message, outcome
+        everything = result.model_dump_json()
+        assert KEY not in everything and marked not in everything
+    finally:
+        bed.close()

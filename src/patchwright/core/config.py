@@ -62,6 +62,10 @@ class SandboxConfig(_Config):
     """Isolated tests get the network (default: none, only their own loopback)."""
     pass_env: list[str] = Field(default_factory=list)
     """Variables passed to tests beyond the allow-list (PATH, LANG, LC_*, TZ, ...)."""
+    redact_env: list[str] = Field(default_factory=list)
+    """Variables whose values are secrets: cut from every output and file a test run hands
+    back (so from every file Patchwright writes), beside those whose names look secret
+    (``*KEY*``, ``*TOKEN*``, ``*SECRET*``, ``*PASSWORD*``, ...)."""
 
 
 class SearchConfig(_Config):

@@ -35,6 +35,7 @@ from patchwright.core.protocols import PYTHON, SCRATCH, WORKDIR, Command, Comple
 from patchwright.repo.git import sandbox_git
 from patchwright.sandbox.isolation import Isolation, bwrap_path, probe, scrubbed_env
 from patchwright.sandbox.limits import CGROUP_ROOT, Containment, PidWaiter, parent_pid, wait_exit
+from patchwright.sandbox.redact import Redactor
 
 INTERRUPT_GRACE = 1.0
 """Seconds a run gets after SIGINT at the wall limit to write its report of finished work."""
@@ -79,6 +80,7 @@ class LocalSandbox:
         network: bool = False,
         hide: Sequence[str | os.PathLike[str]] = (),
         pass_env: Sequence[str] = (),
+        redact_env: Sequence[str] = (),
     ) -> None:
         self._root = os.path.abspath(os.fspath(root))
         if not os.path.isdir(self._root):
@@ -107,6 +109,8 @@ class LocalSandbox:
         self._private = tempfile.mkdtemp(prefix="patchwright-sandbox-")
         self.containment = Containment(CGROUP_ROOT if cgroups else None)
         self.pass_env = list(pass_env)
+        self.redactor = Redactor(os.environ, redact_env)
+        """Secret values kept out of every output and file a command hands back."""
         self.isolation: Isolation | None = None
         """The namespaces commands run in (None: the plain containment)."""
         self.isolation_note = self._isolate(
@@ -160,7 +164,7 @@ class LocalSandbox:
             isolation="auto" if config.require_isolation and config.isolation == "none"
             else config.isolation,
             require_isolation=config.require_isolation, network=config.network,
-            hide=hide, pass_env=config.pass_env,
+            hide=hide, pass_env=config.pass_env, redact_env=config.redact_env,
         )  # fmt: skip
 
     @property
@@ -305,11 +309,11 @@ class LocalSandbox:
         for name in command.fetch:
             data = _read_bytes(os.path.join(self.scratch, name))
             if data is not None:
-                files[name] = data
+                files[name] = self.redactor.data(data)
         return Completed(
             returncode=returncode,
             timed_out=timed_out,
-            output=_tail(out_path, command.output_limit),
+            output=self.redactor.text(_tail(out_path, command.output_limit)),
             files=files,
             duration=time.monotonic() - start,
         )
