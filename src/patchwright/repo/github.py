@@ -61,8 +61,8 @@ class GitHubClient:
                  pacing: float = 0.25, timeout: int = 30) -> None:  # fmt: skip
         self._gh = Github(auth=Auth.Token(token) if token else None, base_url=base_url.rstrip("/"),
                           timeout=timeout, retry=2, seconds_between_requests=pacing,
-                          seconds_between_writes=pacing * 4)  # fmt: skip
-        self._repo = self._gh.get_repo(repo, lazy=True)
+                          seconds_between_writes=pacing * 4, lazy=True)  # fmt: skip
+        self._repo = self._gh.get_repo(repo)
         self._pulls: dict[int, Any] = {}
         self._comments: dict[int, Any] = {}
 
