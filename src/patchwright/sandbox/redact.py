@@ -26,7 +26,8 @@ class Redactor:
 
     def __init__(self, environ: Mapping[str, str], marked: Iterable[str] = ()) -> None:
         names = set(marked)
-        values = {v for k, v in environ.items() if (k in names or SECRET_NAME.search(k)) and v}
+        values = {v for k, v in environ.items()  # a path (SSH_AUTH_SOCK) is no secret
+                  if k in names or (SECRET_NAME.search(k) and not v.startswith(("/", "~")))}  # fmt: skip
         self.secrets = sorted((v for v in values if len(v) >= MIN_LENGTH), key=len, reverse=True)
         self._bytes = [s.encode("utf-8", "surrogateescape") for s in self.secrets]
 
