@@ -34,7 +34,8 @@ def _config(extra_args: dict[str, list[str]]) -> str:
         entry = hook["entry"].removeprefix("patchwright ")
         hooks.append({**hook, "language": "system", "entry": f"{sys.executable} -m patchwright.cli {entry}",
                       "args": extra_args.get(hook["id"], [])})
-    return yaml.safe_dump({"repos": [{"repo": "local", "hooks": hooks}]}, sort_keys=False)
+    fixer = {**hooks[0], "alias": "patchwright-fix", "args": ["--fix"], "stages": ["manual"]}
+    return yaml.safe_dump({"repos": [{"repo": "local", "hooks": [*hooks, fixer]}]}, sort_keys=False)
 
 
 def _env(tmp_path: Path) -> dict[str, str]:
@@ -105,8 +106,10 @@ def test_check_blocks_a_removed_numpy_api_and_passes_after_fix(tmp_path):
     assert git(root, "rev-parse", "HEAD") == head  # nothing committed
     assert (root / "legacy.py").read_text() == LEGACY  # the check alone changes nothing
 
-    fixed = _run(root, env, "python", "-m", "patchwright.cli", "hook", "pre-commit", "--fix")
-    assert fixed.returncode == 1, fixed.stderr  # files were modified
+    fixed = _run(root, env, "python", "-m", "pre_commit", "run", "patchwright-fix",
+                 "--hook-stage", "manual", "--files", "legacy.py")  # the check with args [--fix]
+    assert fixed.returncode == 1, fixed.stdout + fixed.stderr
+    assert "files were modified by this hook" in fixed.stdout + fixed.stderr
     assert "return np.float64(x)" in (root / "legacy.py").read_text()
     git(root, "add", "legacy.py")
     passed = _run(root, env, "commit", "-m", "use float64")
