@@ -12,7 +12,7 @@ from pathlib import Path
 Overrides = Callable[[argparse.Namespace], list[str]]
 
 
-def add_parser(sub: argparse._SubParsersAction, config_args) -> None:  # type: ignore[type-arg]
+def add_parser(sub: argparse._SubParsersAction, config_args: Callable[[argparse.ArgumentParser], None]) -> None:  # type: ignore[type-arg]
     hp = sub.add_parser("hook", help="git hooks and the PR bot: hook pre-commit|pre-push|pr")
     hsub = hp.add_subparsers(dest="hook_command", metavar="HOOK", parser_class=type(hp))
     hsub.required = True

@@ -89,7 +89,7 @@ def post(api: PullApi, number: int, head: str, result: RunResult, patch: Patch,
     return out
 
 
-def annotations(patch: Patch) -> list[str]:
+def workflow_annotations(patch: Patch) -> list[str]:
     """GitHub workflow commands that show each change on the files view of the run."""
     found, whole = changes(patch.diff)
     out = []
@@ -108,7 +108,7 @@ def fallback(result: RunResult, patch: Patch, summary_file: Path | None,
     """No write access (a fork's read-only token): annotations on standard output and the
     summary in the job summary file."""
     out = Posting(summary="annotations")
-    out.annotations = annotations(patch)
+    out.annotations = workflow_annotations(patch)
     for line in out.annotations:
         emit(line)
     if summary_file is not None:
