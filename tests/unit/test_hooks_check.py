@@ -116,3 +116,12 @@ def test_the_perf_check_hints_where_a_rewrite_applies_and_fix_leaves_it(tmp_path
     assert [(f.line, f.replacement) for f in found] == [(2, "return min(xs)")]
     assert found[0].rule.startswith("perf.sorted_min (") and found[0].check == "perf"
     assert check.fix("p.py", SLOW) == (SLOW, 0)
+
+
+def test_no_installed_library_with_rules_says_where_it_looked(tmp_path):
+    ctx = _ctx(tmp_path, "2.0")
+    ctx = CheckContext(root=tmp_path, python=str(tmp_path / "bare" / "bin" / "python"),
+                       cache=ctx.cache, rules_files=ctx.rules_files)
+    (tmp_path / "bare" / "lib" / "python3.11" / "site-packages").mkdir(parents=True)
+    assert MigrationChecker.build(ctx).rules == {}
+    assert any("none of fakelib" in note and "--venv" in note for note in ctx.log)

@@ -89,6 +89,10 @@ class MigrationChecker:
         sources = _sources(ctx)
         libraries = {lib for _, data in sources if (lib := _library(data))}
         versions = installed_versions(libraries, ctx.python)
+        if libraries and not versions:
+            where = ctx.python or "this interpreter"
+            ctx.log.append(f"check: none of {', '.join(sorted(libraries))} is installed in "
+                           f"{where}; --venv/--python name the project's environment")  # fmt: skip
         key = cache_key(sources, versions)
         rules = load_cached(ctx.cache, key)
         if rules is None:
