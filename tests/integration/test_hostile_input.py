@@ -113,3 +113,16 @@ def test_apply_into_a_read_only_tree(make_repo, tmp_path: Path) -> None:
     _one_line(done, "cannot write the patch", "Read-only")
     assert (proj / "mod.py").read_text() == PROJECT["mod.py"]
     assert json.loads((tmp_path / "run" / "result.json").read_text())["status"] == "plausible"
+
+
+def test_an_undecodable_source_file_is_named_with_its_encoding(cli, tmp_path: Path) -> None:
+    proj = tmp_path / "latin"
+    proj.mkdir()
+    (proj / "mod.py").write_bytes(b'# -*- coding: latin-1 -*-\nNAME = "caf\xe9"\n\n\ndef f():\n    return 1\n')
+    (proj / "test_mod.py").write_text(PROJECT["test_mod.py"])
+    for args in (["init", "-q"], ["add", "-A"], ["-c", "user.name=t", "-c", "user.email=t@t",
+                                                 "commit", "-qm", "init"]):  # fmt: skip
+        subprocess.run(["git", *args], cwd=proj, check=True, capture_output=True)
+    done = cli("repair", str(proj), "--out", str(tmp_path / "run"), "--max-evals", "5", timeout=600)
+    assert done.returncode == 1, done.stderr[-1500:]
+    assert "mod.py: not UTF-8 text (declares iso-8859-1, byte 0xe9" in done.stderr, done.stderr[-1500:]

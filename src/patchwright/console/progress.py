@@ -81,7 +81,7 @@ class ProgressReporter:
                 if event.plausible:
                     self._line(("plausible", "green"), f" after {self.evals} evaluations: ",
                                event.thought)  # fmt: skip
-            case Note(name="reproduce" | "environment"):
+            case Note(name="reproduce" | "environment" | "file skipped"):
                 self._line((event.name, "yellow"), ": ", event.message)
             case Resume():
                 self._line(f"resumed: {event.nodes} nodes, {event.cached} evaluations cached")

@@ -3,11 +3,13 @@ the strategy and its budget; and the model's re-ranking of suspicious locations.
 
 from __future__ import annotations
 
+import io
+import tokenize
 from pathlib import Path
 
 from patchwright.core.config import RunConfig
 from patchwright.core.domain import Location, Task, TestResult
-from patchwright.core.events import BudgetEvent, Evaluation, Record, Resume
+from patchwright.core.events import BudgetEvent, Evaluation, Note, Record, Resume
 from patchwright.core.protocols import (
     CoverageMap,
     Model,
@@ -30,6 +32,25 @@ from patchwright.search.strategies import SearchContext, SearchOutcome, SearchPa
 from patchwright.search.strategies.base import finish
 from patchwright.search.tree import Tree
 from patchwright.store.artifacts import RunDir, read_events
+
+
+def undecodable(path: Path) -> str:
+    """Why ``path`` is no UTF-8 text ('' when it is, or cannot be read): the declared or
+    detected encoding and the first bad byte."""
+    try:
+        data = path.read_bytes()
+        data.decode("utf-8")
+        return ""
+    except OSError:
+        return ""
+    except UnicodeDecodeError as exc:
+        bad = f"byte 0x{data[exc.start]:02x} at {exc.start}"
+    try:
+        declared = tokenize.detect_encoding(io.BytesIO(data).readline)[0]
+    except SyntaxError:
+        declared = ""
+    said = f"declares {declared}" if declared and declared != "utf-8" else "not UTF-8"
+    return f"not UTF-8 text ({said}, {bad})"
 
 
 def llm_localize(
@@ -76,6 +97,10 @@ def run_search(
     run = RunDir(run_dir)
     paths = sorted({loc.path for loc in locations})
     base_files = read_files(Path(task.repo), paths)
+    for path in paths:  # located, but not UTF-8 text: say so, with its encoding
+        if path not in base_files and (why := undecodable(Path(task.repo) / path)):
+            record(Note(name="file skipped", message=f"{path}: {why}; no candidates for it"))
+
     def retired(name: str, reason: str) -> None:
         record(BudgetEvent(name="proposer retired", proposer=name, reason=reason))
 
