@@ -39,6 +39,9 @@ def add_parser(sub: argparse._SubParsersAction, config_args: Callable[[argparse.
     pp.add_argument("path", nargs="?", help="project (default: the current git work tree)")
     pp.add_argument("--test", action="append", default=[], metavar="TEST_ID",
                     help="the tests to run and repair (default: all)")
+    penv = pp.add_mutually_exclusive_group()
+    penv.add_argument("--python", metavar="PATH", help="interpreter the tests run with")
+    penv.add_argument("--venv", metavar="DIR", help="virtual environment the tests run in")
     _budget_args(pp)
     pp.add_argument("--patch-file", type=Path, metavar="FILE", help="also write the patch here")
     pp.add_argument("--apply", action="store_true", help="write the patch into the tree")

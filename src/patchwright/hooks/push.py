@@ -9,6 +9,7 @@ that the push stops and the user can apply it); 2 bad input."""
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -35,6 +36,9 @@ def cmd_pre_push(args: argparse.Namespace, overrides: Callable[[argparse.Namespa
         raise RepairError(f"not a directory: {start}")
     root = work_root(start) or start
     extra = [f"budget.max_dollars={args.max_dollars}"] if args.max_dollars is not None else []
+    for key in ("python", "venv"):
+        if getattr(args, key, None):
+            extra.append(f"sandbox.{key}={json.dumps(str(Path(getattr(args, key)).absolute()))}")
     config = load_config(args.config, [*HOOK_DEFAULTS, *extra, *overrides(args)])
     run_dir = args.out or resolve_paths().new_run_dir(root)
     _log(f"patchwright pre-push: run directory {run_dir}")
