@@ -20,7 +20,8 @@ from pydantic import BaseModel, ValidationError
 from patchwright.core.errors import ConfigError
 
 Kind = Literal[
-    "sandbox", "runner", "proposer", "localizer", "strategy", "objective", "model", "benchmark"
+    "sandbox", "runner", "proposer", "localizer", "strategy", "objective", "model", "benchmark",
+    "check",
 ]
 
 BUILTIN: Mapping[Kind, Mapping[str, str]] = {
@@ -66,6 +67,10 @@ BUILTIN: Mapping[Kind, Mapping[str, str]] = {
         "gitchameleon": "patchwright.benchmarks.gitchameleon:GitChameleon",
         "bugsinpy": "patchwright.benchmarks.bugsinpy:BugsInPy",
         "enamel": "patchwright.benchmarks.enamel:Enamel",
+    },
+    "check": {  # pre-commit checks (hooks/): LLM-free, on the staged files only
+        "migrate": "patchwright.hooks.migration_check:MigrationChecker",
+        "perf": "patchwright.hooks.perf_check:PerfChecker",
     },
 }
 
