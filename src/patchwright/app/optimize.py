@@ -140,6 +140,32 @@ def _proposers(names: Sequence[str], config: RunConfig) -> list[Any]:
     return out
 
 
+def _model(config: RunConfig) -> Any:
+    """The run's model (None without ``--model``)."""
+    from patchwright.app.paths import resolve_paths
+    from patchwright.model.factory import make_model, model_name
+
+    if model_name(config.model).lower() in ("", "none"):
+        return None
+    return make_model(config, home=resolve_paths().home)
+
+
+def brief(locs: Sequence[Any], prof: Any, files: dict[str, str]) -> str:
+    """The model's goal: the hot path with the profile's figures, the tests as the gate."""
+    lines = ["Make the code faster without changing what it does: every test must still pass.",
+             "Change only the hot functions below (never the tests or the workload). Prefer a",
+             "better algorithm or data structure (sets/dicts for lookups, fewer passes, no",
+             "repeated work in loops) over micro-tweaks. No caches that outlive one call.", "",
+             "Profile of the workload (hottest first, share of its time):"]  # fmt: skip
+    for loc in locs[:5]:
+        lines.append(f"- {loc.path}:{loc.line} {loc.symbol}: {loc.score:.0%}")
+    top = sorted(prof.functions, key=lambda h: -h.own)[:8]
+    if top:
+        lines.append("Functions by own time: " + ", ".join(
+            f"{h.name} ({h.own:.3f}s, {h.calls} calls)" for h in top))  # fmt: skip
+    return "\n".join(lines)
+
+
 def optimize(request: OptimizeRequest, log: Callable[[str], None]) -> OptimizeOutcome:
     start = time.monotonic()
     source, run_dir, spec, config = request.source, request.run_dir, request.spec, request.config
@@ -151,6 +177,9 @@ def optimize(request: OptimizeRequest, log: Callable[[str], None]) -> OptimizeOu
         raise OptimizeError(str(exc)) from None
     protected = protected_files(source, argv, request.workload_files)
     proposers = _proposers(request.proposers, config)
+    model = _model(config)
+    if model is not None:
+        proposers.append(resolve("proposer", "llm").build(BuildContext(config=config, model=model)))
     run_dir.mkdir(parents=True, exist_ok=True)
     spaces = [run_dir / "ws-base", run_dir / "ws-cand"]
     beds: list[Any] = []
@@ -158,10 +187,17 @@ def optimize(request: OptimizeRequest, log: Callable[[str], None]) -> OptimizeOu
         for ws in spaces:
             snapshot(source, ws)
             beds.append(make_testbed(config, ws, hide=(source,)))
-        return _run(request, argv, protected, proposers, beds[0], beds[1], start, log)
+        out = _run(request, argv, protected, proposers, beds[0], beds[1], start, log)
+        if model is not None:
+            out.result = out.result.model_copy(update={"model_calls": model.calls,
+                                                       "tokens": model.tokens, "cost": model.cost})  # fmt: skip
+            write_atomic(run_dir / "result.json", out.result.model_dump_json(indent=1))
+        return out
     except RepairError as exc:
         raise OptimizeError(str(exc)) from None
     finally:
+        if model is not None:
+            model.close()
         for bed in beds:
             bed.close()
         if not request.keep_workspaces:
@@ -212,21 +248,31 @@ def _run(
         log(f"hot: {loc.path}:{loc.line} {loc.symbol} ({loc.score:.0%} of the run's time)")
     if prof.error:
         log(f"profile: {prof.error}")
+    task.description = brief(locs, prof, files)
     ctx = ProposalContext(task=task, base_files=files, files=files, locations=locs)
     seen: set[str] = set()
-    cands: list[Candidate] = []
-    for p in proposers:
-        for c in p.propose(ctx):
-            if not c.patch.empty and c.patch.hash not in seen:
-                seen.add(c.patch.hash)
-                cands.append(c)
-    cands.sort(key=lambda c: -c.prior)
-    tried = [Tried(c) for c in cands[: request.max_candidates]]
-    log(f"candidates: {len(tried)}")
+    tried: list[Tried] = []
     cand_wl = RunLimits(wall_timeout=min(wl.wall_timeout, 3 * first.wall + 10), memory_mb=4096)
-    for t in tried:
-        _screen(t, task, files, protected, bed, argv, base_cpu, test_limits, cand_wl)
-        log(f"  {t.status:<9} {t.screen:5.2f}x  {t.candidate.thought[:90]}")
+    for round_ in range(2):  # the second round: the model's rethink with the measured feedback
+        cands: list[Candidate] = []
+        for p in proposers:
+            if round_ and not getattr(p, "uses_feedback", False):
+                continue
+            for c in p.propose(ctx):
+                if not c.patch.empty and c.patch.hash not in seen:
+                    seen.add(c.patch.hash)
+                    cands.append(c)
+        cands.sort(key=lambda c: -c.prior)
+        fresh = [Tried(c) for c in cands[: max(0, request.max_candidates - len(tried))]]
+        log(f"candidates: {len(fresh)}{' (rethink)' if round_ else ''}")
+        for t in fresh:
+            _screen(t, task, files, protected, bed, argv, base_cpu, test_limits, cand_wl)
+            log(f"  {t.status:<9} {t.screen:5.2f}x  {t.candidate.thought[:90]}")
+        tried += fresh
+        if not any(getattr(p, "uses_feedback", False) for p in proposers):
+            break
+        ctx = ProposalContext(task=task, base_files=files, files=files, locations=locs,
+                              feedback=[_feedback(t) for t in fresh if t.candidate.template == "llm"])  # fmt: skip
     best: Tried | None = None
     screened = sorted((t for t in tried if t.status == "screened"), key=lambda t: -t.screen)
     for t in screened[: request.screen_top]:
@@ -274,6 +320,16 @@ def _run(
     if patch is not None:
         write_atomic(run_dir / "patch.diff", patch.diff)
     return OptimizeOutcome(result, patch, speed if ok else 1.0, report)
+
+
+def _feedback(t: Tried) -> str:
+    """What the rethink is told about one of its candidates."""
+    if t.status == "broken":
+        return f"Your change broke tests: {t.detail}. Keep the behaviour exactly."
+    if t.status in ("refused", "flagged"):
+        return f"Your change was refused: {t.detail}."
+    return (f"Your change ran {t.screen:.2f}x as fast as the base (one timed run); find a "
+            "bigger algorithmic improvement.")
 
 
 def _speed(t: Tried) -> float:
