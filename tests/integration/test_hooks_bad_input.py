@@ -46,6 +46,8 @@ def test_pre_commit_with_a_missing_rules_file_or_an_unknown_check(tmp_path, repo
         _hook(tmp_path, "pre-commit", "--rules", "nope.json", cwd=repo))
     assert "unknown check 'nope'" in _one_line(_hook(tmp_path, "pre-commit", "--checks", "nope",
                                                      cwd=repo))  # fmt: skip
+    assert "is outside the work tree" in _one_line(
+        _hook(tmp_path, "pre-commit", str(tmp_path / "elsewhere.py"), cwd=repo))
     assert "not a virtual environment" in _one_line(
         _hook(tmp_path, "pre-commit", "--venv", str(tmp_path / "none"), cwd=repo))
 

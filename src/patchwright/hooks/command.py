@@ -115,8 +115,13 @@ def _pre_commit(args: argparse.Namespace) -> int:
     wanted = [n.strip() for n in (args.checks or "").split(",") if n.strip()]
     checks = build_checks(ctx, wanted)
     if args.files:
-        here = Path.cwd().resolve()
-        paths = [(here / f).resolve().relative_to(root.resolve()).as_posix() for f in args.files]
+        here, top = Path.cwd().resolve(), root.resolve()
+        paths = []
+        for f in args.files:
+            full = (here / f).resolve()
+            if not full.is_relative_to(top):
+                raise CheckError(f"{f} is outside the work tree {root}")
+            paths.append(full.relative_to(top).as_posix())
         read = work_tree_reader(root)
     else:
         paths = staged_paths(root)
