@@ -47,3 +47,6 @@ def test_model_rethinks_after_a_broken_test(tmp_path):
     llm = [c for c in outcome.report["candidates"] if c["template"] == "llm"]
     assert [c["status"] for c in llm] == ["broken", "accepted"]
     assert "workload.py" in outcome.report["protected"]
+    notes = [json.loads(x) for x in (tmp_path / "run" / "trajectory.jsonl").read_text().splitlines()]
+    assert notes[0]["kind"] == "header"
+    assert any(n.get("message", "").startswith("hot: dedup.py:1 uniq") for n in notes[1:])

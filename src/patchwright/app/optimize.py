@@ -31,12 +31,13 @@ from patchwright.core.config import RunConfig
 from patchwright.core.diff import apply_to_files
 from patchwright.core.domain import Candidate, OptimizeSpec, Patch, RunResult, Task, TestStatus
 from patchwright.core.errors import ConfigError, PatchwrightError, RepairError
+from patchwright.core.events import Note, TrajectoryHeader
 from patchwright.core.protocols import BuildContext, ProposalContext, RunLimits
 from patchwright.core.registry import resolve
 from patchwright.localize.hotspots import hot_locations, run_profile
 from patchwright.repo.git import snapshot
 from patchwright.repo.index import CodeIndex
-from patchwright.store.artifacts import write_atomic
+from patchwright.store.artifacts import TrajectoryWriter, write_atomic
 from patchwright.tasks.optimize.guard import is_test_path, vet
 from patchwright.tasks.optimize.measure import (
     Comparison,
@@ -224,6 +225,26 @@ def _run(
     log(f"base: {len(passing)} tests pass (the gate)")
     task = Task(id=f"optimize-{request.source.resolve().name}", repo=str(bed.root),
                 passing_tests=passing, spec=spec)  # fmt: skip
+    trajectory = TrajectoryWriter(run_dir / "trajectory.jsonl",
+                                  TrajectoryHeader(task=task, config=config.model_dump(mode="json")))  # fmt: skip
+    say = log
+
+    def log(message: str) -> None:  # every line also goes to the trajectory (the hot path too)
+        say(message)
+        trajectory.record(Note(name="optimize", message=message))
+
+    try:
+        return _search(request, argv, protected, proposers, ref, bed, start, log, task, passing)
+    finally:
+        trajectory.close()
+
+
+def _search(
+    request: OptimizeRequest, argv: list[str], protected: set[str], proposers: list[Any],
+    ref: Any, bed: Any, start: float, log: Callable[[str], None], task: Task, passing: list[str],
+) -> OptimizeOutcome:  # fmt: skip
+    spec, config, run_dir = request.spec, request.config, request.run_dir
+    test_limits = _limits(config)
     wl = RunLimits(wall_timeout=config.sandbox.wall_timeout, memory_mb=4096)
     first = run_timed(ref.sandbox, argv, wl)
     if not first.ok:
