@@ -76,7 +76,8 @@ def cmd_optimize(args: argparse.Namespace, overrides: list[str], run_dir: Path) 
     _log(f"run directory: {run_dir}")
     request = OptimizeRequest(source=source, run_dir=run_dir, spec=spec, config=config,
                               workload_files=files, pairs=args.pairs, aa_pairs=args.pairs,
-                              proposers=proposers, validate=not args.no_validate)  # fmt: skip
+                              proposers=proposers, validate=not args.no_validate,
+                              max_candidates=args.max_evals or 40)  # fmt: skip
     outcome = optimize(request, _log)
     result = outcome.result
     if outcome.patch is None:
