@@ -69,7 +69,7 @@ NO_DOCKER = pytest.mark.skipif(
     os.environ.get("PATCHWRIGHT_NO_DOCKER") == "1", reason="PATCHWRIGHT_NO_DOCKER=1"
 )
 SANDBOXES = [pytest.param(n, marks=NO_DOCKER) if n == "docker" else n for n in names("sandbox")]
-RUNNERS = names("runner")
+RUNNERS = [n for n in names("runner") if n != "junit"]  # Python runners (JUnit: test_java_*)
 
 
 def _repo(root: Path) -> Path:

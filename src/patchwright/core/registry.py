@@ -32,6 +32,7 @@ BUILTIN: Mapping[Kind, Mapping[str, str]] = {
     "runner": {
         "pytest": "patchwright.testing.pytest_runner:PytestRunner",
         "unittest": "patchwright.testing.unittest_runner:UnittestRunner",
+        "junit": "patchwright.testing.junit_runner:JUnitRunner",
     },
     "proposer": {
         "mutations": "patchwright.propose.mutations:MutationProposer",

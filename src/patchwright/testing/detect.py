@@ -29,11 +29,30 @@ def _test_files(root: Path) -> list[Path]:
     return found
 
 
+_JAVA_BUILD = ("pom.xml", "build.xml", "build.gradle", "build.gradle.kts")
+
+
+def _java_project(base: Path) -> bool:
+    """A Java build file at the root, or some ``.java`` file (a bounded walk)."""
+    if any((base / name).is_file() for name in _JAVA_BUILD):
+        return True
+    seen = 0
+    for _folder, dirs, files in os.walk(base):
+        dirs[:] = sorted(d for d in dirs if d not in _SKIP and not d.startswith("."))
+        if any(name.endswith(".java") for name in files):
+            return True
+        seen += len(files)
+        if seen > 20 * MAX_FILES:
+            return False
+    return False
+
+
 def detect_runner(root: str | os.PathLike[str]) -> str:
     """"unittest" when the project is plainly a unittest suite (no pytest configuration or
     conftest.py, no test file that imports pytest or holds a bare ``def test_`` function,
-    and some test file that imports unittest); "pytest" otherwise, as before runners
-    could be chosen."""
+    and some test file that imports unittest); "junit" when there is no Python test file and
+    the project is Java (a pom.xml / build.xml / Gradle file, or .java sources); "pytest"
+    otherwise, as before runners could be chosen."""
     base = Path(root)
     for name, marker in _PYTEST_CONFIG:
         path = base / name
@@ -48,4 +67,6 @@ def detect_runner(root: str | os.PathLike[str]) -> str:
         if _PYTEST.search(text) or _BARE_TEST.search(text):
             return "pytest"
         uses_unittest = uses_unittest or bool(_UNITTEST.search(text))
-    return "unittest" if uses_unittest else "pytest"
+    if uses_unittest:
+        return "unittest"
+    return "junit" if not files and _java_project(base) else "pytest"

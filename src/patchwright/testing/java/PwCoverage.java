@@ -1,0 +1,51 @@
+// Per-test line coverage from the JaCoCo agent (output=none) run with the tests: the
+// execution data since the last call, analysed against the compiled classes. A separate
+// class so that runs without coverage never load JaCoCo.
+import java.io.*;
+import java.util.*;
+import org.jacoco.core.analysis.*;
+import org.jacoco.core.data.*;
+
+public class PwCoverage {
+    public static String lines(String tid, String classesDir) {
+        StringBuilder b = new StringBuilder("{\"cov\":" + PwJUnit.q(tid) + ",\"files\":{");
+        try {
+            Object agent = Class.forName("org.jacoco.agent.rt.RT").getMethod("getAgent").invoke(null);
+            byte[] data = (byte[]) agent.getClass().getMethod("getExecutionData", boolean.class)
+                .invoke(agent, true);
+            ExecutionDataStore store = new ExecutionDataStore();
+            ExecutionDataReader reader = new ExecutionDataReader(new ByteArrayInputStream(data));
+            reader.setExecutionDataVisitor(store);
+            reader.setSessionInfoVisitor(new SessionInfoStore());
+            reader.read();
+            CoverageBuilder builder = new CoverageBuilder();
+            Analyzer analyzer = new Analyzer(store, builder);
+            for (ExecutionData ed : store.getContents()) {
+                File f = new File(classesDir, ed.getName() + ".class");
+                if (f.isFile()) {
+                    try (InputStream in = new FileInputStream(f)) { analyzer.analyzeClass(in, f.getPath()); }
+                }
+            }
+            Map<String, TreeSet<Integer>> files = new TreeMap<>();
+            for (IClassCoverage cc : builder.getClasses()) {
+                if (cc.getSourceFileName() == null) continue;
+                String pkg = cc.getPackageName();
+                String src = (pkg.isEmpty() ? "" : pkg + "/") + cc.getSourceFileName();
+                TreeSet<Integer> hit = files.computeIfAbsent(src, k -> new TreeSet<>());
+                for (int i = cc.getFirstLine(); i > 0 && i <= cc.getLastLine(); i++) {
+                    int s = cc.getLine(i).getStatus();
+                    if (s == ICounter.FULLY_COVERED || s == ICounter.PARTLY_COVERED) hit.add(i);
+                }
+            }
+            String sep = "";
+            for (Map.Entry<String, TreeSet<Integer>> e : files.entrySet()) {
+                if (e.getValue().isEmpty()) continue;
+                b.append(sep).append(PwJUnit.q(e.getKey())).append(":").append(e.getValue().toString());
+                sep = ",";
+            }
+        } catch (Throwable e) {
+            return "{\"cov\":" + PwJUnit.q(tid) + ",\"error\":" + PwJUnit.q(String.valueOf(e)) + "}";
+        }
+        return b.append("}}").toString();
+    }
+}

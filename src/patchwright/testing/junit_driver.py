@@ -1,0 +1,175 @@
+"""Compiles a Java project with ``javac`` and runs its JUnit 4 tests one by one through
+``PwJUnit`` (one JSON line per test, per-test JaCoCo line coverage when asked).
+
+Self-contained on purpose: :mod:`patchwright.testing.junit_runner` writes this file and the
+two Java sources into a run's scratch folder and runs it with the sandbox's interpreter, so
+it must not import patchwright. Argument: a JSON request file (``mode`` "collect" | "run",
+``root``, ``scratch``, ``tests``, ``timeout``, ``max_failures``, ``coverage``, ``release``,
+``classpath``, ``jacoco``, ``out``). A compile error is written as one ``compile_error``
+row (a candidate's feedback, not a crash). Test ids are ``pkg.Class#method``; a test file's
+path (``src/test/java/pkg/ClassTest.java``) or a class name selects its tests.
+"""
+
+import json
+import os
+import re
+import subprocess
+import sys
+import zipfile
+
+SKIP = {".git", ".hg", ".svn", "build", "target", "out", "bin", "node_modules", ".gradle"}
+PACKAGE = re.compile(r"^\s*package\s+([\w.]+)\s*;", re.M)
+JUNIT = re.compile(r"@(org\.junit\.)?Test\b")
+LIMIT = 6000
+
+
+def sources(root):
+    found = []
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d not in SKIP and not d.startswith("."))
+        for name in sorted(files):
+            if name.endswith(".java"):
+                found.append(os.path.relpath(os.path.join(folder, name), root).replace(os.sep, "/"))
+    return found
+
+
+def read(root, rel):
+    with open(os.path.join(root, rel), encoding="utf-8", errors="replace") as f:
+        return f.read()
+
+
+def write(out, rows):
+    with open(out, "a", encoding="utf-8") as f:
+        for row in rows:
+            f.write(json.dumps(row) + "\n")
+
+
+def jvm_flags(memory_mb):
+    """Flags that let a JVM start under the sandbox's address-space limit."""
+    heap = max(128, int(memory_mb or 2048) // 4)
+    return [
+        f"-Xmx{heap}m",
+        "-XX:CompressedClassSpaceSize=64m",
+        "-XX:MaxMetaspaceSize=256m",
+        "-XX:ReservedCodeCacheSize=64m",
+        "-XX:+UseSerialGC",
+        "-XX:TieredStopAtLevel=1",
+        "-Xshare:auto",
+    ]
+
+
+def javac(files, dest, classpath, release, scratch, name, flags):
+    os.makedirs(dest, exist_ok=True)
+    argfile = os.path.join(scratch, name + ".args")
+    with open(argfile, "w", encoding="utf-8") as f:
+        for path in files:
+            f.write('"' + path.replace("\\", "\\\\") + '"\n')
+    argv = (
+        ["javac"]
+        + ["-J" + f for f in flags]
+        + ["-nowarn", "-g", "-encoding", "UTF-8", "-d", dest, "-cp", os.pathsep.join(classpath)]
+    )
+    if release:
+        argv += ["--release", str(release)]
+    done = subprocess.run([*argv, "@" + argfile], capture_output=True, text=True)
+    return done.returncode, (done.stdout + done.stderr)
+
+
+def agent_jar(path, scratch):
+    """The ``-javaagent`` jar: ``path`` itself, or the ``jacocoagent.jar`` inside it."""
+    with zipfile.ZipFile(path) as z:
+        if "jacocoagent.jar" not in z.namelist():
+            return path
+        dest = os.path.join(scratch, "jacocoagent.jar")
+        with open(dest, "wb") as f:
+            f.write(z.read("jacocoagent.jar"))
+        return dest
+
+
+def main(request_path):
+    with open(request_path, encoding="utf-8") as f:
+        req = json.load(f)
+    root, scratch, out = req["root"], req["scratch"], req["out"]
+    open(out, "w").close()
+    rels = sources(root)
+    classes, by_source, by_file = [], {}, {}
+    for rel in rels:
+        text = read(root, rel)
+        m = PACKAGE.search(text)
+        pkg = m.group(1) if m else ""
+        stem = os.path.basename(rel)[:-5]
+        qual = (pkg + "." if pkg else "") + stem
+        by_source[(pkg.replace(".", "/") + "/" if pkg else "") + os.path.basename(rel)] = rel
+        by_file[rel] = qual
+        if "org.junit" in text and JUNIT.search(text):
+            classes.append(qual)
+    if not rels:
+        write(out, [{"compile_error": "no tests found: no .java files"}, {"done": True}])
+        return
+    project = os.path.join(scratch, "classes")
+    cp = list(req["classpath"])
+    flags = jvm_flags(req.get("memory_mb"))
+    jacoco = req.get("jacoco") or []
+    here = os.path.dirname(os.path.abspath(__file__))
+    drivers = [os.path.join(here, "PwJUnit.java")]
+    if jacoco:
+        drivers.append(os.path.join(here, "PwCoverage.java"))
+    # one javac for the project and the driver (the driver always compiles: errors are the
+    # project's)
+    code, text = javac(
+        [os.path.join(root, r) for r in rels] + drivers,
+        project,
+        cp + jacoco,
+        req["release"],
+        scratch,
+        "project",
+        flags,
+    )
+    if code != 0:
+        text = text.replace(root.rstrip("/") + "/", "")
+        write(out, [{"compile_error": "javac failed:\n" + text[-LIMIT:]}, {"done": True}])
+        return
+    selectors = []
+    for t in req["tests"]:
+        selectors.append(by_file.get(t, t))
+    coverage = bool(req["coverage"] and jacoco)
+    lines = [
+        req["mode"],
+        os.path.join(scratch, "raw.jsonl"),
+        str(int(req["timeout"] * 1000)),
+        str(req["max_failures"]),
+        "1" if coverage else "0",
+        project,
+        *classes,
+        "--",
+        *selectors,
+    ]
+    listing = os.path.join(scratch, "pwjunit.txt")
+    with open(listing, "w", encoding="utf-8") as f:
+        f.write("\n".join(lines) + "\n")
+    argv = ["java", *flags, "-cp", os.pathsep.join([project, *cp, *jacoco])]
+    if coverage:
+        argv.append("-javaagent:" + agent_jar(req["agent"], scratch) + "=output=none")
+    argv += ["PwJUnit", listing]
+    done = subprocess.run(argv, cwd=root)
+    rows = []
+    raw = os.path.join(scratch, "raw.jsonl")
+    if os.path.exists(raw):
+        with open(raw, encoding="utf-8", errors="replace") as f:
+            for line in f:
+                try:
+                    row = json.loads(line)
+                except ValueError:
+                    continue
+                if "files" in row:
+                    row["files"] = {
+                        by_source[k]: v for k, v in row["files"].items() if k in by_source
+                    }
+                rows.append(row)
+    if not any(r.get("done") for r in rows):
+        rows.append({"crash": f"the JVM exited with code {done.returncode}"})
+    write(out, rows)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
