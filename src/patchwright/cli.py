@@ -447,6 +447,10 @@ def _main(argv: Sequence[str] | None) -> int:
         lines = str(exc).strip().splitlines() or [type(exc).__name__]
         print(f"patchwright: error: {lines[0]}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except OSError as exc:  # the environment: a full disk, a folder that is a file, ...
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"patchwright: error: {str(exc.strerror or exc)[:300]}{where}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except KeyboardInterrupt as exc:  # SIGINT, or SIGTERM during a run (app.signals)
         from patchwright.app.signals import exit_code, interrupted_line
 

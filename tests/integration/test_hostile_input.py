@@ -126,3 +126,25 @@ def test_an_undecodable_source_file_is_named_with_its_encoding(cli, tmp_path: Pa
     done = cli("repair", str(proj), "--out", str(tmp_path / "run"), "--max-evals", "5", timeout=600)
     assert done.returncode == 1, done.stderr[-1500:]
     assert "mod.py: not UTF-8 text (declares iso-8859-1, byte 0xe9" in done.stderr, done.stderr[-1500:]
+
+
+@pytest.mark.parametrize("size", [65536, 300000, 360000], ids=["at-snapshot", "mid-run", "late"])
+def test_a_full_disk_ends_with_one_line(make_repo, tmp_path: Path, size: int) -> None:
+    """The run directory on a small tmpfs (bubblewrap's --size): whichever write fills it,
+    the run ends with a plausible patch or one line and exit 2, the project untouched."""
+    files = dict(PROJECT)
+    if size < 100000:
+        files["data.txt"] = "x" * 200000  # the snapshot alone does not fit
+    proj = make_repo(files)
+    bwrap = shutil.which("bwrap")
+    assert bwrap, "bubblewrap is needed for a small tmpfs"
+    small = tmp_path / "small"
+    small.mkdir()
+    cmd = [bwrap, "--dev-bind", "/", "/", "--size", str(size), "--tmpfs", str(small), "--",
+           sys.executable, "-m", "patchwright.cli", "repair", str(proj), "--out", str(small / "run")]  # fmt: skip
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert "Traceback" not in done.stderr, done.stderr[-2000:]
+    if size < 100000 or done.returncode != 0:
+        _one_line(done)
+        assert "No space left" in done.stderr or "disk" in done.stderr.lower(), done.stderr[-800:]
+    assert (proj / "mod.py").read_text() == PROJECT["mod.py"]

@@ -112,6 +112,9 @@ def prepare(state: RepairState, deps: RepairDeps) -> dict[str, Any]:
                 raise
     except SnapshotError as exc:
         return {"status": "error", "error": str(exc)}
+    except OSError as exc:  # a full disk: the half-made workspace is gone already
+        return {"status": "error", "error": f"cannot make the workspace {workspace}: "
+                                            f"{exc.strerror or exc}"}  # fmt: skip
     task = Task(
         id=state.get("task_id") or Path(state["source"]).resolve().name,
         repo=str(workspace),
@@ -264,7 +267,14 @@ def validate(state: RepairState, deps: RepairDeps) -> dict[str, Any]:
     # A fresh sandbox: nothing the search's runs left behind can make the patch look good.
     fresh = Path(state["run_dir"]) / "validate"
     shutil.rmtree(fresh, ignore_errors=True)
-    shutil.copytree(task.repo, fresh, symlinks=True)
+    try:
+        shutil.copytree(task.repo, fresh, symlinks=True)
+    except OSError as exc:  # a full disk (shutil.Error lists every file: the first says why)
+        shutil.rmtree(fresh, ignore_errors=True)
+        errors = exc.args[0] if isinstance(exc, shutil.Error) and exc.args else None
+        why = str(errors[0][2]) if isinstance(errors, list) and errors else str(exc)
+        return {"status": "error", "patch": None,
+                "error": f"cannot copy the workspace for validation: {why[:200]}"}  # fmt: skip
     sandbox = deps.open_bed(fresh)
     try:
         # the runner's own defaults (pytest: plugins as installed), not the lean settings

@@ -55,6 +55,10 @@ class IsolationUnavailable(PatchwrightError):
     """Isolation was required and namespaces cannot be made here."""
 
 
+class WorkspaceGitFailed(PatchwrightError, RuntimeError):
+    """Git could not reset the workspace (a full disk, say); one line."""
+
+
 class WorkspaceTampered(PatchwrightError, RuntimeError):
     """A reset did not bring the workspace back to the base commit (one line)."""
 
@@ -196,7 +200,8 @@ class LocalSandbox:
         for args in (("reset", "-q", "--hard", self.base), ("clean", "-ffdxq")):
             code, _, err = self._git(*args)
             if code != 0:
-                raise RuntimeError(f"git {args[0]} failed in {self._root}: {err.strip()}")
+                first = (err.strip().splitlines() or ["no message"])[-1]
+                raise WorkspaceGitFailed(f"git {args[0]} failed in {self._root}: {first[:300]}")
         self.verify()
 
     def verify(self) -> None:
