@@ -98,7 +98,7 @@ def test_a_corrupt_run_directory_on_resume(cli, finished: Path, tmp_path: Path, 
 def test_a_corrupt_tree_file_is_named(tmp_path: Path) -> None:
     for junk in (b"\x80\xff" * 40, b'{"version": 1, "nodes": [{"id": "x"}]}'):
         (tmp_path / "tree.json").write_bytes(junk)
-        with pytest.raises(TreeFileError, match="tree.json"):
+        with pytest.raises(TreeFileError, match=r"tree\.json"):
             read_tree(tmp_path / "tree.json")
 
 
