@@ -1,9 +1,13 @@
 """Honest results (issue 12): a repository whose tests lie outside coverage runs gets no
-bogus patch. Real CLI, real pytest, in the default sandbox."""
+bogus patch. Real CLI, real pytest, in the default local sandbox and in Docker (skipped only
+with PATCHWRIGHT_NO_DOCKER=1, as the other Docker tests)."""
 
 from __future__ import annotations
 
 import json
+import os
+
+import pytest
 
 FAKE_PASSES = """import sys
 import pytest
@@ -18,14 +22,23 @@ def pytest_runtest_makereport(item, call):
 """
 
 
-def test_a_conftest_faking_passes_outside_coverage_is_flaky_not_repaired(cli, make_repo, tmp_path):
+SANDBOXES = [
+    "local",
+    pytest.param("docker", marks=pytest.mark.skipif(
+        os.environ.get("PATCHWRIGHT_NO_DOCKER") == "1", reason="PATCHWRIGHT_NO_DOCKER=1")),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("sandbox", SANDBOXES)
+def test_a_conftest_faking_passes_outside_coverage_is_flaky_not_repaired(cli, make_repo, tmp_path, sandbox):
     proj = make_repo({
         "mod.py": "def f():\n    return 1\n",
         "test_mod.py": "from mod import f\n\n\ndef test_f():\n    assert f() == 2\n",
         "conftest.py": FAKE_PASSES,
     })  # fmt: skip
     out = tmp_path / "run"
-    done = cli("repair", str(proj), "--out", str(out), "--max-evals", "20", timeout=600)
+    done = cli("repair", str(proj), "--out", str(out), "--max-evals", "20", "--sandbox", sandbox,
+               timeout=900)  # fmt: skip
     assert done.returncode == 1, done.stderr[-2000:]
     assert done.stdout == ""
     result = json.loads((out / "result.json").read_text())
