@@ -88,7 +88,7 @@ def test_run_gives_per_test_status_and_coverage(bed: SandboxTestBed) -> None:
     assert "expected:<3> but was:<1>" in failure.message
     assert "CalcTest.java:9" in failure.output
     assert coverage["demo.CalcTest#maxOfTwo"][MAIN] == {5, 6}
-    assert coverage["demo.CalcTest#addTwo"][MAIN] == {12}
+    assert coverage["demo.CalcTest#addTwo"] == {MAIN: {12}}  # test classes are no suspects
 
 
 def test_selectors_by_file_class_and_method(bed: SandboxTestBed) -> None:

@@ -13,6 +13,7 @@ from patchwright.core.errors import ConfigError, PatchwrightError, RepairError
 from patchwright.core.events import Record
 from patchwright.core.protocols import BuildContext, Model, Objective, Proposer, TestBed
 from patchwright.core.registry import resolve
+from patchwright.repo.lang import project_language, proposer_for
 from patchwright.testing.detect import detect_runner
 from patchwright.testing.testbed import SandboxTestBed
 
@@ -47,7 +48,9 @@ def make_proposers(
     "proposer" table, or dotted paths), each built by its class from the run's context."""
     ctx = BuildContext(config=config, task=task, model=model, record=record)
     proposers: list[Proposer] = []
-    for name in config.search.proposers:
+    language = project_language(task.repo) if task is not None else "python"
+    for generic in config.search.proposers:
+        name = proposer_for(generic, language)  # e.g. mutations -> java_templates for Java
         try:
             cls = resolve("proposer", name)
         except ConfigError as exc:

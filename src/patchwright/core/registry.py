@@ -36,6 +36,7 @@ BUILTIN: Mapping[Kind, Mapping[str, str]] = {
     },
     "proposer": {
         "mutations": "patchwright.propose.mutations:MutationProposer",
+        "java_templates": "patchwright.propose.templates.java.proposer:JavaTemplateProposer",
         "llm": "patchwright.propose.llm.llm_patch:LlmPatchProposer",
         "migrate_rules": "patchwright.propose.migrate.migrate_rules:MigrateRulesProposer",
         "llm_migrate": "patchwright.propose.migrate.llm_migrate:LlmMigrateProposer",

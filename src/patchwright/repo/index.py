@@ -255,3 +255,18 @@ def _discover(root: Path, max_files: int) -> Iterator[str]:
             n += 1
             if n >= max_files:
                 return
+
+
+# ---------------------------------------------------------------------------- Java syntax
+
+
+def java_tree(text: str) -> Any:
+    """The tree-sitter-java syntax tree's root node of ``text`` (nodes have ``type``,
+    ``start_byte``/``end_byte``, ``start_point``, ``children`` and ``has_error``); the
+    Java fix templates read it without importing tree_sitter themselves."""
+    return _parser("java").parse(text.encode("utf-8", errors="surrogatepass")).root_node
+
+
+def java_parses(text: str) -> bool:
+    """``text`` is Java without syntax errors (tree-sitter finds no ERROR or MISSING node)."""
+    return not java_tree(text).has_error

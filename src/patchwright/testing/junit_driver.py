@@ -92,7 +92,7 @@ def main(request_path):
     root, scratch, out = req["root"], req["scratch"], req["out"]
     open(out, "w").close()
     rels = sources(root)
-    classes, by_source, by_file = [], {}, {}
+    classes, by_source, by_file, tests = [], {}, {}, set()
     for rel in rels:
         text = read(root, rel)
         m = PACKAGE.search(text)
@@ -103,6 +103,7 @@ def main(request_path):
         by_file[rel] = qual
         if "org.junit" in text and JUNIT.search(text):
             classes.append(qual)
+            tests.add(rel)
     if not rels:
         write(out, [{"compile_error": "no tests found: no .java files"}, {"done": True}])
         return
@@ -162,9 +163,9 @@ def main(request_path):
                 except ValueError:
                     continue
                 if "files" in row:
-                    row["files"] = {
-                        by_source[k]: v for k, v in row["files"].items() if k in by_source
-                    }
+                    # the project's code only: test classes are no suspects
+                    files = {by_source.get(k): v for k, v in row["files"].items()}
+                    row["files"] = {k: v for k, v in files.items() if k and k not in tests}
                 rows.append(row)
     if not any(r.get("done") for r in rows):
         rows.append({"crash": f"the JVM exited with code {done.returncode}"})

@@ -126,6 +126,7 @@ public class PwJUnit {
             if (timedOut) {
                 t.interrupt();
                 try { t.stop(); } catch (Throwable e) { /* not supported: left running */ }
+                t.join(2000);  // let it die before the next test (and its coverage) starts
             }
             double secs = (System.nanoTime() - start) / 1e9;
             System.setOut(realOut); System.setErr(realErr);

@@ -1,0 +1,106 @@
+"""Condition expression mutation, insertion and removal (TBar "mutate conditional
+expression": remove a sub-condition, negate it, insert one; PraPR "negate conditional")."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from patchwright.propose.templates.java.base import (
+    JavaEdit,
+    JavaSite,
+    Node,
+    java_template,
+    splice,
+    text_of,
+)
+
+_GUARDED = ("if_statement", "while_statement", "do_statement", "for_statement",
+            "ternary_expression")  # fmt: skip
+
+
+def _condition(node: Node) -> Node | None:
+    cond = node.child_by_field_name("condition")
+    if cond is not None and cond.type == "parenthesized_expression" and cond.named_children:
+        return cond.named_children[0]
+    return cond
+
+
+@java_template("cond.remove", weight=0.55, on=("binary_expression",),
+               example=("if (a > 0 && b > 0) {\n    return a;\n}",
+                        "if (a > 0) {\n    return a;\n}"))  # fmt: skip
+def remove(site: JavaSite, node: Node) -> Iterator[JavaEdit]:
+    """Drop one side of ``&&`` / ``||``."""
+    op = node.child_by_field_name("operator")
+    if op is None or text_of(site, op) not in ("&&", "||"):
+        return
+    left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+    if left is None or right is None:
+        return
+    yield splice(site, node, text_of(site, left), 0.8, "keep the left sub-condition")
+    yield splice(site, node, text_of(site, right), 0.7, "keep the right sub-condition")
+
+
+@java_template("cond.negate", weight=0.5, on=_GUARDED,
+               example=("while (a > b) {\n    a--;\n}", "while (!(a > b)) {\n    a--;\n}"))  # fmt: skip
+def negate(site: JavaSite, node: Node) -> Iterator[JavaEdit]:
+    """Negate a statement's condition: ``c`` -> ``!(c)``."""
+    cond = _condition(node)
+    if cond is None:
+        return
+    old = text_of(site, cond)
+    if cond.type == "unary_expression" and old.startswith("!"):
+        inner = old[1:].strip()
+        if inner.startswith("(") and inner.endswith(")"):
+            inner = inner[1:-1]
+        yield splice(site, cond, inner, 0.9, "drop the negation")
+        return
+    yield splice(site, cond, f"!({old})", 0.8, "negate the condition")
+
+
+@java_template("cond.insert", weight=0.35, on=("if_statement", "while_statement"),
+               example=("if (a > 0) {\n    return a;\n}",
+                        "if (a > 0 && a != b) {\n    return a;\n}"))  # fmt: skip
+def insert(site: JavaSite, node: Node) -> Iterator[JavaEdit]:
+    """Strengthen or weaken a condition with a comparison of two same-typed names in scope
+    (``c`` -> ``c && x != y`` / ``c || x == y``)."""
+    cond = _condition(node)
+    if cond is None:
+        return
+    old = text_of(site, cond)
+    used = [n for n in site.types if n in old]
+    for name in used[:2]:
+        kind = site.types[name]
+        for other, okind in site.types.items():
+            if other == name or okind != kind or kind not in ("int", "long", "char"):
+                continue
+            yield splice(site, cond, f"{old} && {name} != {other}", 0.5, f"and {name} != {other}")
+            yield splice(site, cond, f"{old} || {name} == {other}", 0.3, f"or {name} == {other}")
+
+
+@java_template("cond.null_check", weight=0.45,
+               on=("expression_statement", "return_statement", "local_variable_declaration"),
+               example=("s.trim();", "if (s != null) {\n    s.trim();\n}"))  # fmt: skip
+def null_check(site: JavaSite, node: Node) -> Iterator[JavaEdit]:
+    """Guard a statement that dereferences a name by ``if (x != null)`` (TBar null-pointer
+    checker)."""
+    if node.type != "expression_statement":
+        return
+    deref = [c for c in _descendants(node) if c.type in ("method_invocation", "field_access")]
+    for call in deref[:1]:
+        obj = call.child_by_field_name("object")
+        if obj is None or obj.type != "identifier":
+            continue
+        name = text_of(site, obj)
+        kind = site.types.get(name, "")
+        if not kind or kind[0].islower():
+            continue  # primitives and unknown names
+        indent = " " * node.start_point[1]
+        body = text_of(site, node)
+        new = f"if ({name} != null) {{\n{indent}    {body}\n{indent}}}"
+        yield splice(site, node, new, 0.8, f"guard by {name} != null")
+
+
+def _descendants(node: Node) -> Iterator[Node]:
+    for child in node.named_children:
+        yield child
+        yield from _descendants(child)
