@@ -193,9 +193,6 @@ def build_parser() -> _Parser:
     from patchwright.console.optimize import add_parser as _optimize_parser
 
     _optimize_parser(sub, _config_args)
-    from patchwright.console.optimize import add_parser as _optimize_parser
-
-    _optimize_parser(sub, _config_args)
     _hook_parser(sub, _config_args)
     from patchwright.tui.command import add_parser as _tui_parser
 
@@ -401,12 +398,6 @@ def cmd_optimize(args: argparse.Namespace) -> int:
     return run_optimize(args, _overrides(args), args.out or default_run_dir(args.path))
 
 
-def cmd_optimize(args: argparse.Namespace) -> int:
-    from patchwright.console.optimize import cmd_optimize as run_optimize
-
-    return run_optimize(args, _overrides(args), args.out or default_run_dir(args.path))
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Patchwright's own warnings (``patchwright: ...``) print as one line, once."""
     shown: set[str] = set()
@@ -437,7 +428,6 @@ def _main(argv: Sequence[str] | None) -> int:
             "model": cmd_model,
             "sandbox": cmd_sandbox,
             "migrate": cmd_migrate,
-            "optimize": cmd_optimize,
             "optimize": cmd_optimize,
             "hook": lambda a: a.hook_handler(a, _overrides),
             "tui": lambda a: a.run_tui(a),
