@@ -1,5 +1,6 @@
-"""QuixBugs (Python): one small git repo per bug, repair it, re-check the patch in a fresh
-workspace against the full test module."""
+"""QuixBugs (Python, and Java by the rows' ``language``): one small git repo per bug, repair
+it, re-check the patch in a fresh workspace against the full test module (Java:
+:mod:`patchwright.benchmarks.quixbugs_java`)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from patchwright.benchmarks.quixbugs_java import is_java, java_config, recheck_java
 from patchwright.benchmarks.runner import (
     BenchError,
     compare,
@@ -124,7 +126,7 @@ def repair_bug(row: dict[str, Any], folder: str, config_data: dict[str, Any]) ->
         "cost": result.cost,
     }
     if patch is not None:
-        ok = recheck(row, patch.diff, config)
+        ok = (recheck_java if is_java(row) else recheck)(row, patch.diff, config)
         out["rechecked"] = ok
         if not ok:
             out["status"] = "recheck_failed"
@@ -139,12 +141,15 @@ def run_quixbugs(args: argparse.Namespace, config: RunConfig, strategies: list[s
     side-by-side comparison when several strategies ran."""
     data = args.data or DEFAULT_DATA
     rows = load_rows(Path(data), args.only, args.limit)
-    rows = [r for r in rows if r.get("language", "python") == "python"]
+    language = "java" if rows and all(is_java(r) for r in rows) else "python"
+    if language == "java":  # a Java data file: the JUnit runner, the Java templates
+        config = java_config(config)
+    rows = [r for r in rows if r.get("language", "python") == language]
     if not rows:
         raise BenchError("no Python QuixBugs rows selected")
     out = Path(args.out or DEFAULT_OUT)
     with shared_server(config) as config:
-        summaries = run_strategies(rows, out, args.jobs, config, strategies)
+        summaries = run_strategies(rows, out, args.jobs, config, strategies, language)
     if len(strategies) > 1:
         comparison = compare(summaries)
         write_json(out / "comparison.json", comparison)
@@ -153,7 +158,8 @@ def run_quixbugs(args: argparse.Namespace, config: RunConfig, strategies: list[s
 
 
 def run_strategies(
-    rows: list[dict[str, Any]], out: Path, jobs: int, config: RunConfig, strategies: list[str]
+    rows: list[dict[str, Any]], out: Path, jobs: int, config: RunConfig, strategies: list[str],
+    language: str = "python",
 ) -> dict[str, dict[str, Any]]:
     summaries: dict[str, dict[str, Any]] = {}
     for name in strategies:
@@ -161,7 +167,7 @@ def run_strategies(
         folder = out / name if len(strategies) > 1 else out
         config_data = cfg.model_dump()
         results, wall = run_batch(rows, folder, repair_bug, config_data, max(1, jobs))
-        summary = summarize(results, wall, f"quixbugs-python/{name}", config_data)
+        summary = summarize(results, wall, f"quixbugs-{language}/{name}", config_data)
         write_json(folder / "summary.json", summary)
         print_table(results, summary)
         summaries[name] = summary
@@ -172,7 +178,7 @@ class QuixBugs:
     """``patchwright bench quixbugs``: QuixBugs' Python bugs, one repair each."""
 
     name = "quixbugs"
-    help = "QuixBugs (Python): repair each bug, compare strategies (--strategy a,b,...)"
+    help = "QuixBugs (Python, or Java with quixbugs_java.jsonl): repair each bug, compare strategies (--strategy a,b,...)"
 
     @staticmethod
     def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -21,6 +21,21 @@ SKIP = {".git", ".hg", ".svn", "build", "target", "out", "bin", "node_modules", 
 PACKAGE = re.compile(r"^\s*package\s+([\w.]+)\s*;", re.M)
 JUNIT = re.compile(r"@(org\.junit\.)?Test\b")
 LIMIT = 6000
+FRAME = re.compile(
+    r"^\s*at (?:[\w.$/]+/)?(?P<cls>[\w.$]+)\.[\w$<>]+\((?P<file>[\w$]+\.java):(?P<line>\d+)\)", re.M
+)
+
+
+def frames(trace, by_source):
+    """Source path -> lines of a failure's stack trace (JaCoCo misses the lines of a method
+    that ended by an exception before its next probe: a StackOverflowError's recursion)."""
+    found = {}
+    for m in FRAME.finditer(trace):
+        pkg = m.group("cls").split("$", 1)[0].rpartition(".")[0]
+        rel = by_source.get((pkg.replace(".", "/") + "/" if pkg else "") + m.group("file"))
+        if rel:
+            found.setdefault(rel, set()).add(int(m.group("line")))
+    return found
 
 
 def sources(root):
@@ -153,7 +168,7 @@ def main(request_path):
         argv.append("-javaagent:" + agent_jar(req["agent"], scratch) + "=output=none")
     argv += ["PwJUnit", listing]
     done = subprocess.run(argv, cwd=root)
-    rows = []
+    rows, traces = [], {}
     raw = os.path.join(scratch, "raw.jsonl")
     if os.path.exists(raw):
         with open(raw, encoding="utf-8", errors="replace") as f:
@@ -162,10 +177,14 @@ def main(request_path):
                     row = json.loads(line)
                 except ValueError:
                     continue
+                if "id" in row and row.get("status") not in ("pass", "skip"):
+                    traces[row["id"]] = frames(str(row.get("output") or ""), by_source)
                 if "files" in row:
                     # the project's code only: test classes are no suspects
-                    files = {by_source.get(k): v for k, v in row["files"].items()}
-                    row["files"] = {k: v for k, v in files.items() if k and k not in tests}
+                    files = {by_source.get(k): set(v) for k, v in row["files"].items()}
+                    for rel, lines in traces.get(row["cov"], {}).items():
+                        files.setdefault(rel, set()).update(lines)
+                    row["files"] = {k: sorted(v) for k, v in files.items() if k and k not in tests}
                 rows.append(row)
     if not any(r.get("done") for r in rows):
         rows.append({"crash": f"the JVM exited with code {done.returncode}"})
