@@ -101,7 +101,9 @@ def _seconds(text: str) -> float:
     return value
 
 
-def build_parser() -> _Parser:
+def build_parser(benchmarks: bool = True) -> _Parser:
+    """The parser; ``benchmarks=False`` leaves ``bench`` without its subcommands (their
+    modules are not imported: a git hook's fresh interpreter starts faster)."""
     parser = _Parser(prog="patchwright", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"patchwright {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -149,7 +151,7 @@ def build_parser() -> _Parser:
     bp = sub.add_parser("bench", help="run a benchmark (a subcommand per benchmark)")
     bsub = bp.add_subparsers(dest="name", metavar="NAME", parser_class=_Parser)
     bsub.required = True
-    for name in names("benchmark"):
+    for name in names("benchmark") if benchmarks else ():
         try:
             bench = resolve("benchmark", name)
         except ConfigError as exc:  # one broken benchmark must not break every command
@@ -418,7 +420,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: Sequence[str] | None) -> int:
-    parser = build_parser()
+    parser = build_parser(benchmarks=list(sys.argv[1:] if argv is None else argv)[:1] != ["hook"])
     try:
         args = parser.parse_args(argv)
         handler = {
