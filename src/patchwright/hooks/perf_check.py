@@ -8,6 +8,8 @@ from __future__ import annotations
 import ast
 import copy
 import difflib
+import textwrap
+from collections.abc import Callable
 
 from patchwright.hooks.findings import CheckContext, Finding
 from patchwright.propose.optimize.registry import Rewrite, builtin_rewrites
@@ -27,13 +29,15 @@ class PerfChecker:
 
     def findings(self, path: str, text: str, tree: ast.Module) -> list[Finding]:
         out: list[Finding] = []
+        lines = text.splitlines(keepends=True)
         for func in ast.walk(tree):
             if not isinstance(func, ast.FunctionDef):
                 continue
             before = ast.unparse(func).splitlines()
+            fresh = _copier(func, lines)
             for rw in self.rewrites:
                 try:
-                    got = rw(copy.deepcopy(func))
+                    got = rw(fresh())
                 except Exception:  # a rewrite that trips over unusual code is no finding
                     continue
                 if got is None:
@@ -47,6 +51,20 @@ class PerfChecker:
 
     def fix(self, path: str, text: str) -> tuple[str, int]:
         return text, 0
+
+
+def _copier(func: ast.FunctionDef, lines: list[str]) -> Callable[[], ast.FunctionDef]:
+    """Fresh copies of ``func`` for each rewrite: its source parsed again (CPython's parser
+    is several times faster than ``copy.deepcopy`` of a tree), else a deep copy."""
+    start = min([func.lineno, *(d.lineno for d in func.decorator_list)])
+    source = textwrap.dedent("".join(lines[start - 1 : func.end_lineno]))
+    try:
+        parsed = ast.parse(source).body[0]
+    except SyntaxError:  # a line indented less than the def (a string literal): copy instead
+        parsed = None
+    if not isinstance(parsed, ast.FunctionDef):
+        return lambda: copy.deepcopy(func)
+    return lambda: ast.parse(source).body[0]  # type: ignore[return-value]
 
 
 def _first_change(before: list[str], after: list[str]) -> tuple[int, str | None]:
