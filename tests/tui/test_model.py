@@ -80,7 +80,11 @@ def test_launch_command_lines(tmp_path):
     assert argv[argv.index("--max-evals") + 1] == "5" and "search.max_depth=2" in argv
     migrate = LaunchSpec(path=tmp_path, run_dir=tmp_path / "r", kind="migrate", target="lib==2")
     assert migrate.argv()[3:5] == ["migrate", str(tmp_path)] and "--confirm" not in migrate.argv()
+    optimize = LaunchSpec(path=tmp_path, run_dir=tmp_path / "r", kind="optimize", target="m:f")
+    assert optimize.argv()[3:5] == ["optimize", str(tmp_path)]
+    assert optimize.argv()[optimize.argv().index("--target") + 1] == "m:f"
     for bad in (LaunchSpec(path=tmp_path, run_dir=tmp_path, kind="migrate"),
+                LaunchSpec(path=tmp_path, run_dir=tmp_path, kind="optimize", target="m"),
                 LaunchSpec(path=tmp_path, run_dir=tmp_path, kind="optimise"),
                 LaunchSpec(path=tmp_path / "missing", run_dir=tmp_path),
                 LaunchSpec(path=tmp_path, run_dir=tmp_path, max_evals=0)):  # fmt: skip

@@ -30,6 +30,8 @@ def add_parser(sub: argparse._SubParsersAction, config_args) -> None:  # type: i
     tp.add_argument("--test", action="append", default=[], metavar="TEST_ID",
                     help="failing test to fix, ticked in advance (repeatable)")  # fmt: skip
     tp.add_argument("--to", default="", metavar="LIB==VERSION", help="migrate: the target")
+    tp.add_argument("--target", default="", metavar="MODULE:FUNCTION",
+                    help="optimize: the function to speed up")  # fmt: skip
     tp.add_argument("--start", action="store_true",
                     help="start at once with these options (no set-up screen)")  # fmt: skip
     config_args(tp)
@@ -46,8 +48,8 @@ def _spec(args: argparse.Namespace, path: Path) -> LaunchSpec:
     if run_dir.resolve().is_relative_to(path.resolve()):
         raise TuiError(f"the run directory must not be inside the project: {run_dir}")
     return LaunchSpec(
-        path=path, run_dir=run_dir, kind="migrate" if args.to else "repair", tests=args.test,
-        target=args.to, model=args.model or "", strategy=args.strategy or "",
+        path=path, run_dir=run_dir, kind="migrate" if args.to else ("optimize" if args.target else "repair"),
+        tests=args.test, target=args.to or args.target, model=args.model or "", strategy=args.strategy or "",
         max_evals=args.max_evals, max_seconds=args.max_seconds, configs=args.config,
         sets=list(args.set),
     )  # fmt: skip

@@ -17,7 +17,7 @@ from patchwright.core.errors import PatchwrightError
 
 PROMPT = "accept this patch? [y/N] "
 """What ``repair --confirm`` asks on standard error (cli._ask) before reading the answer."""
-KINDS = ("repair", "migrate")
+KINDS = ("repair", "migrate", "optimize")
 
 
 class LaunchError(PatchwrightError):
@@ -33,7 +33,7 @@ class LaunchSpec:
     kind: str = "repair"
     tests: list[str] = field(default_factory=list)
     target: str = ""
-    """migrate: LIB==VERSION."""
+    """migrate: LIB==VERSION; optimize: MODULE:FUNCTION (the function timed)."""
     model: str = ""
     strategy: str = ""
     max_evals: int | None = None
@@ -48,6 +48,8 @@ class LaunchSpec:
             raise LaunchError(f"not a directory: {self.path}")
         if self.kind == "migrate" and "==" not in self.target:
             raise LaunchError("migrate needs a target LIB==VERSION")
+        if self.kind == "optimize" and ":" not in self.target:
+            raise LaunchError("optimize needs a target MODULE:FUNCTION")
         if self.max_evals is not None and self.max_evals <= 0:
             raise LaunchError("the evaluation budget must be positive")
         if self.max_seconds is not None and self.max_seconds <= 0:
@@ -61,8 +63,10 @@ class LaunchSpec:
             cmd.append("--confirm")
             for test in self.tests:
                 cmd += ["--test", test]
-        else:
+        elif self.kind == "migrate":
             cmd += ["--to", self.target]
+        else:
+            cmd += ["--target", self.target]
         if self.model:
             cmd += ["--model", self.model]
         if self.strategy:

@@ -89,7 +89,8 @@ class SetupScreen(Screen[None]):
                 with RadioSet(id="kind", compact=True):
                     yield RadioButton("repair: make the failing tests pass", value=s.kind == "repair", id="kind-repair")
                     yield RadioButton("migrate --to LIB==VERSION", value=s.kind == "migrate", id="kind-migrate")
-                yield Label("Target (migrate): LIB==VERSION")
+                    yield RadioButton("optimize --target MODULE:FUNCTION", value=s.kind == "optimize", id="kind-optimize")
+                yield Label("Target: LIB==VERSION (migrate), MODULE:FUNCTION (optimize)")
                 yield Input(s.target, placeholder="numpy==2.0.0", id="target", compact=True)
                 yield Label("Model (empty: none, fix templates only)")
                 yield Input(s.model, placeholder="none | local | scripted:FILE | NAME", id="model", compact=True)
@@ -138,7 +139,8 @@ class SetupScreen(Screen[None]):
         def value(wid: str) -> str:
             return self.query_one(f"#{wid}", Input).value.strip()
 
-        kind = "migrate" if self.query_one("#kind-migrate", RadioButton).value else "repair"
+        kind = next((k for k in ("migrate", "optimize")
+                     if self.query_one(f"#kind-{k}", RadioButton).value), "repair")  # fmt: skip
         evals, secs = value("max-evals"), value("max-seconds")
         try:
             max_evals = int(evals) if evals else None
