@@ -35,7 +35,7 @@ def test_catalogue_covers_the_tbar_families():
     assert {t.family for t in TEMPLATES} == FAMILIES
     names = {t.name for t in TEMPLATES}
     for needed in ("op.binary", "lit.off_by_one", "cond.remove", "cond.negate",
-                   "cond.insert", "cond.null_check", "ret.value", "var.replace",
+                   "cond.insert", "cond.null_check", "cond.range_check", "ret.value", "var.replace",
                    "call.name", "call.args", "stmt.delete", "stmt.move"):  # fmt: skip
         assert needed in names
 

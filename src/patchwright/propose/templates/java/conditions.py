@@ -104,3 +104,20 @@ def _descendants(node: Node) -> Iterator[Node]:
     for child in node.named_children:
         yield child
         yield from _descendants(child)
+
+
+@java_template("cond.range_check", weight=0.35, on=("expression_statement", "return_statement"),
+               example=("return xs[a];", "if (a >= 0 && a < xs.length) {\n    return xs[a];\n}"))  # fmt: skip
+def range_check(site: JavaSite, node: Node) -> Iterator[JavaEdit]:
+    """Guard a statement that indexes an array by a bounds check on the index (TBar range
+    checker)."""
+    access = next((c for c in _descendants(node) if c.type == "array_access"), None)
+    if access is None or node.parent is None or node.parent.type != "block":
+        return
+    array, index = access.child_by_field_name("array"), access.child_by_field_name("index")
+    if array is None or index is None or array.type != "identifier":
+        return
+    a, i = text_of(site, array), text_of(site, index)
+    indent = " " * node.start_point[1]
+    guarded = f"if ({i} >= 0 && {i} < {a}.length) {{\n{indent}    {text_of(site, node)}\n{indent}}}"
+    yield splice(site, node, guarded, 0.7, f"guard {a}[{i}] by a bounds check")
