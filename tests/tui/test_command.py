@@ -16,9 +16,10 @@ import pytest
 from tui_fixtures import DEMO
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess:
+def _cli(*args: str, home=None) -> subprocess.CompletedProcess:
+    env = {**os.environ, **({"PATCHWRIGHT_HOME": str(home)} if home else {})}
     return subprocess.run([sys.executable, "-m", "patchwright.cli", *args], capture_output=True,
-                          text=True, timeout=120)  # fmt: skip
+                          text=True, timeout=120, env=env)  # fmt: skip
 
 
 @pytest.mark.parametrize("args, message", [
@@ -28,10 +29,11 @@ def _cli(*args: str) -> subprocess.CompletedProcess:
     (["tui", str(DEMO), "--start", "--to", "nolib"], "migrate needs a target LIB==VERSION"),
     (["tui", str(DEMO), "--start", "--out", str(DEMO.parent)], "run directory is not empty"),
 ])  # fmt: skip
-def test_bad_input_is_one_line(args, message):
-    res = _cli(*args)
+def test_bad_input_is_one_line(args, message, tmp_path):
+    res = _cli(*args, home=tmp_path)
     assert res.returncode == 2
     assert res.stderr.count("\n") == 1 and message in res.stderr and "Traceback" not in res.stderr
+    assert not any(tmp_path.rglob("*")), "no run directory is made for a run that cannot start"
 
 
 def test_a_run_directory_opens_in_a_terminal_and_q_quits(recorded):

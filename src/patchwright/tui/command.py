@@ -4,6 +4,7 @@ Textual is imported only when the TUI starts (the ``[tui]`` extra)."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -39,16 +40,11 @@ def add_parser(sub: argparse._SubParsersAction, config_args) -> None:  # type: i
 
 
 def _spec(args: argparse.Namespace, path: Path) -> LaunchSpec:
-    if args.out is not None:
-        run_dir = args.out
-    else:
-        from patchwright.app.paths import resolve_paths
-
-        run_dir = resolve_paths().new_run_dir(path)
-    if run_dir.resolve().is_relative_to(path.resolve()):
-        raise TuiError(f"the run directory must not be inside the project: {run_dir}")
+    """The options given; a default run directory is made only after they are checked."""
+    if args.out is not None and args.out.resolve().is_relative_to(path.resolve()):
+        raise TuiError(f"the run directory must not be inside the project: {args.out}")
     return LaunchSpec(
-        path=path, run_dir=run_dir, kind="migrate" if args.to else ("optimize" if args.target else "repair"),
+        path=path, run_dir=args.out or path, kind="migrate" if args.to else ("optimize" if args.target else "repair"),
         tests=args.test, target=args.to or args.target, model=args.model or "", strategy=args.strategy or "",
         max_evals=args.max_evals, max_seconds=args.max_seconds, configs=args.config,
         sets=list(args.set),
@@ -88,9 +84,18 @@ def run_tui(args: argparse.Namespace) -> int:
         spec = _spec(args, path)
         if args.start:
             spec.check()
-            if spec.run_dir.exists() and any(spec.run_dir.iterdir()):
+            if args.out is not None and args.out.exists() and any(args.out.iterdir()):
                 raise TuiError(f"run directory is not empty (open it with: patchwright tui "
-                               f"{spec.run_dir}): {spec.run_dir}")  # fmt: skip
+                               f"{args.out}): {args.out}")  # fmt: skip
+        if args.out is None:
+            from patchwright.app.paths import resolve_paths
+
+            spec.run_dir = resolve_paths().new_run_dir(path)
         app = tui(spec=spec, start=args.start)
-    app.run()
+    try:
+        app.run()
+    finally:
+        if not is_run_dir(path) and args.out is None:
+            with contextlib.suppress(OSError):  # made for a run never started: not kept
+                spec.run_dir.rmdir()
     return 0
