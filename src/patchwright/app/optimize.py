@@ -287,7 +287,8 @@ def _search(
         fresh = [Tried(c) for c in cands[: max(0, request.max_candidates - len(tried))]]
         log(f"candidates: {len(fresh)}{' (rethink)' if round_ else ''}")
         for t in fresh:
-            _screen(t, task, files, protected, bed, argv, base_cpu, test_limits, cand_wl)
+            _screen(t, task, files, protected, bed, argv, base_cpu, test_limits, cand_wl,
+                    spec.min_speedup)  # fmt: skip
             log(f"  {t.status:<9} {t.screen:5.2f}x  {t.candidate.thought[:90]}")
         tried += fresh
         if not any(getattr(p, "uses_feedback", False) for p in proposers):
@@ -360,7 +361,10 @@ def _speed(t: Tried) -> float:
 def _screen(
     t: Tried, task: Task, files: dict[str, str], protected: set[str], bed: Any,
     argv: list[str], base_cpu: float, test_limits: RunLimits, wl: RunLimits,
+    least: float = 1.0,
 ) -> None:  # fmt: skip
+    """Vet, test, then time the candidate once: 'screened' when that one run is at least
+    ``least`` times as fast as the base (the full comparison is spent only on those)."""
     c = t.candidate
     after = apply_to_files(files, c.patch.diff)
     v = vet(c.patch, files, after, protected)
@@ -384,7 +388,7 @@ def _screen(
         t.status, t.detail = "broken", "the workload failed or timed out"
         return
     t.screen = base_cpu / s.cpu if s.cpu > 0 else 0.0
-    t.status = "screened" if t.screen > 1.0 else "slower"
+    t.status = "screened" if t.screen >= least else "slower"
 
 
 def _validate(
