@@ -242,6 +242,25 @@ def _log_stderr(message: str) -> None:
     print(f"patchwright: {message[:300]}", file=sys.stderr, flush=True)
 
 
+def branch_patch(snap: Snapshot, patch: Patch, name: str) -> str:
+    """Write the patch to a new branch ``name`` of the user's repository: one commit on
+    top of its ``HEAD``, made in a temporary index (the tree, the index and ``HEAD`` are
+    left as they are). Returns the commit. RepairError (one line) when the project is
+    not the root of a git work tree, the patch does not apply to ``HEAD`` or the branch
+    exists."""
+    from patchwright.repo.git import commit_patch, create_branch, work_root
+
+    root = work_root(snap.source) if snap.source_is_git else None
+    if root is None or root.resolve() != snap.source.resolve():
+        raise RepairError(f"a branch needs the project at the root of a git work tree: {snap.source}")
+    try:
+        commit = commit_patch(snap.source, patch.diff, f"patchwright: validated patch {patch.hash[:12]}")
+        create_branch(snap.source, name, commit)
+    except SnapshotError as exc:
+        raise RepairError(f"cannot write branch {name}: {exc}") from None
+    return commit
+
+
 def apply_patch(snap: Snapshot, patch: Patch) -> list[str]:
     """``--apply``: write the patch into the user's tree (refused when the tree changed
     since the snapshot); the paths written."""

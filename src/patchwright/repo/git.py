@@ -557,3 +557,10 @@ def commit_patch(repo: Path, diff: str, message: str) -> str:
 def push_commit(repo: Path, commit: str, branch: str, remote: str = "origin") -> None:
     """Push ``commit`` to a new branch ``branch`` of ``remote`` (nothing local changes)."""
     _git(Path(repo), "push", "--quiet", remote, f"{commit}:refs/heads/{branch}")
+
+
+def create_branch(repo: Path, name: str, commit: str) -> None:
+    """A new branch ``name`` at ``commit``; refused (SnapshotError) when the name is not a
+    valid branch name or the branch exists. The work tree, the index and ``HEAD`` stay."""
+    _git(Path(repo), "check-ref-format", "--branch", name)
+    _git(Path(repo), "update-ref", f"refs/heads/{name}", commit, "0" * 40)

@@ -6,16 +6,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from patchwright.app.session import apply_patch
+from patchwright.app.session import apply_patch, branch_patch
 from patchwright.core.diff import patch_hash, touched_paths
 from patchwright.core.domain import Patch
 from patchwright.core.errors import RepairError
 from patchwright.store.artifacts import RunDir
 
 
-def apply_run(run_dir: Path) -> list[str]:
-    """Write the finished run's patch into its project; the paths written.
-    :class:`RepairError` (one line) when there is none or the tree changed."""
+def _approved(run_dir: Path) -> tuple[object, Patch]:
+    """The finished run's snapshot record and patch (RepairError: none)."""
     from patchwright.repo.git import load_snapshot  # the run's snapshot record (read only)
 
     run = RunDir(Path(run_dir), create=False)
@@ -26,4 +25,24 @@ def apply_run(run_dir: Path) -> list[str]:
         raise RepairError("the run's workspace is gone; cannot apply")
     diff = run.patch_path.read_text(encoding="utf-8")
     patch = Patch(diff=diff, files=touched_paths(diff), hash=patch_hash(diff))
-    return apply_patch(load_snapshot(workspace), patch)
+    return load_snapshot(workspace), patch
+
+
+def apply_run(run_dir: Path) -> list[str]:
+    """Write the finished run's patch into its project; the paths written.
+    :class:`RepairError` (one line) when there is none or the tree changed."""
+    snap, patch = _approved(run_dir)
+    return apply_patch(snap, patch)  # type: ignore[arg-type]
+
+
+def branch_name(run_dir: Path, patch: Patch) -> str:
+    return f"patchwright/{Path(run_dir).name}-{patch.hash[:8]}"
+
+
+def branch_run(run_dir: Path) -> str:
+    """Write the finished run's patch to a new branch of its project (the tree, the index
+    and HEAD untouched); the branch's name. :class:`RepairError` (one line) otherwise."""
+    snap, patch = _approved(run_dir)
+    name = branch_name(run_dir, patch)
+    branch_patch(snap, patch, name)  # type: ignore[arg-type]
+    return name

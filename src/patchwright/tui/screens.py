@@ -347,6 +347,8 @@ class RunScreen(Screen[None]):
         self.query_one("#log", Log).write_line(f"run process ended with exit code {message.returncode}")
         if self.decision == "apply" and message.returncode == 0:
             self._apply()
+        elif self.decision == "branch" and message.returncode == 0:
+            self._branch()
         self._show_status()
 
     @work(thread=True, exclusive=True, group="apply")
@@ -359,6 +361,27 @@ class RunScreen(Screen[None]):
             self.app.call_from_thread(self._applied, None, str(exc))
             return
         self.app.call_from_thread(self._applied, written, "")
+
+    @work(thread=True, exclusive=True, group="apply")
+    def _branch(self) -> None:
+        from patchwright.tui.approval import branch_run
+
+        try:
+            name = branch_run(self.run_dir)
+        except PatchwrightError as exc:
+            self.app.call_from_thread(self._branched, "", str(exc))
+            return
+        self.app.call_from_thread(self._branched, name, "")
+
+    def _branched(self, name: str, error: str) -> None:
+        log = self.query_one("#log", Log)
+        if not name:
+            log.write_line(f"no branch written: {error}")
+            self.notify(f"no branch written: {error}", severity="error")
+        else:
+            log.write_line(f"written to branch {name}")
+            self.notify(f"written to branch {name}")
+        self._show_status()
 
     def _applied(self, written: list[str] | None, error: str) -> None:
         log = self.query_one("#log", Log)
@@ -480,6 +503,7 @@ class ApproveScreen(ModalScreen[str | None]):
     """Approve the patch: apply it to the project (the --apply checks) or keep it only."""
 
     BINDINGS = [Binding("a", "choose('apply')", "Apply to project"),
+                Binding("n", "choose('branch')", "New branch"),
                 Binding("k", "choose('keep')", "Keep patch.diff only"),
                 Binding("escape", "choose('')", "Cancel")]  # fmt: skip
 
@@ -493,7 +517,8 @@ class ApproveScreen(ModalScreen[str | None]):
             with VerticalScroll(id="approve-diff"):
                 yield DiffView(id="approve-view")
             yield Static(Text("a: apply it to the project (refused if the project changed since "
-                              "the run's snapshot)   k: keep it in the run directory only   "
+                              "the run's snapshot)   n: write it to a new branch (tree "
+                              "untouched)   k: keep it in the run directory only   "
                               "esc: back"), id="approve-help")  # fmt: skip
         yield Footer()
 
@@ -513,7 +538,8 @@ run screen
   up/down, j/k, pgup/pgdn, home/end   select a node      space   fold its subtree
   p   next plausible node    b   best node    c   copy the diff (OSC 52 clipboard)
   a   approve (when the run asks, after validate and minimize): apply to the project
-      with the same checks as `repair --apply`, or keep the patch in the run directory
+      with the same checks as `repair --apply`, write it to a new branch (n; the tree,
+      index and HEAD untouched), or keep the patch in the run directory
   r   reject      s   stop (SIGINT: the run keeps its tree and best patch; resumable)
   R   resume a stopped or killed run    q   quit (a running run is stopped, resumable)
 set-up screen
