@@ -117,7 +117,8 @@ def summarize_error(text: str, root: str = "") -> str:
 def pytest_words(output: str, limit: int = 3) -> str:
     """pytest's own closing lines (its ``ERROR:`` lines, else the last lines it printed),
     quoted as they are, joined with " / "."""
-    lines = [ln.strip() for ln in output.splitlines() if ln.strip()]
+    lines = [ln.strip() for ln in output.splitlines()
+             if ln.strip() and "generated xml file:" not in ln]  # our own report's path
     said = [ln for ln in lines if ln.startswith("ERROR:")] or lines[-limit:]
     return " / ".join(ln.strip("= ") for ln in said[:limit])[:MESSAGE_LIMIT]
 
