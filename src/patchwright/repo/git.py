@@ -417,6 +417,23 @@ def sandbox_git(
     return proc.returncode, out, err
 
 
+
+def _cat_texts(repo: Path, blobs: dict[str, str]) -> dict[str, str]:
+    """The UTF-8 texts of blobs (path -> id) in one ``git cat-file --batch``; a blob that
+    is not UTF-8 is left out."""
+    raw = _git(repo, "cat-file", "--batch", stdin="".join(s + "\n" for s in blobs.values()).encode())
+    out: dict[str, str] = {}
+    pos = 0
+    for name in blobs:
+        end = raw.index(b"\n", pos)
+        size = int(raw[pos:end].split()[2])
+        data, pos = raw[end + 1 : end + 1 + size], end + 2 + size
+        try:
+            out[name] = data.decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+    return out
+
 def text_files(repo: Path, rev: str = "HEAD", suffix: str = "") -> dict[str, str]:
     """UTF-8 text of the files at ``rev`` whose path ends with ``suffix`` (empty when
     ``repo`` is no git repository or ``rev`` is unknown)."""
@@ -436,18 +453,7 @@ def text_files(repo: Path, rev: str = "HEAD", suffix: str = "") -> dict[str, str
                 wanted[name] = sha
     if not wanted:
         return {}
-    raw = _git(Path(repo), "cat-file", "--batch", stdin="".join(s + "\n" for s in wanted.values()).encode())
-    out: dict[str, str] = {}
-    pos = 0
-    for name in wanted:
-        end = raw.index(b"\n", pos)
-        size = int(raw[pos:end].split()[2])
-        data, pos = raw[end + 1 : end + 1 + size], end + 2 + size
-        try:
-            out[name] = data.decode("utf-8")
-        except UnicodeDecodeError:
-            continue
-    return out
+    return _cat_texts(Path(repo), wanted)
 
 
 def init_repo(dest: Path, message: str, *, force: bool = False) -> str:
@@ -520,18 +526,7 @@ def index_texts(repo: Path, paths: Iterable[str]) -> dict[str, str]:
                 blobs[name] = sha
     if not blobs:
         return {}
-    raw = _git(Path(repo), "cat-file", "--batch", stdin="".join(s + "\n" for s in blobs.values()).encode())
-    out: dict[str, str] = {}
-    pos = 0
-    for name in blobs:
-        end = raw.index(b"\n", pos)
-        size = int(raw[pos:end].split()[2])
-        data, pos = raw[end + 1 : end + 1 + size], end + 2 + size
-        try:
-            out[name] = data.decode("utf-8")
-        except UnicodeDecodeError:
-            continue
-    return out
+    return _cat_texts(Path(repo), blobs)
 
 
 def head_commit(repo: Path) -> str:
