@@ -36,7 +36,9 @@ def fallback() -> str:
 
         package = os.path.dirname(os.path.abspath(coverage.__file__))
         version = "{}.{}".format(*sys.version_info[:2])
-        folder = os.path.join(tempfile.gettempdir(), f"patchwright-coverage-{os.getuid()}-{version}")
+        # not under /tmp: the isolated sandbox gives its commands a private /tmp
+        shared = "/var/tmp" if os.access("/var/tmp", os.W_OK) else tempfile.gettempdir()
+        folder = os.path.join(shared, f"patchwright-coverage-{os.getuid()}-{version}")
         link = os.path.join(folder, "coverage")
         if os.path.realpath(link) != os.path.realpath(package):
             os.makedirs(folder, exist_ok=True)
