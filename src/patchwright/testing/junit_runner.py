@@ -31,6 +31,7 @@ from patchwright.core.protocols import (
     TestBed,
 )
 from patchwright.core.registry import component_config
+from patchwright.testing.outcomes import finish
 
 HERE = Path(__file__).parent
 DRIVER_FILES = {
@@ -161,24 +162,8 @@ class JUnitRunner:
             compile_error = _crash(done, rows)
         if not compile_error and tests and not outcomes and finished:
             compile_error = "no tests collected"
-        tests_out = dict(outcomes)
-        for t in tests:
-            if t in tests_out or any(_selects(t, k) for k in outcomes):
-                continue
-            if stopped and not done.timed_out:
-                continue
-            status = TestStatus.TIMEOUT if done.timed_out else TestStatus.ERROR
-            message = compile_error or ("run hit its wall-clock limit" if done.timed_out
-                                        else "no result reported")  # fmt: skip
-            tests_out[t] = TestOutcome(status=status, message=message[:500])
-        return TestResult(
-            compile_error=compile_error,
-            tests=tests_out,
-            duration=done.duration,
-            timed_out=done.timed_out,
-            output_tail=done.output[-TAIL_LIMIT:],
-            stopped_early=stopped,
-        )
+        return finish(done, tests, outcomes, compile_error, stopped,
+                      lambda t: any(_selects(t, k) for k in outcomes), TAIL_LIMIT)
 
     def read_coverage(self, done: Completed, sandbox: Sandbox) -> CoverageMap:
         result: CoverageMap = {}

@@ -33,6 +33,7 @@ from patchwright.core.protocols import (
 from patchwright.core.registry import component_config
 from patchwright.testing import coverage_data
 from patchwright.testing.layout import src_folder, workspace_packages
+from patchwright.testing.outcomes import finish
 from patchwright.testing.pytest_junit import aggregate
 
 DRIVER = Path(__file__).with_name("unittest_driver.py")
@@ -151,26 +152,10 @@ class UnittestRunner:
             compile_error = _crash(done)  # the driver died: what ran, ran
         if not compile_error and tests and not outcomes and finished:
             compile_error = "no tests collected"
-        tests_out = dict(outcomes)
-        for t in tests:
-            if t.endswith(".py") and t not in tests_out and (whole := aggregate(t, outcomes)):
-                tests_out[t] = whole  # a module asked for by its path: one outcome too
-            if t in tests_out or any(k.startswith(t + "::") for k in outcomes):
-                continue
-            if stopped and not done.timed_out:
-                continue
-            status = TestStatus.TIMEOUT if done.timed_out else TestStatus.ERROR
-            message = compile_error or ("run hit its wall-clock limit" if done.timed_out
-                                        else "no result reported")  # fmt: skip
-            tests_out[t] = TestOutcome(status=status, message=message[:500])
-        return TestResult(
-            compile_error=compile_error,
-            tests=tests_out,
-            duration=done.duration,
-            timed_out=done.timed_out,
-            output_tail=done.output[-TAIL_LIMIT:],
-            stopped_early=stopped,
-        )
+        whole = {t: w for t in tests if t.endswith(".py") and t not in outcomes
+                 and (w := aggregate(t, outcomes))}  # a module asked for by its path: one outcome too
+        return finish(done, tests, {**outcomes, **whole}, compile_error, stopped,
+                      lambda t: any(k.startswith(t + "::") for k in outcomes), TAIL_LIMIT)
 
     def read_coverage(self, done: Completed, sandbox: Sandbox) -> CoverageMap:
         ids: dict[str, list[str]] = {}
