@@ -106,11 +106,14 @@ def test_run_test_commands() -> None:
         "python3 -m pytest -q -s tqdm/tests/tests_tqdm.py::test_format_meter\n"
         "tox tests/test_hooks.py::TestFindHooks::test_find_hook\n"
         "python -m unittest -q no.such.module.Test.test_y\n"
+        "python -m unittest -q tornado.test.web_test.SyncWebTest\n"
+        "python -m unittest -q tornado.test.web_test.helper\n"
     )
     assert parse_run_test(text, files) == [
         "tornado/test/web_test.py::WebTest::test_x",
         "tqdm/tests/tests_tqdm.py::test_format_meter",
         "tests/test_hooks.py::TestFindHooks::test_find_hook",
+        "tornado/test/web_test.py::SyncWebTest",
     ]
 
 

@@ -101,14 +101,15 @@ def parse_setup(text: str) -> tuple[list[str], list[str]]:
 
 def _unittest_id(dotted: str, files: set[str]) -> str | None:
     """``tests.test_black.BlackTestCase.test_x`` -> ``tests/test_black.py::BlackTestCase::test_x``
-    (the longest prefix that is a module in ``files``)."""
+    (the longest prefix that is a module in ``files``); a TestCase class named alone
+    (``tornado.test.web_test.WebTest``) is the node id of the whole class."""
     parts = dotted.split(".")
     for cut in range(len(parts) - 1, 0, -1):
         module = "/".join(parts[:cut]) + ".py"
         if module in files:
             rest = parts[cut:]
-            if not rest[-1].startswith("test"):
-                return None  # a helper named on its own line, not a test
+            if not rest[-1].startswith("test") and not (len(rest) == 1 and rest[0][:1].isupper()):
+                return None  # a helper named on its own line, not a test (nor a TestCase class)
             return "::".join([module, *rest])
     return None
 
