@@ -20,6 +20,7 @@ from patchwright.propose.templates import (
     extend,
     identifiers,
     insertions,
+    keywords,
     literals,
     off_by_one,
     operators,
@@ -51,6 +52,7 @@ FAMILIES = (
     branches,
     insertions,
     arguments,
+    keywords,
     updates,
     extend,
 )
