@@ -3,10 +3,12 @@ without namespaces (``sandbox.isolation=none``), where a test can write into ``.
 (isolated, ``.git`` is read-only: tests/integration/test_hostile_sandbox.py). A test plants
 a filter in ``.git/config``, a ``commondir`` redirect with a smudge filter, or rewrites a
 blob of the base commit; the filter never runs and the reset says what it could not
-restore. Real git, real pytest."""
+restore. In the Docker sandbox the same plants do not land at all. Real git, real pytest,
+real Docker."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import uuid
 import zlib
@@ -93,3 +95,50 @@ def test_a_rewritten_base_blob_is_caught_by_the_reset(bed: SandboxTestBed) -> No
               "os.remove('mod.py')")  # fmt: skip
     with pytest.raises(WorkspaceTampered, match=r"reset (left changes|restored wrong contents)"):
         bed.reset()
+
+
+@pytest.mark.skipif(os.environ.get("PATCHWRIGHT_NO_DOCKER") == "1", reason="PATCHWRIGHT_NO_DOCKER=1")
+def test_in_docker_the_git_dir_is_out_of_the_tests_reach(tmp_path: Path) -> None:
+    """The same plants in the Docker sandbox: its git dir is root's and read-only to the
+    tests, so none lands, and the reset brings back the base file the test rewrote."""
+    from patchwright.sandbox.docker import DockerSandbox
+
+    root = tmp_path / "ws"
+    (root / "tests").mkdir(parents=True)
+    (root / "mod.py").write_text(MOD)
+    (root / "tests" / "test_mod.py").write_text("from mod import add\n\ndef test_add():\n    assert add(1, 2) == 3\n")
+    for args in (("init", "-q"), ("add", "-A"), ("commit", "-qm", "base")):
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=root,
+                       check=True, capture_output=True)  # fmt: skip
+    sha = subprocess.run(["git", "rev-parse", "HEAD:mod.py"], cwd=root, capture_output=True,
+                         text=True, check=True).stdout.strip()  # fmt: skip
+    text = b"def add(a, b):\n    return 3\n"
+    forged = zlib.compress(b"blob %d\0" % len(text) + text)
+    bed = SandboxTestBed(DockerSandbox(root), pytest_runner(False, (), False))
+    try:
+        plants = {
+            "config": ("config", "a", _filter(Path("/tmp/ran"))),
+            "attributes": ("info/attributes", "w", "*.py filter=evil\n"),
+            "commondir": ("commondir", "w", "/tmp/evil\n"),
+            "hook": ("hooks/post-checkout", "w", "#!/bin/sh\ntouch /tmp/ran\n"),
+            "object": (f"objects/{sha[:2]}/{sha[2:]}", "wb", forged),
+        }
+        body = (
+            "git = open('.git').read().split(':', 1)[1].strip() if os.path.isfile('.git') else '.git'\n"
+            f"plants = {plants!r}\n"
+            "landed = []\n"
+            "for key, (name, mode, data) in plants.items():\n"
+            "    try:\n"
+            "        open(os.path.join(git, name), mode).write(data)\n"
+            "        landed.append(key)\n"
+            "    except OSError:\n"
+            "        pass\n"
+            "open('mod.py', 'w').write('def add(a, b):\\n    return 3\\n')\n"
+            "assert not landed, landed\n"
+        )
+        _run(bed, body)
+        bed.reset()
+        result = bed.run_tests(["tests/test_mod.py"], LIMITS)
+        assert result.passed("tests/test_mod.py::test_add"), result.output_tail
+    finally:
+        bed.close()

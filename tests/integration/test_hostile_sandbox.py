@@ -1,6 +1,9 @@
-"""Hostile repositories against the isolated local sandbox (bubblewrap): a test of the
-repository tries to reach the user's files, keys, Patchwright and the network; each try is
-recorded by the test itself and checked from the host. Real bwrap, real pytest, real git.
+"""Hostile repositories against the isolated local sandbox (bubblewrap, with and without
+the fork server) and the Docker sandbox: a test of the repository tries to reach the user's
+files, keys, Patchwright and the network; each try is recorded by the test itself, handed
+back in its failure message, and checked from the host. Real bwrap, real Docker, real
+pytest, real git. The cases that only concern the local sandbox (no namespaces, a venv
+under /tmp, redaction without isolation) run against it alone.
 
 The user's repository, home and run directory live under /var/tmp, outside the private
 /tmp the sandbox gets, so that hiding them is really what protects them."""
@@ -73,19 +76,28 @@ class World:
         box = LocalSandbox(self.workspace, hide=[self.user, self.run, self.home], **options)  # type: ignore[arg-type]
         return SandboxTestBed(box, pytest_runner(False, (), fork_server))
 
+    def docker_bed(self) -> SandboxTestBed:
+        from patchwright.sandbox.docker import DockerSandbox
+
+        return SandboxTestBed(DockerSandbox(self.workspace), pytest_runner(False, (), False))
+
     def attack(self, bed: SandboxTestBed, body: str) -> dict[str, object]:
-        """Run a test whose ``body`` fills ``got`` (a dict); what it recorded."""
+        """Run a test whose ``body`` fills ``got`` (a dict); what it recorded, which the
+        test hands back in its failure message (so it reaches the host from any sandbox)."""
         source = (
             "import json, os, signal, socket, pathlib\n\n\n"
             "def test_attack():\n"
             "    got = {}\n"
             + "".join(f"    {line}\n" for line in body.strip().splitlines())
-            + "    pathlib.Path('report.json').write_text(json.dumps(got))\n"
+            + "    raise AssertionError('PWREPORT' + json.dumps(got, separators=(',', ':')) + 'PWEND')\n"
         )
         assert bed.apply(make_patch({}, {"tests/test_attack.py": source}))
         result = bed.run_tests(["tests/test_attack.py"], LIMITS)
-        assert result.passed("tests/test_attack.py::test_attack"), result.output_tail
-        report = json.loads((Path(bed.sandbox.root) / "report.json").read_text())
+        outcome = result.tests.get("tests/test_attack.py::test_attack")
+        assert outcome is not None and outcome.status.value == "fail", result.output_tail
+        text = outcome.message + outcome.output + result.output_tail
+        assert "PWREPORT" in text, text
+        report = json.loads(text.split("PWREPORT", 1)[1].split("PWEND", 1)[0])
         bed.reset()
         return report  # type: ignore[no-any-return]
 
@@ -99,9 +111,28 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
         shutil.rmtree(base, ignore_errors=True)
 
 
-@pytest.fixture(params=[True, False], ids=["forked", "plain"])
+KINDS = [
+    "forked",
+    "plain",
+    pytest.param("docker", marks=pytest.mark.skipif(
+        os.environ.get("PATCHWRIGHT_NO_DOCKER") == "1", reason="PATCHWRIGHT_NO_DOCKER=1")),
+]  # fmt: skip
+
+
+@pytest.fixture(params=KINDS)
 def bed(request: pytest.FixtureRequest, world: World) -> Iterator[SandboxTestBed]:
-    bed = world.bed(fork_server=request.param)
+    if request.param == "docker":
+        bed = world.docker_bed()
+    else:
+        bed = world.bed(fork_server=request.param == "forked")
+        assert bed.sandbox.isolation is not None, bed.sandbox.isolation_note  # type: ignore[attr-defined]
+    yield bed
+    bed.close()
+
+
+@pytest.fixture(params=["forked", "plain"])
+def local_bed(request: pytest.FixtureRequest, world: World) -> Iterator[SandboxTestBed]:
+    bed = world.bed(fork_server=request.param == "forked")
     assert bed.sandbox.isolation is not None, bed.sandbox.isolation_note  # type: ignore[attr-defined]
     yield bed
     bed.close()
@@ -188,11 +219,22 @@ def test_private_tmp_and_snapshot_record(bed: SandboxTestBed, world: World) -> N
     planted = f"/tmp/patchwright-hostile-{uuid.uuid4().hex}"
     body = (
         f"open({planted!r}, 'w').write('x')\n"
-        "got['record'] = open('.git/patchwright-snapshot.json').read()\n"
-        + _tries([".git/config", ".git/hooks/post-checkout"], "write")
+        "git = '.git'\n"
+        "if os.path.isfile(git):  # a gitfile (Docker): the git dir it names\n"
+        "    git = open(git).read().split(':', 1)[1].strip()\n"
+        "try:\n"
+        "    got['record'] = open(os.path.join(git, 'patchwright-snapshot.json')).read()\n"
+        "except OSError:\n"
+        "    pass\n"
+        "for name in ('config', 'hooks/post-checkout', 'objects/info/alternates'):\n"
+        "    try:\n"
+        "        open(os.path.join(git, name), 'a').write('x')\n"
+        "        got[name] = 'written'\n"
+        "    except OSError:\n"
+        "        pass\n"
     )
     got = world.attack(bed, body)
-    assert got == {"record": ""}, got
+    assert got in ({"record": ""}, {}), got  # the record is emptied (bwrap) or absent (Docker)
     assert not os.path.exists(planted)
 
 
@@ -273,7 +315,8 @@ def pytest_runtest_makereport(item, call):
 """
 
 
-def test_a_slow_failure_report_is_not_a_timeout(bed: SandboxTestBed) -> None:
+def test_a_slow_failure_report_is_not_a_timeout(local_bed: SandboxTestBed) -> None:
+    bed = local_bed
     tests = "def test_one():\n    assert False\n\n\ndef test_two():\n    pass\n"
     patch = make_patch({}, {"tests/conftest.py": SLOW_REPORT, "tests/test_slow.py": tests})
     assert bed.apply(patch)

@@ -332,3 +332,34 @@ def test_submodules_and_nested_repositories_are_skipped(repo: Path, tmp_path: Pa
     snap = snapshot(repo, tmp_path / "ws")
     assert fingerprint(repo) == before
     assert workspace_files(snap.workspace) == EXPECTED
+
+
+def test_the_users_repo_config_runs_nothing_of_patchwrights_git(tmp_path: Path) -> None:
+    """A repository whose own config names hooks (by ``core.hooksPath``), an fsmonitor, a
+    pager and an external diff: snapshot, read-back, apply and a branch commit run none."""
+    from patchwright.repo.git import commit_patch, create_branch, text_files
+
+    user = tmp_path / "user"
+    write(user, "mod.py", "x = 1\n")
+    git(user, "init", "-q")
+    git(user, "add", "-A")
+    git(user, "commit", "-qm", "base")
+    proof = tmp_path / "ran"
+    hooks = tmp_path / "hooks"
+    hooks.mkdir()
+    for name in ("reference-transaction", "post-index-change", "post-commit", "pre-commit",
+                 "post-checkout", "pre-auto-gc", "post-rewrite"):  # fmt: skip
+        hook = hooks / name
+        hook.write_text(f"#!/bin/sh\necho {name} >> {proof}\n")
+        hook.chmod(0o755)
+    tool = f"sh -c 'echo tool >> {proof}; cat'"
+    for key, value in (("core.hooksPath", str(hooks)), ("core.fsmonitor", tool),
+                       ("core.pager", tool), ("diff.external", tool)):  # fmt: skip
+        git(user, "config", key, value)
+    snap = snapshot(user, tmp_path / "ws")
+    assert text_files(user, suffix=".py") == {"mod.py": "x = 1\n"}
+    patch = make_patch({"mod.py": "x = 1\n"}, {"mod.py": "x = 2\n"})
+    assert apply_to_source(snap, patch) == ["mod.py"]
+    create_branch(user, "patchwright/fix", commit_patch(user, patch.diff, "fix"))
+    assert git(user, "rev-parse", "--verify", "refs/heads/patchwright/fix").strip()
+    assert not proof.exists(), proof.read_text()

@@ -53,6 +53,20 @@ _IDENTITY = {
     **{f"GIT_{r}_DATE": "2000-01-01T00:00:00+0000" for r in ("AUTHOR", "COMMITTER")},
 }
 _LINK = 0o120000
+_USER_REPO_CONFIG = (  # forced on every git run on the user's repository or a workspace
+    ("core.hooksPath", os.devnull),
+    ("core.fsmonitor", "false"),
+    ("core.pager", "cat"),
+    ("core.autocrlf", "false"),
+    ("core.alternateRefsCommand", ""),
+    ("uploadpack.packObjectsHook", ""),
+    ("gc.auto", "0"),
+    ("maintenance.auto", "false"),
+)
+"""What a repository's own config must not do to Patchwright's git: run hooks, an fsmonitor,
+a pager or an external diff, start background gc or rewrite line endings. The user's global config (identity, excludes, filters such as LFS that their
+own clone needs) still applies; :func:`sandbox_git` is stricter (no global config at all)
+for what tests may have touched."""
 
 
 class SnapshotError(PatchwrightError):
@@ -74,8 +88,17 @@ def _git(
 ) -> bytes:
     full_env = {k: v for k, v in os.environ.items() if k not in _LOCAL_ENV}
     full_env.update(GIT_OPTIONAL_LOCKS="0", GIT_TERMINAL_PROMPT="0", LC_ALL="C", LANGUAGE="C")
+    full_env.update(GIT_NO_REPLACE_OBJECTS="1", GIT_PAGER="cat")
     full_env.update(env or {})
-    cmd = ["git", "-c", "core.fsmonitor=false", "-c", "core.autocrlf=false", *args]
+    full_env["GIT_CONFIG_COUNT"] = str(len(_USER_REPO_CONFIG))  # git's own child gits too
+    for i, (key, value) in enumerate(_USER_REPO_CONFIG):
+        full_env[f"GIT_CONFIG_KEY_{i}"], full_env[f"GIT_CONFIG_VALUE_{i}"] = key, value
+    cmd = ["git", "--no-replace-objects", "--no-pager"]
+    for key, value in _USER_REPO_CONFIG:
+        cmd += ["-c", f"{key}={value}"]
+    cmd += args
+    if args and args[0] == "diff":
+        cmd.insert(len(cmd) - len(args) + 1, "--no-ext-diff")
     try:
         proc = subprocess.run(cmd, cwd=cwd, input=stdin, capture_output=True, env=full_env)
     except FileNotFoundError as e:

@@ -49,7 +49,7 @@ from patchwright.core.diff import PatchError, validate_patch
 from patchwright.core.domain import Patch
 from patchwright.core.errors import PatchwrightError
 from patchwright.core.protocols import PYTHON, SCRATCH, WORKDIR, Command, Completed, RunLimits
-from patchwright.repo.git import sandbox_git
+from patchwright.repo.git import SNAPSHOT_FILE, sandbox_git
 from patchwright.sandbox import images
 from patchwright.sandbox.docker_scripts import (
     AGENT_COMMAND,
@@ -283,7 +283,9 @@ class DockerSandbox:
             tmpfs={"/tmp": "size=512m,mode=1777"},
             labels=labels,
         )
-        self.container.put_archive(STATE, tar_dir(self._git_dir[1].strip(), "git"))
+        # The snapshot record names the user's path: the tests never see it.
+        git = tar_dir(self._git_dir[1].strip(), "git", leave_out=[SNAPSHOT_FILE])
+        self.container.put_archive(STATE, git)
         self._root_exec(SETUP)
         self._checkout()
         self._start_agent()

@@ -12,7 +12,7 @@ import socket
 import struct
 import tarfile
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from patchwright.sandbox import docker_agent
@@ -167,12 +167,14 @@ def split_files(answer: dict[str, Any], payload: bytes) -> dict[str, bytes]:
     return files
 
 
-def tar_dir(path: str, arcname: str) -> bytes:
-    """A tar of ``path`` named ``arcname``, owned by root (files, folders, symlinks only)."""
+def tar_dir(path: str, arcname: str, *, leave_out: Sequence[str] = ()) -> bytes:
+    """A tar of ``path`` named ``arcname``, owned by root (files, folders, symlinks only),
+    without the members ``leave_out`` names (relative to ``path``)."""
     buf = io.BytesIO()
+    skip = {f"{arcname}/{name}" for name in leave_out}
 
     def owner(info: tarfile.TarInfo) -> tarfile.TarInfo | None:
-        if not (info.isfile() or info.isdir() or info.issym()):
+        if not (info.isfile() or info.isdir() or info.issym()) or info.name in skip:
             return None
         info.uid = info.gid = 0
         info.uname = info.gname = "root"
