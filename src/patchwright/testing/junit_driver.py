@@ -5,7 +5,8 @@ Self-contained on purpose: :mod:`patchwright.testing.junit_runner` writes this f
 two Java sources into a run's scratch folder and runs it with the sandbox's interpreter, so
 it must not import patchwright. Argument: a JSON request file (``mode`` "collect" | "run",
 ``root``, ``scratch``, ``tests``, ``timeout``, ``max_failures``, ``coverage``, ``release``,
-``classpath``, ``jacoco``, ``out``). A compile error is written as one ``compile_error``
+``classpath``, ``jacoco``, ``out``; ``precompiled``: class folders the runner compiled, or
+``compile_error``: what that compile said). A compile error is written as one ``compile_error``
 row (a candidate's feedback, not a crash). Test ids are ``pkg.Class#method``; a test file's
 path (``src/test/java/pkg/ClassTest.java``) or a class name selects its tests.
 """
@@ -122,29 +123,36 @@ def main(request_path):
     if not rels:
         write(out, [{"compile_error": "no tests found: no .java files"}, {"done": True}])
         return
-    project = os.path.join(scratch, "classes")
     cp = list(req["classpath"])
     flags = jvm_flags(req.get("memory_mb"))
     jacoco = req.get("jacoco") or []
-    here = os.path.dirname(os.path.abspath(__file__))
-    drivers = [os.path.join(here, "PwJUnit.java")]
-    if jacoco:
-        drivers.append(os.path.join(here, "PwCoverage.java"))
-    # one javac for the project and the driver (the driver always compiles: errors are the
-    # project's)
-    code, text = javac(
-        [os.path.join(root, r) for r in rels] + drivers,
-        project,
-        cp + jacoco,
-        req["release"],
-        scratch,
-        "project",
-        flags,
-    )
-    if code != 0:
-        text = text.replace(root.rstrip("/") + "/", "")
-        write(out, [{"compile_error": "javac failed:\n" + text[-LIMIT:]}, {"done": True}])
+    if req.get("compile_error"):  # the runner's warm javac compiled it already
+        write(out, [{"compile_error": req["compile_error"]}, {"done": True}])
         return
+    if req.get("precompiled"):
+        folders = list(req["precompiled"])
+    else:
+        folders = [os.path.join(scratch, "classes")]
+        here = os.path.dirname(os.path.abspath(__file__))
+        drivers = [os.path.join(here, "PwJUnit.java")]
+        if jacoco:
+            drivers.append(os.path.join(here, "PwCoverage.java"))
+        # one javac for the project and the driver (the driver always compiles: errors are
+        # the project's)
+        code, text = javac(
+            [os.path.join(root, r) for r in rels] + drivers,
+            folders[0],
+            cp + jacoco,
+            req["release"],
+            scratch,
+            "project",
+            flags,
+        )
+        if code != 0:
+            text = text.replace(root.rstrip("/") + "/", "")
+            write(out, [{"compile_error": "javac failed:\n" + text[-LIMIT:]}, {"done": True}])
+            return
+    project = os.pathsep.join(folders)
     selectors = []
     for t in req["tests"]:
         selectors.append(by_file.get(t, t))
@@ -163,7 +171,7 @@ def main(request_path):
     listing = os.path.join(scratch, "pwjunit.txt")
     with open(listing, "w", encoding="utf-8") as f:
         f.write("\n".join(lines) + "\n")
-    argv = ["java", *flags, "-cp", os.pathsep.join([project, *cp, *jacoco])]
+    argv = ["java", *flags, "-cp", os.pathsep.join([*folders, *cp, *jacoco])]
     if coverage:
         argv.append("-javaagent:" + agent_jar(req["agent"], scratch) + "=output=none")
     argv += ["PwJUnit", listing]

@@ -31,6 +31,8 @@ from patchwright.core.protocols import (
     TestBed,
 )
 from patchwright.core.registry import component_config
+from patchwright.sandbox.local import LocalSandbox
+from patchwright.testing.junit_compile import CompileServer
 from patchwright.testing.outcomes import finish
 
 HERE = Path(__file__).parent
@@ -65,6 +67,9 @@ class JUnitConfig(BaseModel):
     """``javac --release`` (JaCoCo 0.8.6 reads class files up to Java 16)."""
     coverage: bool = True
     """Per-test JaCoCo coverage in coverage runs (off, or no JaCoCo: no coverage)."""
+    compile_server: bool = True
+    """Compile in a warm javac per local workspace, only the files a candidate changed
+    (:mod:`patchwright.testing.junit_compile`); off: a fresh javac in each run."""
 
 
 class JUnitRunner:
@@ -83,19 +88,46 @@ class JUnitRunner:
     def __init__(self, config: JUnitConfig | None = None) -> None:
         self.config = config or JUnitConfig()
         self.settings: dict[str, object] = {}
+        self._servers: dict[str, CompileServer] = {}
 
     def _jars(self, names: Sequence[str]) -> list[str]:
         paths = [os.path.join(self.config.jar_dir, n) for n in names]
         return [p for p in paths if os.path.isfile(p)]
 
+    def _jacoco(self) -> list[str]:
+        jacoco = self._jars(JACOCO_JARS) if self.config.coverage else []
+        return jacoco if len(jacoco) == len(JACOCO_JARS) and self._jars((AGENT_JAR,)) else []
+
+    def compile_server(self, sandbox: Sandbox) -> CompileServer | None:
+        """The warm javac this runner uses for ``sandbox`` (None: compiles in each run)."""
+        if not self.config.compile_server or not isinstance(sandbox, LocalSandbox):
+            return None
+        server = self._servers.get(sandbox.root)
+        if server is None:
+            private = os.path.dirname(sandbox.scratch)
+            server = CompileServer(sandbox.root, private, sandbox.containment.isolation)
+            self._servers[sandbox.root] = server
+        return server
+
+    def _precompile(self, sandbox: Sandbox) -> dict[str, object]:
+        server = self.compile_server(sandbox)
+        if server is None:
+            return {}
+        jars = self._jars(JUNIT_JARS) + self._jacoco()
+        extra = [os.path.join(sandbox.root, p) for p in self.config.classpath]
+        drivers = [DRIVER_FILES["PwJUnit.java"]]
+        if self._jacoco():
+            drivers.append(DRIVER_FILES["PwCoverage.java"])
+        fields = server.prepare(jars + extra, self.config.release, [str(d) for d in drivers])
+        return fields or {}
+
     def _command(
-        self, mode: str, tests: Sequence[str], limits: RunLimits | None, coverage: bool
+        self, sandbox: Sandbox, mode: str, tests: Sequence[str], limits: RunLimits | None,
+        coverage: bool,
     ) -> Command:
         extra = [p if os.path.isabs(p) else f"{WORKDIR}/{p}" for p in self.config.classpath]
-        jacoco = self._jars(JACOCO_JARS) if coverage and self.config.coverage else []
+        jacoco = self._jacoco() if coverage else []
         agent = self._jars((AGENT_JAR,))
-        if len(jacoco) < len(JACOCO_JARS) or not agent:
-            jacoco = []
         request = {
             "mode": mode,
             "root": WORKDIR,
@@ -110,6 +142,7 @@ class JUnitRunner:
             "agent": agent[0] if agent else "",
             "memory_mb": limits.memory_mb if limits else 2048,
             "out": f"{SCRATCH}/{RESULTS}",
+            **self._precompile(sandbox),
         }
         files = {name: path.read_text(encoding="utf-8") for name, path in DRIVER_FILES.items()}
         files["request.json"] = json.dumps(request)
@@ -117,7 +150,7 @@ class JUnitRunner:
         return Command(argv=argv, files=files, fetch=(RESULTS,), output_limit=TAIL_LIMIT)
 
     def collect_command(self, sandbox: Sandbox) -> Command:
-        return self._command("collect", (), None, False)
+        return self._command(sandbox, "collect", (), None, False)
 
     def parse_collect(self, done: Completed, sandbox: Sandbox) -> Collected:
         found = Collected()
@@ -136,7 +169,7 @@ class JUnitRunner:
     def run_command(
         self, sandbox: Sandbox, tests: Sequence[str], limits: RunLimits, coverage: bool
     ) -> Command:
-        return self._command("run", tests, limits, coverage)
+        return self._command(sandbox, "run", tests, limits, coverage)
 
     def parse_run(
         self, done: Completed, sandbox: Sandbox, tests: Sequence[str], limits: RunLimits
@@ -181,7 +214,9 @@ class JUnitRunner:
         return bed.collect_coverage(tests, limits)
 
     def close(self) -> None:
-        pass
+        servers, self._servers = list(self._servers.values()), {}
+        for server in servers:
+            server.close()
 
 
 def _selects(selector: str, test_id: str) -> bool:

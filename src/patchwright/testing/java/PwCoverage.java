@@ -1,5 +1,6 @@
 // Per-test line coverage from the JaCoCo agent (output=none) run with the tests: the
-// execution data since the last call, analysed against the compiled classes. A separate
+// execution data since the last call, analysed against the compiled classes (one
+// folder, or several separated by the path separator: the first holding a class wins). A separate
 // class so that runs without coverage never load JaCoCo.
 import java.io.*;
 import java.util.*;
@@ -20,10 +21,14 @@ public class PwCoverage {
             reader.read();
             CoverageBuilder builder = new CoverageBuilder();
             Analyzer analyzer = new Analyzer(store, builder);
+            String[] folders = classesDir.split(File.pathSeparator);
             for (ExecutionData ed : store.getContents()) {
-                File f = new File(classesDir, ed.getName() + ".class");
-                if (f.isFile()) {
-                    try (InputStream in = new FileInputStream(f)) { analyzer.analyzeClass(in, f.getPath()); }
+                for (String folder : folders) {  // the first folder holding the class wins
+                    File f = new File(folder, ed.getName() + ".class");
+                    if (f.isFile()) {
+                        try (InputStream in = new FileInputStream(f)) { analyzer.analyzeClass(in, f.getPath()); }
+                        break;
+                    }
                 }
             }
             Map<String, TreeSet<Integer>> files = new TreeMap<>();
