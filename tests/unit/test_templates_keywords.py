@@ -1,6 +1,6 @@
-"""Keyword-argument templates (args.forward, args.drop, args.flag): each case checks the fix
-is among what the template makes, and that the template stays silent where its reason is
-absent."""
+"""Keyword-argument templates (args.forward, args.drop, args.flag) and the handlers family
+(stmt.try, cond.constant): each case checks the fix is among what the template makes, and
+that the template stays silent where its reason is absent."""
 
 from __future__ import annotations
 
@@ -65,3 +65,21 @@ def test_a_flag_left_at_its_default_is_set() -> None:
     assert src.replace("load(t)", "load(t, strict=True)") in out
     assert src.replace("load(t)", "load(t, cache=True)") in out
     assert not any("load(t, level" in o for o in out)
+
+
+def test_a_statement_is_wrapped_in_try_and_an_assignment_gets_none() -> None:
+    src = "def f(d, k):\n    v = d.load(k)\n    return v\n"
+    fixed = "def f(d, k):\n    try:\n        v = d.load(k)\n    except Exception:\n        v = None\n    return v\n"
+    assert fixed in made("stmt.try", src)
+    inside = "def f(d, k):\n    try:\n        v = d.load(k)\n    except KeyError:\n        v = 0\n    return v\n"
+    assert not any("try:\n        try:" in o for o in made("stmt.try", inside))
+    assert made("stmt.try", "def f(a):\n    a = 1\n    return a\n") == [
+        "def f(a):\n    try:\n        a = 1\n    except Exception:\n        a = None\n    return a\n"
+    ]
+
+
+def test_an_if_test_becomes_a_constant() -> None:
+    src = "def f(x, seen):\n    if x in seen:\n        return 0\n    return x\n"
+    out = made("cond.constant", src)
+    assert src.replace("x in seen", "False") in out and src.replace("x in seen", "True") in out
+    assert made("cond.constant", "def f(x):\n    if True:\n        return 0\n    return x\n") == []

@@ -18,6 +18,7 @@ from patchwright.propose.templates import (
     builtin_calls,
     conditions,
     extend,
+    handlers,
     identifiers,
     insertions,
     keywords,
@@ -55,6 +56,7 @@ FAMILIES = (
     keywords,
     updates,
     extend,
+    handlers,
 )
 
 _REGISTRY = collect(*FAMILIES)
