@@ -20,8 +20,8 @@ from patchwright.propose.templates.java.base import (
 from patchwright.propose.templates.java.proposer import JavaTemplateProposer
 
 TEMPLATES = java_templates()
-FAMILIES = {"operators", "literals", "conditions", "calls", "identifiers", "returns",
-            "statements"}  # fmt: skip
+FAMILIES = {"operators", "literals", "conditions", "checkers", "calls", "identifiers",
+            "returns", "statements"}  # fmt: skip
 
 
 @pytest.mark.parametrize("t", TEMPLATES, ids=[t.name for t in TEMPLATES])
@@ -36,7 +36,8 @@ def test_catalogue_covers_the_tbar_families():
     names = {t.name for t in TEMPLATES}
     for needed in ("op.binary", "lit.off_by_one", "cond.remove", "cond.negate",
                    "cond.insert", "cond.null_check", "cond.range_check", "ret.value", "var.replace",
-                   "call.name", "call.args", "stmt.delete", "stmt.move"):  # fmt: skip
+                   "call.name", "call.args", "stmt.delete", "stmt.move", "check.null_exit",
+                   "check.cast", "check.range_exit", "call.sibling", "stmt.move_far"):  # fmt: skip
         assert needed in names
 
 
@@ -73,3 +74,48 @@ def test_proposer_ranks_the_likely_fix_first():
     assert "+        if (b <= best) {" in cands[0].patch.diff
     assert any("+        if (b > best) {" in c.patch.diff for c in cands[:5])
     assert all(c.prior >= d.prior for c, d in itertools.pairwise(cands))
+
+
+def _made(name: str, source: str) -> list[str]:
+    return apply_java_template(next(t for t in TEMPLATES if t.name == name), source)
+
+
+def test_checker_exits_follow_the_method_type_and_the_loop():
+    src = wrap("for (int k = 0; k < a; k++) {\n    s.trim();\n}\nreturn a;")
+    made = _made("check.null_exit", src)
+    guards = [m for m in made if "if (s == null) {" in m]
+    assert len(guards) == 3  # return 0 (int method), continue, break
+    assert any("            continue;\n" in m for m in guards)
+    assert not _made("check.null_exit", wrap("a = b + 1;\nreturn a;"))  # no object dereferenced
+    void = "class V {\n    void f(String s) {\n        s.trim();\n    }\n}\n"
+    assert any("return;" in m for m in _made("check.null_exit", void))
+
+
+def test_cast_checker_in_a_declaration_and_never_on_primitives():
+    decl = _made("check.cast", wrap("String t = (String) o;\nreturn t.length();"))
+    assert any("String t = o instanceof String ? (String) o : null;" in m for m in decl)
+    assert not _made("check.cast", wrap("return (int) 2.5 + a;"))
+
+
+def test_range_exit_on_a_list_index_and_a_literal_index():
+    lst = "class L {\n    int f(java.util.List<Integer> xs, int i) {\n        return xs.get(i);\n    }\n}\n"
+    made = _made("check.range_exit", lst.replace("java.util.List<Integer>", "List<Integer>"))
+    assert any("if (i < 0 || i >= xs.size()) {" in m for m in made)
+    assert any("if (i >= 0 && i < xs.size()) {" in m for m in made)
+    assert any("if (xs.length <= 2) {" in m for m in _made("check.range_exit", wrap("return xs[2];")))
+
+
+def test_sibling_calls_keep_arity_and_return_type_and_skip_other_receivers():
+    src = ("class A {\n    int lo(int x) { return x; }\n    boolean ok(int x) { return x > 0; }\n"
+           "    int two(int x, int y) { return x; }\n    int f(int a, String s) {\n"
+           "        return lo(a) + s.length();\n    }\n}\n")  # fmt: skip
+    assert _made("call.sibling", src) == []  # ok() returns boolean, two() takes two
+    src2 = src.replace("boolean ok", "int ok")
+    assert [m for m in _made("call.sibling", src2) if "return ok(a) + s.length();" in m]
+
+
+def test_move_far_keeps_returns_last_and_moves_out_of_a_loop():
+    src = wrap("int c = 0;\nfor (int k = 0; k < a; k++) {\n    c++;\n}\nreturn c;")
+    made = _made("stmt.move_far", src)
+    assert any("        }\n        c++;\n        return c;" in m for m in made)  # after the loop
+    assert all(m.rstrip().endswith("return c;\n    }\n}") for m in made)

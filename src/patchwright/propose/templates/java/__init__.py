@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from patchwright.propose.templates.java import (
     calls,
+    checkers,
     conditions,
     identifiers,
     literals,
@@ -15,7 +16,7 @@ from patchwright.propose.templates.java import (
 )
 from patchwright.propose.templates.java.base import JavaTemplate
 
-FAMILIES = (operators, literals, conditions, calls, identifiers, returns, statements)
+FAMILIES = (operators, literals, conditions, checkers, calls, identifiers, returns, statements)
 
 
 def java_templates() -> list[JavaTemplate]:
