@@ -24,7 +24,8 @@ EXIT_FOUND, EXIT_NOT_FOUND, EXIT_BAD_INPUT = 0, 1, 2
 REPAIR_EPILOG = """exit codes:
   0    a plausible patch was found (printed on standard output)
   1    none within the budget: not_found, or budget_exhausted (--max-evals, the model's
-       budget, or --max-seconds: "timed out in STAGE after Ns")
+       budget, or --max-seconds: "timed out in STAGE after Ns"), or flaky (the failing
+       tests pass at the base commit on a re-run: nothing to repair)
   2    bad input or environment (one line on standard error)
   130  interrupted by Ctrl-C (SIGINT); 143: stopped by SIGTERM. The run stops within a
        second or two: its test processes and fork server are killed, its temporary

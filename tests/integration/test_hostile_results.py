@@ -42,7 +42,7 @@ def test_a_conftest_faking_passes_outside_coverage_is_flaky_not_repaired(cli, ma
     assert done.returncode == 1, done.stderr[-2000:]
     assert done.stdout == ""
     result = json.loads((out / "result.json").read_text())
-    assert result["status"] == "not_found" and result["message"].startswith("flaky:"), result
+    assert result["status"] == "flaky" and result["message"].startswith("flaky:"), result
     assert "test_mod.py::test_f" in result["message"]
 
 
@@ -95,3 +95,31 @@ def test_a_hostile_test_reaches_nothing_of_the_host(cli, make_repo, tmp_path, mo
     assert got == b"", got
     assert {p: p.read_bytes() for p in proj.rglob("*") if p.is_file()} == before
     assert not (home / "planted").exists() and not os.path.exists(targets[-1])
+
+
+LEAK = """import pathlib
+from mod import f
+
+
+def test_f():
+    print("stolen:", pathlib.Path({config!r}).read_text())
+    assert f() == 2
+"""
+
+
+def test_an_api_key_set_in_a_yaml_config_is_redacted_from_every_run_file(cli, make_repo, tmp_path):
+    """Without namespaces a test can read the user's config file; the key it holds (not
+    in any environment variable) never reaches a file of the run."""
+    key = "sk-yaml-config-" + os.urandom(8).hex()
+    config = tmp_path / "patchwright.yaml"
+    config.write_text(f"model:\n  api_key: {key}\n")
+    proj = make_repo({"mod.py": "def f():\n    return 1\n",
+                      "test_mod.py": LEAK.format(config=str(config))})  # fmt: skip
+    out = tmp_path / "run"
+    done = cli("repair", str(proj), "--config", str(config), "--out", str(out), "--max-evals", "5",
+               "--set", "sandbox.isolation=none", timeout=900)  # fmt: skip
+    assert "Traceback" not in done.stderr, done.stderr[-2000:]
+    files = [p for p in out.rglob("*") if p.is_file()]
+    assert any(b"[REDACTED]" in p.read_bytes() or b"*" * len(key) in p.read_bytes() for p in files)
+    leaked = [str(p) for p in files if key.encode() in p.read_bytes()]
+    assert leaked == [] and key not in done.stdout + done.stderr, leaked

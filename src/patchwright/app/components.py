@@ -31,8 +31,9 @@ def make_testbed(config: RunConfig, root: Path, hide: Sequence[Path] = ()) -> Te
     runner = runner_cls.build(BuildContext(config=config))
     try:
         paths = resolve_paths()
+        secrets = [config.model.api_key] if config.model.api_key else []
         sandbox = sandbox_cls.from_config(root, config.sandbox, wheels_dir=paths.wheels,
-                                          hide=[*hide, paths.home])  # fmt: skip
+                                          hide=[*hide, paths.home], secrets=secrets)  # fmt: skip
     except PatchwrightError as exc:
         raise RepairError(str(exc)) from None
     return SandboxTestBed(sandbox, runner)

@@ -30,7 +30,7 @@ class InstanceResult(BaseModel):
     version: int = FORMAT_VERSION
     id: str
     status: str
-    """plausible | not_found | budget_exhausted | error | invalid."""
+    """plausible | not_found | budget_exhausted | flaky | error | invalid."""
     evaluations: int = 0
     evaluations_to_plausible: int | None = None
     seconds: float = 0.0

@@ -228,7 +228,8 @@ class ModelResponse(Model):
     finish_reason: str = ""
 
 
-RunStatus = Literal["plausible", "not_found", "budget_exhausted", "error", "rejected"]
+RunStatus = Literal["plausible", "not_found", "budget_exhausted", "error", "rejected", "flaky"]
+"""flaky: the found patch "fixed" tests that pass at the base commit on a re-run (issue 12)."""
 
 
 class RunResult(Model):

@@ -9,10 +9,10 @@ import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from patchwright.core.diff import changed_lines
-from patchwright.core.domain import Location, Patch, RunResult, Task, TestResult
+from patchwright.core.domain import Location, Patch, RunResult, RunStatus, Task, TestResult
 from patchwright.core.errors import RepairError
 from patchwright.core.events import (
     TEST_LIST_LIMIT,
@@ -294,7 +294,7 @@ def validate(state: RepairState, deps: RepairDeps) -> dict[str, Any]:
     )
     update: dict[str, Any] = {"validated": ok and not flaky, "stage": "validate"}
     if flaky:
-        update.update(status="not_found", patch=None,
+        update.update(status="flaky", patch=None,
                       message=f"flaky: {len(flaky)} failing test(s) pass at the base commit on "
                               f"a re-run ({', '.join(flaky[:3])}); not repaired")  # fmt: skip
     elif not ok:
@@ -363,7 +363,7 @@ def finalize(state: RepairState, deps: RepairDeps) -> dict[str, Any]:
         seconds=round(time.time() - deps.started, 3) if deps.started else 0.0,
         task_id=task.id if task else state.get("task_id", ""),
         status=status
-        if status in ("plausible", "not_found", "budget_exhausted", "error", "rejected")
+        if status in get_args(RunStatus)
         else "error",
         message=state.get("error") or state.get("message", ""),
         evaluations=state.get("evaluations", 0),

@@ -241,10 +241,12 @@ class DockerSandbox:
         *,
         wheels_dir: Path | None = None,
         hide: object = (),
+        secrets: object = (),
     ) -> DockerSandbox:
         """The sandbox ``sandbox.kind=docker`` builds (its limits from the config; image
-        wheels cached in ``wheels_dir``; ``hide`` is for the local sandbox: a container
-        sees nothing of the host but the workspace anyway)."""
+        wheels cached in ``wheels_dir``; ``hide`` and ``secrets`` are for the local
+        sandbox: a container sees nothing of the host but the workspace, and none of
+        Patchwright's environment or config, anyway)."""
         return cls(root, memory_mb=config.memory_mb, max_processes=config.max_processes,
                    wheels_dir=wheels_dir)  # fmt: skip
 

@@ -85,6 +85,7 @@ class LocalSandbox:
         hide: Sequence[str | os.PathLike[str]] = (),
         pass_env: Sequence[str] = (),
         redact_env: Sequence[str] = (),
+        secrets: Sequence[str] = (),
     ) -> None:
         self._root = os.path.abspath(os.fspath(root))
         if not os.path.isdir(self._root):
@@ -113,7 +114,7 @@ class LocalSandbox:
         self._private = tempfile.mkdtemp(prefix="patchwright-sandbox-")
         self.containment = Containment(CGROUP_ROOT if cgroups else None)
         self.pass_env = list(pass_env)
-        self.redactor = Redactor(os.environ, redact_env)
+        self.redactor = Redactor(os.environ, redact_env, secrets)
         """Secret values kept out of every output and file a command hands back."""
         self.isolation: Isolation | None = None
         """The namespaces commands run in (None: the plain containment)."""
@@ -159,16 +160,19 @@ class LocalSandbox:
         *,
         wheels_dir: object = None,
         hide: Sequence[str | os.PathLike[str]] = (),
+        secrets: Sequence[str] = (),
     ) -> LocalSandbox:
         """The sandbox ``sandbox.kind=local`` builds (interpreter: ``sandbox.python``;
         ``wheels_dir`` is for container images, unused here; ``hide``: folders tests
-        must not see, such as the user's repository and the run directory)."""
+        must not see, such as the user's repository and the run directory; ``secrets``:
+        values set in the config, such as the model's API key, redacted like marked
+        environment values)."""
         return cls(
             root, python=config.python or None,
             isolation="auto" if config.require_isolation and config.isolation == "none"
             else config.isolation,
             require_isolation=config.require_isolation, network=config.network,
-            hide=hide, pass_env=config.pass_env, redact_env=config.redact_env,
+            hide=hide, pass_env=config.pass_env, redact_env=config.redact_env, secrets=secrets,
         )  # fmt: skip
 
     @property

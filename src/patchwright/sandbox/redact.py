@@ -6,8 +6,9 @@ Tests never get Patchwright's secrets (an allow-listed environment; namespaces h
 byte a command hands back (its output and fetched files) passes :meth:`Redactor.text` or
 :meth:`Redactor.data` first, so no run file, trajectory, tree or checkpoint written from
 it holds the value. Secrets: the values of environment variables whose names look secret
-(``*KEY*``, ``*TOKEN*``, ``*SECRET*``, ``*PASSWORD*``, ...) and of those the user marks
-(``sandbox.redact_env``).
+(``*KEY*``, ``*TOKEN*``, ``*SECRET*``, ``*PASSWORD*``, ...), of those the user marks
+(``sandbox.redact_env``), and values the config itself holds (``model.api_key`` set in a
+YAML file or with ``--set``).
 """
 
 from __future__ import annotations
@@ -24,10 +25,13 @@ MARK = "[REDACTED]"
 class Redactor:
     """Replaces each secret value with :data:`MARK`."""
 
-    def __init__(self, environ: Mapping[str, str], marked: Iterable[str] = ()) -> None:
+    def __init__(
+        self, environ: Mapping[str, str], marked: Iterable[str] = (), values: Iterable[str] = ()
+    ) -> None:
         names = set(marked)
-        values = {v for k, v in environ.items()  # a path (SSH_AUTH_SOCK) is no secret
-                  if k in names or (SECRET_NAME.search(k) and not v.startswith(("/", "~")))}  # fmt: skip
+        found = {v for k, v in environ.items()  # a path (SSH_AUTH_SOCK) is no secret
+                 if k in names or (SECRET_NAME.search(k) and not v.startswith(("/", "~")))}  # fmt: skip
+        values = found | set(values)
         self.secrets = sorted((v for v in values if len(v) >= MIN_LENGTH), key=len, reverse=True)
         self._bytes = [s.encode("utf-8", "surrogateescape") for s in self.secrets]
 
