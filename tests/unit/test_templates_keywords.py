@@ -83,3 +83,11 @@ def test_an_if_test_becomes_a_constant() -> None:
     out = made("cond.constant", src)
     assert src.replace("x in seen", "False") in out and src.replace("x in seen", "True") in out
     assert made("cond.constant", "def f(x):\n    if True:\n        return 0\n    return x\n") == []
+
+
+def test_a_string_literal_is_replaced_by_a_similar_one_of_the_function() -> None:
+    src = "def f(kind):\n    if kind == 'json':\n        return 'application/json'\n    return 'text/plain'\n"
+    out = made("lit.str", src)
+    assert src.replace("'text/plain'", "'application/json'") in out
+    doc = 'def f(x):\n    """Doc."""\n    return x\n'
+    assert made("lit.str", doc) == []

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import ast
+import difflib
 from collections.abc import Iterator
 
 from patchwright.propose.templates.builders import const, is_int
@@ -59,3 +60,61 @@ def container(site: Site, node: ast.List) -> Iterator[Mutation]:
         yield Mutation(1.0, target=node, new=new)
     elif len(node.elts) == 1 and isinstance(node.elts[0], ast.List) and not node.elts[0].elts:
         yield Mutation(1.0, target=node, new=node.elts[0])
+
+
+_MAX_STR_DONORS = 3
+_MAX_STR_LEN = 40
+
+
+def _string_donors(root: ast.AST, skip: ast.AST) -> list[str]:
+    """Short string constants of ``root`` other than ``skip`` (not docstrings, not parts of
+    f-strings), in order of appearance."""
+    inside_f = {id(v) for n in ast.walk(root) if isinstance(n, ast.JoinedStr) for v in n.values}
+    docs = {
+        id(n.body[0].value)
+        for n in ast.walk(root)
+        if isinstance(n, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+        and n.body
+        and isinstance(n.body[0], ast.Expr)
+        and isinstance(n.body[0].value, ast.Constant)
+    }
+    out: dict[str, None] = {}
+    for n in ast.walk(root):
+        if n is skip or id(n) in inside_f or id(n) in docs:
+            continue
+        if (
+            isinstance(n, ast.Constant)
+            and isinstance(n.value, str)
+            and len(n.value) <= _MAX_STR_LEN
+        ):
+            out.setdefault(n.value, None)
+    return list(out)
+
+
+@template(
+    "lit.str", weight=0.30, on=ast.Constant,
+    example=(
+        "def f(d):\n    if d.get('mode') == 'r':\n        return 'rb'\n    return 'wb'\n",
+        "def f(d):\n    if d.get('mode') == 'r':\n        return 'rb'\n    return 'rb'\n",
+    ),
+)  # fmt: skip
+def string(site: Site, node: ast.Constant) -> Iterator[Mutation]:
+    """'wb' -> 'rb': a string literal replaced by another of the same function, then of the
+    file, the most similar first (TBar / PraPR "mutate literal": a constant of the same type
+    in scope; ssFix's code search in the local context)."""
+    if not isinstance(node.value, str) or len(node.value) > _MAX_STR_LEN:
+        return
+    parent = site.parent(node)[0]
+    if isinstance(parent, ast.JoinedStr) or (
+        isinstance(site.stmt, ast.Expr) and parent is site.stmt
+    ):
+        return  # part of an f-string, or a docstring / bare string statement
+    own = _string_donors(site.func, node) if site.func is not None else []
+    rest = [s for s in _string_donors(site.facts.tree, node) if s not in own]
+    old = node.value
+    ranked = sorted(
+        [(1.0, s) for s in own if s != old] + [(0.7, s) for s in rest if s != old],
+        key=lambda x: -(x[0] * (0.5 + 0.5 * difflib.SequenceMatcher(None, old, x[1]).ratio())),
+    )
+    for i, (aff, s) in enumerate(ranked[:_MAX_STR_DONORS]):
+        yield Mutation(aff * (1.0 - 0.1 * i), target=node, new=ast.Constant(value=s))
