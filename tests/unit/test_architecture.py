@@ -40,6 +40,8 @@ ADAPTERS = {
     "libcst": ("propose/migrate/codemod.py",),
     "rich": ("console/", "benchmarks/runner.py", "tui/"),
     "github": ("repo/github.py",),  # PyGithub
+    "swebench": ("envs/swebench_specs.py",),
+    "ray": ("benchmarks/ray_executor.py",),
 }
 STDLIB = set(sys.stdlib_module_names)
 

@@ -21,7 +21,7 @@ from patchwright.core.errors import ConfigError
 
 Kind = Literal[
     "sandbox", "runner", "proposer", "localizer", "strategy", "objective", "model", "benchmark",
-    "check",
+    "check", "executor",
 ]
 
 BUILTIN: Mapping[Kind, Mapping[str, str]] = {
@@ -69,10 +69,15 @@ BUILTIN: Mapping[Kind, Mapping[str, str]] = {
         "gitchameleon": "patchwright.benchmarks.gitchameleon:GitChameleon",
         "bugsinpy": "patchwright.benchmarks.bugsinpy:BugsInPy",
         "enamel": "patchwright.benchmarks.enamel:Enamel",
+        "swebench": "patchwright.benchmarks.swebench:SweBench",
     },
     "check": {  # pre-commit checks (hooks/): LLM-free, on the staged files only
         "migrate": "patchwright.hooks.migration_check:MigrationChecker",
         "perf": "patchwright.hooks.perf_check:PerfChecker",
+    },
+    "executor": {  # where a batch's instances run (benchmarks/): same instance function
+        "local": "patchwright.benchmarks.executors:LocalExecutor",
+        "ray": "patchwright.benchmarks.ray_executor:RayExecutor",
     },
 }
 
