@@ -11,7 +11,7 @@ from typing import Any
 
 from patchwright.benchmarks.runner import BenchError, read_jsonl
 
-FIELDS = ("repo", "instance_id", "base_commit", "patch", "test_patch", "version")
+FIELDS = ("repo", "instance_id", "base_commit", "patch", "test_patch")
 VALIDATION_FILE = "validation.json"
 
 
@@ -29,6 +29,8 @@ def _tests(value: Any, where: str) -> list[str]:
 def normalize(row: dict[str, Any], where: str = "row") -> dict[str, Any]:
     """A row with ``id`` (the instance id), the test lists as lists and string fields."""
     missing = [f for f in FIELDS if not isinstance(row.get(f), str)]
+    if not missing and not isinstance(row.get("version"), str | int | float):
+        missing = ["version"]
     if missing:
         raise BenchError(f"{where}: no {missing[0]}")
     out = dict(row)
