@@ -70,6 +70,7 @@ BUILTIN: Mapping[Kind, Mapping[str, str]] = {
         "bugsinpy": "patchwright.benchmarks.bugsinpy:BugsInPy",
         "enamel": "patchwright.benchmarks.enamel:Enamel",
         "swebench": "patchwright.benchmarks.swebench:SweBench",
+        "defects4j": "patchwright.benchmarks.defects4j:Defects4J",
     },
     "check": {  # pre-commit checks (hooks/): LLM-free, on the staged files only
         "migrate": "patchwright.hooks.migration_check:MigrationChecker",
