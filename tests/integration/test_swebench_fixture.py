@@ -1,0 +1,135 @@
+"""``patchwright bench swebench`` end to end on a fixture repository the test builds (CI
+has no clones of the real ones): rows in SWE-bench Lite's format for ``fixture/proj``, an
+extra specs table for it (pytest -rA, the official pytest parser), real git, real pytest.
+Gold resolves, empty does not, a gold patch that breaks a PASS_TO_PASS test is test drift,
+a missing repository or base commit is env_error; the validation file makes the oracle
+batch skip what failed; the oracle repair's patch is graded resolved; Ray runs the same
+instance function on a local cluster the test starts."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from patchwright.repo.git import init_repo
+
+OPS = "def add(a, b):\n    return a - b\n\n\ndef mul(a, b):\n    return a * b\n"
+TESTS = "from proj.ops import add, mul\n\n\ndef test_mul():\n    assert mul(2, 3) == 6\n"
+NEW_TEST = "\n\ndef test_add():\n    assert add(2, 3) == 5\n"
+SPECS = {"fixture/proj": {"1.0": {"python": "", "test_cmd": "python -m pytest -rA -p no:cacheprovider"},
+                          "log_parser": "parse_log_pytest"}}  # fmt: skip
+
+
+def _git(repo: Path, *args: str) -> str:
+    # Builds the fixture history only (the code under test runs git through repo/git.py).
+    return subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=repo,
+                          check=True, capture_output=True, text=True).stdout  # fmt: skip
+
+
+def _diff(repo: Path, path: str, new: str) -> str:
+    old = (repo / path).read_text()
+    (repo / path).write_text(new)
+    out = _git(repo, "diff", "--", path)
+    (repo / path).write_text(old)
+    return out
+
+
+def make_instances(tmp: Path) -> tuple[Path, Path, Path]:
+    """repos/fixture__proj with one commit; data with 5 rows; the specs file."""
+    repo = tmp / "repos" / "fixture__proj"
+    (repo / "proj").mkdir(parents=True)
+    (repo / "tests").mkdir()
+    (repo / "proj" / "__init__.py").write_text("")
+    (repo / "proj" / "ops.py").write_text(OPS)
+    (repo / "tests" / "test_ops.py").write_text(TESTS)
+    base = init_repo(repo, "base")
+    gold = _diff(repo, "proj/ops.py", OPS.replace("a - b", "a + b"))
+    drift = _diff(repo, "proj/ops.py", OPS.replace("a - b", "a + b").replace("a * b", "a + b"))
+    test_patch = _diff(repo, "tests/test_ops.py", TESTS + NEW_TEST)
+
+    def row(n: int, **kw: object) -> dict[str, object]:
+        return {"repo": "fixture/proj", "instance_id": f"fixture__proj-{n}", "base_commit": base,
+                "patch": gold, "test_patch": test_patch, "problem_statement": "add() subtracts",
+                "version": "1.0", "environment_setup_commit": base,
+                "FAIL_TO_PASS": json.dumps(["tests/test_ops.py::test_add"]),
+                "PASS_TO_PASS": json.dumps(["tests/test_ops.py::test_mul"]), **kw}  # fmt: skip
+
+    rows = [row(1), row(2), row(3), row(4, patch=drift), row(5, base_commit="0" * 40),
+            row(6, repo="fixture/absent")]  # fmt: skip
+    data = tmp / "lite.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    specs = tmp / "specs.json"
+    specs.write_text(json.dumps({**SPECS, "fixture/absent": SPECS["fixture/proj"]}))
+    return tmp / "repos", data, specs
+
+
+def _bench(tmp: Path, repos: Path, data: Path, specs: Path, out: str, *more: str) -> list[str]:
+    return ["bench", "swebench", "--data", str(data), "--repos", str(repos), "--specs", str(specs),
+            "--venv", sys.executable, "--out", str(tmp / out), *more]  # fmt: skip
+
+
+@pytest.mark.timeout(900)
+def test_validate_gold_empty_then_oracle(cli, tmp_path: Path) -> None:
+    repos, data, specs = make_instances(tmp_path)
+    res = cli(*_bench(tmp_path, repos, data, specs, "gold", "--validate", "gold"), timeout=600)
+    assert res.returncode == 0, res.stderr[-3000:]
+    gold = json.loads((tmp_path / "gold" / "validation.json").read_text())["instances"]
+    assert [gold[f"fixture__proj-{n}"]["ok"] for n in (1, 2, 3)] == [True] * 3
+    assert not gold["fixture__proj-4"]["ok"] and "test drift" in gold["fixture__proj-4"]["reason"]
+    assert gold["fixture__proj-5"]["status"] == "env_error" and "base commit" in gold["fixture__proj-5"]["reason"]
+    assert gold["fixture__proj-6"]["status"] == "env_error" and "no clone" in gold["fixture__proj-6"]["reason"]
+    one = tmp_path / "gold" / "instances" / "fixture__proj-1"
+    report = json.loads((one / "report.json").read_text())["fixture__proj-1"]
+    assert report["resolved"] and report["tests_status"]["PASS_TO_PASS"]["success"] == ["tests/test_ops.py::test_mul"]
+    assert "PASSED tests/test_ops.py::test_add" in (one / "test_output.txt").read_text()
+    assert (one / "patch.diff").read_text().startswith("diff --git a/proj/ops.py")
+    preds = [json.loads(x) for x in (tmp_path / "gold" / "preds.jsonl").read_text().splitlines()]
+    assert set(preds[0]) == {"instance_id", "model_name_or_path", "model_patch"}
+    # the source file is untouched in the clone
+    assert (repos / "fixture__proj" / "proj" / "ops.py").read_text() == OPS
+
+    res = cli(*_bench(tmp_path, repos, data, specs, "empty", "--validate", "empty", "--only",
+                      "fixture__proj-1,fixture__proj-2,fixture__proj-3"), timeout=600)  # fmt: skip
+    assert res.returncode == 0, res.stderr[-3000:]
+    empty = json.loads((tmp_path / "empty" / "validation.json").read_text())["instances"]
+    assert all(e["ok"] and e["status"] == "valid" for e in empty.values()) and len(empty) == 3
+    report = json.loads((tmp_path / "empty" / "instances" / "fixture__proj-2" / "report.json").read_text())
+    assert not report["fixture__proj-2"]["resolved"]
+
+    res = cli(*_bench(tmp_path, repos, data, specs, "oracle", "--mode", "oracle",
+                      "--validation", str(tmp_path / "gold" / "validation.json"),
+                      "--only", "fixture__proj-1,fixture__proj-4,fixture__proj-5",
+                      "--max-evals", "30", "--set", "sandbox.plugins=none"), timeout=600)  # fmt: skip
+    assert res.returncode == 0, res.stderr[-3000:]
+    summary = json.loads((tmp_path / "oracle" / "summary.json").read_text())
+    status = {r["id"]: r["status"] for r in summary["results"]}
+    assert status == {"fixture__proj-1": "resolved", "fixture__proj-4": "skipped",
+                      "fixture__proj-5": "skipped"}, summary["results"]  # fmt: skip
+    assert summary["resolved"] == 1 and summary["by_repo"]["fixture/proj"]["resolved"] == 1
+    patch = (tmp_path / "oracle" / "instances" / "fixture__proj-1" / "patch.diff").read_text()
+    assert "+    return a + b" in patch
+    # resumed: nothing runs again
+    again = cli(*_bench(tmp_path, repos, data, specs, "oracle", "--mode", "oracle",
+                        "--only", "fixture__proj-1"), timeout=300)  # fmt: skip
+    assert again.returncode == 0 and "resuming: 1 done" in again.stderr
+
+
+def test_bad_input_is_one_line(cli, tmp_path: Path) -> None:
+    repos, data, specs = make_instances(tmp_path)
+    cases = [
+        (["--validate", "gold", "--only", "nope"], "unknown instance id: nope"),
+        (["--executor", "nope"], "unknown executor 'nope'"),
+        (["--mode", "issue"], "--mode issue needs a model"),
+        (["--validation", str(tmp_path / "missing.json")], "--validation file not found"),
+    ]
+    for extra, words in cases:
+        res = cli(*_bench(tmp_path, repos, data, specs, "bad", *extra), timeout=120)
+        assert res.returncode == 2, (extra, res.stderr)
+        assert words in res.stderr and "Traceback" not in res.stderr, res.stderr
+        assert len(res.stderr.strip().splitlines()) == 1, res.stderr
+    res = cli("bench", "swebench", "--data", str(data), "--repos", str(tmp_path / "none"), timeout=120)
+    assert res.returncode == 2 and "--repos is not a folder" in res.stderr
