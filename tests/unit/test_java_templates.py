@@ -37,7 +37,7 @@ def test_catalogue_covers_the_tbar_families():
     for needed in ("op.binary", "lit.off_by_one", "cond.remove", "cond.negate",
                    "cond.insert", "cond.null_check", "cond.range_check", "ret.value", "var.replace",
                    "call.name", "call.args", "stmt.delete", "stmt.move", "check.null_exit",
-                   "check.cast", "check.range_exit", "call.sibling", "stmt.move_far"):  # fmt: skip
+                   "check.cast", "check.range_exit", "call.sibling", "stmt.move_far", "op.swap", "op.delete"):  # fmt: skip
         assert needed in names
 
 
@@ -119,3 +119,11 @@ def test_move_far_keeps_returns_last_and_moves_out_of_a_loop():
     made = _made("stmt.move_far", src)
     assert any("        }\n        c++;\n        return c;" in m for m in made)  # after the loop
     assert all(m.rstrip().endswith("return c;\n    }\n}") for m in made)
+
+
+def test_operand_swap_and_deletion_skip_what_does_not_change():
+    assert not _made("op.swap", wrap("return a * b;"))  # commutes
+    assert not _made("op.swap", wrap("return a - a;"))
+    kept = _made("op.delete", wrap("return a + b * 2;"))
+    assert any("return b * 2;" in m for m in kept) and any("return a;" in m for m in kept)
+    assert not _made("op.delete", wrap("return a < b;"))

@@ -82,3 +82,34 @@ def unary(site: JavaSite, node: Node) -> Iterator[JavaEdit]:
         yield JavaEdit(0.8, f"'{old}' -> '{new}'", [(op.start_byte, op.end_byte, new)])
     elif old in ("-", "!", "~"):
         yield JavaEdit(0.7, f"drop '{old}'", [(op.start_byte, op.end_byte, "")])
+
+
+_ORDERED = {"-", "/", "%", "+", "<<", ">>", ">>>", "<", "<=", ">", ">="}
+"""Operators whose operands do not commute (``+`` on strings does not)."""
+_ARITH = {"+", "-", "*", "/", "%"}
+
+
+@java_template("op.swap", weight=0.4, on=("binary_expression",),
+               example=("return a - b;", "return b - a;"))  # fmt: skip
+def swap(site: JavaSite, node: Node) -> Iterator[JavaEdit]:
+    """Swap the operands of an operator that does not commute (``a - b`` -> ``b - a``,
+    ``s + c`` -> ``c + s``) (ManySStuBs4J "swap operands", PraPR)."""
+    op, left, right = _operator(node), node.child_by_field_name("left"), node.child_by_field_name("right")
+    if op is None or left is None or right is None or text_of(site, op) not in _ORDERED:
+        return
+    a, b = text_of(site, left), text_of(site, right)
+    if a != b:
+        yield JavaEdit(0.7 if text_of(site, op) != "+" else 0.5, "swap the operands",
+                       [(left.start_byte, left.end_byte, b), (right.start_byte, right.end_byte, a)])  # fmt: skip
+
+
+@java_template("op.delete", weight=0.35, on=("binary_expression",),
+               example=("return 1 + a;", "return a;"))  # fmt: skip
+def delete(site: JavaSite, node: Node) -> Iterator[JavaEdit]:
+    """Keep one operand of an arithmetic operator (``1 + f(x)`` -> ``f(x)``) (PIT/PraPR
+    arithmetic operator deletion)."""
+    op, left, right = _operator(node), node.child_by_field_name("left"), node.child_by_field_name("right")
+    if op is None or left is None or right is None or text_of(site, op) not in _ARITH:
+        return
+    yield JavaEdit(0.6, "keep the right operand", [(node.start_byte, node.end_byte, text_of(site, right))])
+    yield JavaEdit(0.5, "keep the left operand", [(node.start_byte, node.end_byte, text_of(site, left))])
