@@ -37,7 +37,7 @@ def test_catalogue_covers_the_tbar_families():
     for needed in ("op.binary", "lit.off_by_one", "cond.remove", "cond.negate",
                    "cond.insert", "cond.null_check", "cond.range_check", "ret.value", "var.replace",
                    "call.name", "call.args", "stmt.delete", "stmt.move", "check.null_exit",
-                   "check.cast", "check.range_exit", "call.sibling", "stmt.move_far", "op.swap", "op.delete"):  # fmt: skip
+                   "check.cast", "check.range_exit", "call.sibling", "stmt.move_far", "op.swap", "op.delete", "cond.synth"):  # fmt: skip
         assert needed in names
 
 
@@ -127,3 +127,13 @@ def test_operand_swap_and_deletion_skip_what_does_not_change():
     kept = _made("op.delete", wrap("return a + b * 2;"))
     assert any("return b * 2;" in m for m in kept) and any("return a;" in m for m in kept)
     assert not _made("op.delete", wrap("return a < b;"))
+
+
+def test_condition_synthesis_guards_nullary_calls_first():
+    src = ("class N {\n    N next() { return null; }\n    boolean f(N h, N t) {\n"
+           "        while (true) {\n            if (h.next().next() == t) {\n                return true;\n"
+           "            }\n            h = h.next();\n        }\n    }\n}\n")  # fmt: skip
+    made = _made("cond.synth", src)
+    assert any("if (h.next() == null || h.next().next() == t) {" in m for m in made)
+    assert any("while (h.next() != null) {" in m for m in made)
+    assert len(made) <= 40

@@ -121,3 +121,64 @@ def range_check(site: JavaSite, node: Node) -> Iterator[JavaEdit]:
     indent = " " * node.start_point[1]
     guarded = f"if ({i} >= 0 && {i} < {a}.length) {{\n{indent}    {text_of(site, node)}\n{indent}}}"
     yield splice(site, node, guarded, 0.7, f"guard {a}[{i}] by a bounds check")
+
+
+_COLLECTIONS = ("List", "ArrayList", "LinkedList", "Queue", "Deque", "ArrayDeque", "Set",
+                "HashSet", "TreeSet", "Map", "HashMap", "TreeMap", "Stack", "Collection",
+                "PriorityQueue", "Vector")  # fmt: skip
+_PRIMITIVE = ("int", "long", "short", "byte", "char", "double", "float", "boolean")
+MAX_ATOMS = 8
+
+
+def _atoms(site: JavaSite) -> list[tuple[str, float]]:
+    """Boolean atoms over what is in scope, as Nopol's condition synthesis builds them:
+    a collection's emptiness, a name's or a nullary call's nullness."""
+    found: dict[str, float] = {}
+    for name, kind in site.types.items():
+        base = kind.split("<", 1)[0]
+        if base in _COLLECTIONS:
+            found.setdefault(f"!{name}.isEmpty()", 0.9)
+            found.setdefault(f"{name}.isEmpty()", 0.7)
+    calls = []
+    if site.method is not None:
+        for node in _descendants(site.method):
+            args = node.child_by_field_name("arguments") if node.type == "method_invocation" else None
+            obj = node.child_by_field_name("object") if args is not None else None
+            nullary = args is not None and not args.named_children
+            if nullary and obj is not None and obj.type == "identifier" and (
+                site.types.get(text_of(site, obj), "int") not in _PRIMITIVE
+            ):
+                calls.append(text_of(site, node))
+    for expr in dict.fromkeys(calls):
+        found.setdefault(f"{expr} == null", 0.8)
+        found.setdefault(f"{expr} != null", 0.6)
+    for name, kind in site.types.items():
+        if kind not in _PRIMITIVE and kind.split("<", 1)[0] not in _COLLECTIONS:
+            found.setdefault(f"{name} == null", 0.5)
+    return sorted(found.items(), key=lambda kv: -kv[1])[:MAX_ATOMS]
+
+
+_QUEUE = ("class A {\n    int f(List<Integer> q) {\n        int n = 0;\n        while (%s) {\n"
+          "            n += q.remove(0);\n        }\n        return n;\n    }\n}\n")
+
+
+@java_template("cond.synth", weight=0.3, on=("if_statement", "while_statement"),
+               example=(_QUEUE % "true", _QUEUE % "!q.isEmpty()"))  # fmt: skip
+def synth(site: JavaSite, node: Node) -> Iterator[JavaEdit]:
+    """Replace a constant condition, or widen / narrow a condition, with an atom over what
+    is in scope (``!q.isEmpty()``, ``x.next() == null``, ``x == null``) (Nopol-style
+    condition synthesis; TBar "mutate conditional expression" by insertion)."""
+    cond = _condition(node)
+    if cond is None:
+        return
+    old = text_of(site, cond)
+    for atom, affinity in _atoms(site):
+        if atom in old:
+            continue
+        if cond.type in ("true", "false"):
+            yield splice(site, cond, atom, affinity, f"condition {atom}")
+            continue
+        if atom.endswith("== null"):  # a null guard goes first: it short-circuits
+            yield splice(site, cond, f"{atom} || {old}", 0.6 * affinity, f"{atom} || ...")
+        yield splice(site, cond, f"{old} && {atom}", 0.4 * affinity, f"... && {atom}")
+        yield splice(site, cond, f"{old} || {atom}", 0.3 * affinity, f"... || {atom}")
