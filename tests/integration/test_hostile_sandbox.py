@@ -58,6 +58,8 @@ class World:
         _git(self.user, "commit", "-qm", "base")
         (self.home / ".ssh").mkdir(parents=True)
         (self.home / ".ssh" / "id_rsa").write_text("PRIVATE KEY")
+        (self.home / "keep").mkdir()
+        (self.home / "keep" / "notes.txt").write_text("the user's notes")
         self.workspace = self.run / "workspace"
         snapshot(self.user, self.workspace)
         monkeypatch.setenv("HOME", str(self.home))
@@ -153,7 +155,9 @@ def test_writes_into_the_users_repository_home_and_run_dir_fail(bed: SandboxTest
         str(world.user / ".git" / "hooks" / "pre-commit"), str(world.home / "planted"),
         str(world.run / "result.json"), os.path.expanduser("~/.bashrc-planted"),
     ]  # fmt: skip
-    got = world.attack(bed, _tries(targets, "write") + "\ngot['home'] = os.environ.get('HOME')\n"
+    rmtree = (f"import shutil\nshutil.rmtree({str(world.home / 'keep')!r}, ignore_errors=True)\n"
+              f"shutil.rmtree({str(world.user / '.git')!r}, ignore_errors=True)\n")  # fmt: skip
+    got = world.attack(bed, rmtree + _tries(targets, "write") + "\ngot['home'] = os.environ.get('HOME')\n"
                        "open(os.path.expanduser('~/x'), 'w').write('in the private home')")  # fmt: skip
     assert set(got) == {"home"}, got
     assert got["home"] != str(world.home)

@@ -363,3 +363,22 @@ def test_the_users_repo_config_runs_nothing_of_patchwrights_git(tmp_path: Path) 
     create_branch(user, "patchwright/fix", commit_patch(user, patch.diff, "fix"))
     assert git(user, "rev-parse", "--verify", "refs/heads/patchwright/fix").strip()
     assert not proof.exists(), proof.read_text()
+
+
+def test_apply_refuses_when_a_hook_or_the_git_config_was_planted(repo: Path, tmp_path: Path) -> None:
+    """A test run without namespaces could write ``.git/hooks/pre-commit`` into the user's
+    repository (to run later with their powers): ``--apply``'s change check sees it."""
+    for plant in ("hooks/pre-commit", "config"):
+        snap = snapshot(repo, tmp_path / f"ws-{plant.replace('/', '-')}")
+        target = repo / ".git" / plant
+        old = target.read_bytes() if target.exists() else None
+        target.write_text((old or b"").decode() + "\n# planted\n")
+        rel = sorted(snap.manifest)[0]
+        patch = make_patch({rel: (repo / rel).read_text()}, {rel: "changed\n"})
+        with pytest.raises(SnapshotError, match=rf"changed since the snapshot: \.git/{plant}"):
+            apply_to_source(snap, patch)
+        if old is None:
+            target.unlink()
+        else:
+            target.write_bytes(old)
+        assert tree_changes(snap) == []

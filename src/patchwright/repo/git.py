@@ -19,7 +19,7 @@ import stat
 import subprocess
 import tempfile
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from patchwright.core.diff import (
@@ -81,6 +81,10 @@ class Snapshot:
     manifest: dict[str, str]
     """relpath (POSIX) -> sha256 of the bytes copied; symlinks: ``'link:' + target``."""
     source_is_git: bool
+    git_manifest: dict[str, str] = field(default_factory=dict)
+    """``.git/config`` and ``.git/hooks/*`` of the user's repository (path -> sha256): what
+    a test run without namespaces could plant to run later with the user's powers; the
+    ``--apply`` change check covers them."""
 
 
 def _git(
@@ -205,6 +209,27 @@ def _digest(mode: int, data: bytes) -> str:
     return "link:" + os.fsdecode(data) if mode == _LINK else hashlib.sha256(data).hexdigest()
 
 
+def _git_guard(source: Path) -> dict[str, str]:
+    """sha256 of the repository's ``config`` and of every file in its ``hooks`` folder,
+    by ``.git/...`` path ({} when ``source`` is no git work tree)."""
+    try:
+        common = Path(os.fsdecode(_git(source, "rev-parse", "--git-common-dir").rstrip(b"\n")))
+    except SnapshotError:
+        return {}
+    common = common if common.is_absolute() else Path(source) / common
+    found = [common / "config"]
+    if (common / "hooks").is_dir():
+        found += sorted(p for p in (common / "hooks").rglob("*") if not p.is_dir())
+    out: dict[str, str] = {}
+    for path in found:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            continue
+        out[".git/" + path.relative_to(common).as_posix()] = hashlib.sha256(data).hexdigest()
+    return out
+
+
 def _scan(source: Path, is_git: bool) -> dict[str, tuple[int, bytes]]:
     paths = _git_files(source) if is_git else _walk(source)
     found = {p: _read(source, p) for p in dict.fromkeys(paths)}
@@ -252,9 +277,10 @@ def snapshot(source: Path, workspace: Path) -> Snapshot:
         _git(ws, *opts, "commit", "-q", "--no-verify", "-m", BASE_MESSAGE, env=_IDENTITY)
         base = _git(ws, "rev-parse", "HEAD").decode().strip()
         manifest = {p: _digest(m, d) for p, (m, d) in files.items()}
-        snap = Snapshot(src, ws, base, manifest, top is not None)
+        guard = _git_guard(src) if top is not None else {}
+        snap = Snapshot(src, ws, base, manifest, top is not None, guard)
         record = {"version": SNAPSHOT_VERSION, "source": str(src), "base_commit": base}
-        record |= {"source_is_git": snap.source_is_git, "manifest": manifest}
+        record |= {"source_is_git": snap.source_is_git, "manifest": manifest, "git": guard}
         (ws / ".git" / SNAPSHOT_FILE).write_text(json.dumps(record, indent=1, sort_keys=True))
     except BaseException:
         shutil.rmtree(ws, ignore_errors=True)
@@ -278,6 +304,7 @@ def load_snapshot(workspace: Path) -> Snapshot:
             str(record["base_commit"]),
             manifest,
             bool(record["source_is_git"]),
+            {str(k): str(v) for k, v in dict(record.get("git", {})).items()},
         )
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
         raise SnapshotError(
@@ -286,13 +313,17 @@ def load_snapshot(workspace: Path) -> Snapshot:
 
 
 def tree_changes(snap: Snapshot) -> list[str]:
-    """Paths added, removed or modified in the user's tree since the snapshot."""
+    """Paths added, removed or modified in the user's tree since the snapshot (and, in a
+    git repository, ``.git/config`` and ``.git/hooks/*``)."""
     if not snap.source.is_dir():
         raise SnapshotError(f"project directory {snap.source} does not exist any more")
     now = {p: _digest(m, d) for p, (m, d) in _scan(snap.source, snap.source_is_git).items()}
-    return sorted(
-        p for p in now.keys() | snap.manifest.keys() if now.get(p) != snap.manifest.get(p)
-    )
+    changed = [p for p in now.keys() | snap.manifest.keys() if now.get(p) != snap.manifest.get(p)]
+    if snap.source_is_git and snap.git_manifest:
+        guard = _git_guard(snap.source)
+        keys = guard.keys() | snap.git_manifest.keys()
+        changed += [p for p in keys if guard.get(p) != snap.git_manifest.get(p)]
+    return sorted(changed)
 
 
 def _tree(workspace: Path) -> dict[str, tuple[int, str]]:
