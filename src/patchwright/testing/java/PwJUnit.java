@@ -83,7 +83,10 @@ public class PwJUnit {
         Set<String> selectors = new LinkedHashSet<>(lines.subList(sep + 1, lines.size()));
         List<Description> all = new ArrayList<>();
         Map<Description, Class<?>> owner = new HashMap<>();
+        Set<String> wanted = new HashSet<>();  // a run of chosen tests loads only their classes
+        for (String sel : selectors) wanted.add(sel.split("#", 2)[0].split("\\$", 2)[0]);
         for (String name : classes) {
+            if (mode.equals("run") && !wanted.isEmpty() && !wanted.contains(name)) continue;
             try {
                 Class<?> c = Class.forName(name);
                 if (Modifier.isAbstract(c.getModifiers()) || c.isInterface()) continue;
