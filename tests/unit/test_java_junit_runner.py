@@ -116,3 +116,25 @@ def test_detects_java_projects(tmp_path: Path) -> None:
     assert detect_runner(tmp_path / "q") == "junit"
     (tmp_path / "q" / "test_x.py").write_text("def test_x():\n    pass\n")
     assert detect_runner(tmp_path / "q") == "pytest"
+
+
+def test_helpers_beside_the_tests_are_no_suspects(tmp_path: Path) -> None:
+    root = tmp_path / "flat"
+    files = {
+        "programs/Calc.java": "package programs;\n\npublic class Calc {\n"
+                              "    public static int one() {\n        return 1;\n    }\n}\n",
+        "checks/Oracle.java": "package checks;\n\npublic class Oracle {\n"
+                              "    public static boolean same(int a, int b) {\n        return a == b;\n    }\n}\n",
+        "checks/CalcTest.java": "package checks;\n\nimport static org.junit.Assert.assertTrue;\n"
+                                "import org.junit.Test;\n\npublic class CalcTest {\n    @Test\n"
+                                "    public void one() {\n        assertTrue(Oracle.same(2, programs.Calc.one()));\n"
+                                "    }\n}\n",
+    }  # fmt: skip
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text, encoding="utf-8")
+    init_repo(root, "flat layout")
+    with local_bed(root, runner="junit") as b:
+        result, coverage = b.collect_coverage([], LIMITS)
+    assert result.status("checks.CalcTest#one") == TestStatus.FAIL
+    assert coverage["checks.CalcTest#one"] == {"programs/Calc.java": {5}}

@@ -123,6 +123,11 @@ def main(request_path):
     if not rels:
         write(out, [{"compile_error": "no tests found: no .java files"}, {"done": True}])
         return
+    test_dirs = {os.path.dirname(rel) for rel in tests}
+
+    def test_code(rel):
+        """Test classes, the helpers beside them and a ``src/test`` tree are no suspects."""
+        return rel in tests or os.path.dirname(rel) in test_dirs or "/src/test/" in "/" + rel
     cp = list(req["classpath"])
     flags = jvm_flags(req.get("memory_mb"))
     jacoco = req.get("jacoco") or []
@@ -192,7 +197,7 @@ def main(request_path):
                     files = {by_source.get(k): set(v) for k, v in row["files"].items()}
                     for rel, lines in traces.get(row["cov"], {}).items():
                         files.setdefault(rel, set()).update(lines)
-                    row["files"] = {k: sorted(v) for k, v in files.items() if k and k not in tests}
+                    row["files"] = {k: sorted(v) for k, v in files.items() if k and not test_code(k)}
                 rows.append(row)
     if not any(r.get("done") for r in rows):
         rows.append({"crash": f"the JVM exited with code {done.returncode}"})
