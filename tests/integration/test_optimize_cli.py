@@ -61,3 +61,19 @@ def test_bad_input_is_one_line_exit_2(tmp_path):
     assert "Traceback" not in res.stderr
     res = _cli("optimize", str(EXAMPLE), "--workload-file", "nope.py")
     assert res.returncode == 2 and "nope.py" in res.stderr
+
+
+def test_max_seconds_bounds_the_run(tmp_path):
+    """--max-seconds ends the candidate loop once it is spent: no patch, budget_exhausted,
+    and the stage it ran out in named (the base runs and the A/A floor still run once)."""
+    import json
+
+    proj = tmp_path / "proj"
+    shutil.copytree(EXAMPLE, proj, ignore=shutil.ignore_patterns("__pycache__"))
+    res = _cli("optimize", str(proj), "--target", "workload:main", "--out", str(tmp_path / "run"),
+               "--max-seconds", "1")  # fmt: skip
+    assert res.returncode == 1 and res.stdout == "", res.stderr[-3000:]
+    result = json.loads((tmp_path / "run" / "result.json").read_text())
+    assert result["status"] == "budget_exhausted", result
+    assert result["message"].startswith("timed out in screening after"), result
+    assert result["evaluations"] == 0

@@ -245,6 +245,16 @@ def _search(
 ) -> OptimizeOutcome:  # fmt: skip
     spec, config, run_dir = request.spec, request.config, request.run_dir
     test_limits = _limits(config)
+    deadline = start + config.search.max_seconds  # --max-seconds bounds the whole run
+    timed_out = ""
+
+    def out_of_time(stage: str) -> bool:
+        nonlocal timed_out
+        if not timed_out and time.monotonic() >= deadline:
+            timed_out = f"timed out in {stage} after {time.monotonic() - start:.0f}s"
+            log(timed_out)
+        return bool(timed_out)
+
     wl = RunLimits(wall_timeout=config.sandbox.wall_timeout, memory_mb=4096)
     first = run_timed(ref.sandbox, argv, wl)
     if not first.ok:
@@ -287,17 +297,21 @@ def _search(
         fresh = [Tried(c) for c in cands[: max(0, request.max_candidates - len(tried))]]
         log(f"candidates: {len(fresh)}{' (rethink)' if round_ else ''}")
         for t in fresh:
+            if out_of_time("screening"):
+                break
             _screen(t, task, files, protected, bed, argv, base_cpu, test_limits, cand_wl,
                     spec.min_speedup)  # fmt: skip
             log(f"  {t.status:<9} {t.screen:5.2f}x  {t.candidate.thought[:90]}")
-        tried += fresh
-        if not any(getattr(p, "uses_feedback", False) for p in proposers):
+            tried.append(t)
+        if timed_out or not any(getattr(p, "uses_feedback", False) for p in proposers):
             break
         ctx = ProposalContext(task=task, base_files=files, files=files, locations=locs,
                               feedback=[_feedback(t) for t in fresh if t.candidate.template == "llm"])  # fmt: skip
     best: Tried | None = None
     screened = sorted((t for t in tried if t.status == "screened"), key=lambda t: -t.screen)
     for t in screened[: request.screen_top]:
+        if out_of_time("measurement"):
+            break
         bed.apply(t.candidate.patch)
         try:
             t.comparison = compare(base_run, lambda: run_timed(bed.sandbox, argv, cand_wl),
@@ -313,16 +327,20 @@ def _search(
     validated: bool | None = None
     speed = 1.0
     val: Comparison | None = None
-    if best is not None and request.validate:
+    if best is not None and request.validate and not out_of_time("validation"):
         validated, val = _validate(request, best.candidate.patch, task, base_run, cand_wl,
                                    objective, log)  # fmt: skip
     if best is not None:
         speed = val.speedup if val is not None else _speed(best)
     ok = best is not None and validated is not False
+    if ok and request.validate and validated is None:  # out of time before the re-check
+        ok = False
     patch = best.candidate.patch if ok and best is not None else None
+    status = "plausible" if ok else "budget_exhausted" if timed_out else "not_found"
     result = RunResult(
-        task_id=task.id, status="plausible" if ok else "not_found",
+        task_id=task.id, status=status,
         message=(f"speed-up {speed:.2f}x ({best.candidate.template})" if ok and best else
+                 f"{timed_out}: no candidate was accepted in time" if timed_out else
                  "no candidate was measurably faster with every test passing"),
         evaluations=len(tried), seconds=round(time.monotonic() - start, 2),
         patch_hash=patch.hash if patch else "", passing_tests=passing, validated=validated,
