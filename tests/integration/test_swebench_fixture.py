@@ -1,7 +1,7 @@
 """``patchwright bench swebench`` end to end on a fixture repository the test builds (CI
 has no clones of the real ones): rows in SWE-bench Lite's format for ``fixture/proj``, an
 extra specs table for it (pytest -rA, the official pytest parser), real git, real pytest.
-Gold resolves, empty does not, a gold patch that breaks a PASS_TO_PASS test is test drift,
+Gold resolves, empty does not (``--validate both`` and ``empty``), a gold patch that breaks a PASS_TO_PASS test is test drift,
 a missing repository or base commit is env_error; the validation file makes the oracle
 batch skip what failed; the oracle repair's patch is graded resolved; Ray runs the same
 instance function on a local cluster the test starts."""
@@ -75,7 +75,7 @@ def _bench(tmp: Path, repos: Path, data: Path, specs: Path, out: str, *more: str
 @pytest.mark.timeout(900)
 def test_validate_gold_empty_then_oracle(cli, tmp_path: Path) -> None:
     repos, data, specs = make_instances(tmp_path)
-    res = cli(*_bench(tmp_path, repos, data, specs, "gold", "--validate", "gold"), timeout=600)
+    res = cli(*_bench(tmp_path, repos, data, specs, "gold", "--validate", "both"), timeout=600)
     assert res.returncode == 0, res.stderr[-3000:]
     gold = json.loads((tmp_path / "gold" / "validation.json").read_text())["instances"]
     assert [gold[f"fixture__proj-{n}"]["ok"] for n in (1, 2, 3)] == [True] * 3
@@ -87,6 +87,8 @@ def test_validate_gold_empty_then_oracle(cli, tmp_path: Path) -> None:
     assert report["resolved"] and report["tests_status"]["PASS_TO_PASS"]["success"] == ["tests/test_ops.py::test_mul"]
     assert "PASSED tests/test_ops.py::test_add" in (one / "test_output.txt").read_text()
     assert (one / "patch.diff").read_text().startswith("diff --git a/proj/ops.py")
+    empty_one = json.loads((one / "empty.report.json").read_text())["fixture__proj-1"]
+    assert not empty_one["resolved"] and empty_one["tests_status"]["FAIL_TO_PASS"]["failure"]
     preds = [json.loads(x) for x in (tmp_path / "gold" / "preds.jsonl").read_text().splitlines()]
     assert set(preds[0]) == {"instance_id", "model_name_or_path", "model_patch"}
     # the source file is untouched in the clone
@@ -133,3 +135,32 @@ def test_bad_input_is_one_line(cli, tmp_path: Path) -> None:
         assert len(res.stderr.strip().splitlines()) == 1, res.stderr
     res = cli("bench", "swebench", "--data", str(data), "--repos", str(tmp_path / "none"), timeout=120)
     assert res.returncode == 2 and "--repos is not a folder" in res.stderr
+
+
+REPRO = "```python\nfrom proj.ops import add\n\n\ndef test_repro():\n    assert add(2, 3) == 5\n```\n"
+PASSES = "```python\nfrom proj.ops import mul\n\n\ndef test_fine():\n    assert mul(1, 1) == 1\n```\n"
+
+
+@pytest.mark.timeout(900)
+def test_issue_mode_with_a_scripted_model(cli, tmp_path: Path) -> None:
+    """The model's first candidate fails at base (kept), the second passes (dropped), the
+    third has no code; the kept test drives the search; the patch is graded officially
+    against the hidden FAIL_TO_PASS/PASS_TO_PASS tests."""
+    repos, data, specs = make_instances(tmp_path)
+    script = tmp_path / "script.json"
+    script.write_text(json.dumps([REPRO, PASSES, "no code today"]))
+    res = cli(*_bench(tmp_path, repos, data, specs, "issue", "--mode", "issue", "--model",
+                      f"scripted:{script}", "--only", "fixture__proj-1", "--max-evals", "30",
+                      "--set", "sandbox.plugins=none"), timeout=600)  # fmt: skip
+    assert res.returncode == 0, res.stderr[-3000:]
+    summary = json.loads((tmp_path / "issue" / "summary.json").read_text())
+    one = summary["results"][0]
+    assert one["status"] == "resolved", one
+    assert one["extra"]["reproduction"] == {"calls": 3, "tokens": one["extra"]["reproduction"]["tokens"],
+                                            "candidates": 2, "kept": 1}  # fmt: skip
+    assert one["extra"]["tests"] == ["test_patchwright_repro_0.py::test_repro"]
+    assert one["model_calls"] >= 3 and summary["model_calls"] >= 3
+    patch = (tmp_path / "issue" / "instances" / "fixture__proj-1" / "patch.diff").read_text()
+    assert "+    return a + b" in patch and "test_patchwright_repro" not in patch
+    preds = json.loads((tmp_path / "issue" / "preds.jsonl").read_text().splitlines()[0])
+    assert preds["model_name_or_path"].startswith("patchwright-issue-scripted")

@@ -115,6 +115,8 @@ def run_swebench(args: argparse.Namespace, config: RunConfig) -> int:
     mode = args.validate or args.mode
     if mode == "issue" and str(config.model.name or "").lower() in ("", "none"):
         raise BenchError("--mode issue needs a model (--model; scripted and replay work offline)")
+    if mode == "issue" and "llm" not in config.search.proposers:
+        config.search.proposers = [*config.search.proposers, "llm"]
     skip = {} if args.validate else _skips(args.validation)
     try:
         executor = make_executor(args.executor, {
@@ -162,9 +164,9 @@ class SweBench:
         g.add_argument("--mode", choices=("oracle", "issue"), default="oracle",
                        help="oracle: the FAIL_TO_PASS tests are given (default); issue: the "
                        "problem statement only (needs --model)")  # fmt: skip
-        g.add_argument("--validate", choices=("gold", "empty"),
-                       help="check the harness: the gold patch must resolve / the empty must not; "
-                       "writes validation.json")  # fmt: skip
+        g.add_argument("--validate", choices=("gold", "empty", "both"),
+                       help="check the harness: the gold patch must resolve / the empty must not "
+                       "(both: one then the other); writes validation.json")  # fmt: skip
         g.add_argument("--validation", type=Path, action="append", default=[], metavar="FILE",
                        help="skip the instances this validation.json marks invalid (repeatable)")  # fmt: skip
         g.add_argument("--repo", action="append", default=[], metavar="NAME",

@@ -53,7 +53,8 @@ def load(path: Path, only: Sequence[str] = (), limit: int | None = None,
         missing = [i for i in wanted if i not in known]
         if missing:
             raise BenchError(f"unknown instance id: {', '.join(missing)}")
-        rows = [r for r in rows if r["id"] in set(wanted)]
+        by_id = {r["id"]: r for r in rows}
+        rows = [by_id[i] for i in dict.fromkeys(wanted)]  # in the order given
     names = {n.strip() for o in repos_filter for n in o.split(",") if n.strip()}
     if names:
         rows = [r for r in rows if r["repo"] in names or r["repo"].split("/")[-1] in names]

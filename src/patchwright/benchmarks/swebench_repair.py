@@ -72,23 +72,25 @@ def repair(
     builder = EnvBuilder(Path(bench["env_cache"]), run_id=bench["run_id"])
     renv = repair_env(builder, env, row["repo"], spec, work)
     issue = row.get("problem_statement", "")
-    if bench["mode"] == "oracle":
-        apply_diff(work, row["test_patch"])
-        init_repo(work, f"{row['id']} base + test_patch", force=True)
-        tests = node_ids(row, row["FAIL_TO_PASS"], work)
-    else:
-        from patchwright.benchmarks.swebench_issue import reproduction_tests
-
-        tests = reproduction_tests(row, work, renv, data)
-    if not tests:
-        shutil.rmtree(work, ignore_errors=True)
-        return result(row, "invalid", started, message="no failing test to start from",
-                      extra=env_info)  # fmt: skip
     config = RunConfig.model_validate(data["run"])
     config.sandbox.python = str(renv.python)
     config.runner = "pytest"
     with senv.using(renv, setting.lock_dir):
         senv.install_instance(renv, spec, work, row["version"])
+        if bench["mode"] == "oracle":
+            apply_diff(work, row["test_patch"])
+            init_repo(work, f"{row['id']} base + test_patch", force=True)
+            tests = node_ids(row, row["FAIL_TO_PASS"], work)
+        else:
+            from patchwright.benchmarks.swebench_issue import reproduction_tests
+
+            tests = reproduction_tests(row, work, renv, data)
+        usage = dict(data.get("issue_usage") or {})
+        if not tests:
+            shutil.rmtree(work, ignore_errors=True)
+            return result(row, "not_found", started, message="no failing test to start from",
+                          model_calls=usage.get("calls", 0), tokens=usage.get("tokens", 0),
+                          extra={**env_info, **({"reproduction": usage} if usage else {})})  # fmt: skip
         try:
             res, patch, _ = run(RunRequest(source=work, run_dir=base / "run", config=config,
                                            tests=tests, issue=issue, task_id=row["id"]))  # fmt: skip
@@ -100,8 +102,9 @@ def repair(
     out = result(row, res.status, started, evaluations=res.evaluations,
                  evaluations_to_plausible=res.evaluations_to_plausible,
                  changed_lines=res.changed_lines, edits=res.edits, message=res.message,
-                 model_calls=res.model_calls, tokens=res.tokens, cost=res.cost,
-                 extra={**env_info, "tests": tests})  # fmt: skip
+                 model_calls=res.model_calls + usage.get("calls", 0),
+                 tokens=res.tokens + usage.get("tokens", 0), cost=res.cost,
+                 extra={**env_info, "tests": tests, **({"reproduction": usage} if usage else {})})  # fmt: skip
     diff = patch.diff if patch is not None else ""
     if diff:
         graded = grade_patch(clone, row, spec, setting, diff, base)

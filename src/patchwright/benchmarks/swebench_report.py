@@ -17,7 +17,7 @@ from patchwright.benchmarks.swebench_data import VALIDATION_FILE
 from patchwright.core.domain import FORMAT_VERSION
 from patchwright.store.artifacts import write_json
 
-GOOD = {"gold": "valid", "empty": "valid", "oracle": "resolved", "issue": "resolved"}
+GOOD = {"gold": "valid", "empty": "valid", "both": "valid", "oracle": "resolved", "issue": "resolved"}
 
 
 def write_preds(results: list[InstanceResult], out: Path, model: str) -> Path:
@@ -145,7 +145,7 @@ def report(
             write(f"  {r.id}: {r.status} {r.message[:150]}")
     chart = plot(table, good, out)
     extra = [write_preds(results, out, config.get("model_name", "patchwright"))]
-    if mode in ("gold", "empty"):
+    if mode in ("gold", "empty", "both"):
         extra.append(write_validation(results, out, mode))
     write(f"{summary[good]}/{len(results)} {good}, wall {summary['wall_seconds']}s; "
           f"summary: {out / 'summary.json'}, chart: {chart}, " + ", ".join(map(str, extra)))  # fmt: skip

@@ -82,7 +82,7 @@ def solve_instance(row: dict[str, Any], folder: str, data: dict[str, Any]) -> di
         env_info = {"env": env.key, "env_build_seconds": round(env.build_seconds, 1),
                     "env_wait_seconds": round(env.wait_seconds, 1)}  # fmt: skip
         mode = bench["mode"]
-        if mode in ("gold", "empty"):
+        if mode in ("gold", "empty", "both"):
             return _validate(row, clone, spec, setting, base, mode, started, env_info)
         from patchwright.benchmarks.swebench_repair import repair
 
@@ -117,15 +117,19 @@ def _validate(
     row: dict[str, Any], clone: Path, spec: dict[str, Any], setting: Setting, base: Path,
     mode: str, started: float, env_info: dict[str, Any],
 ) -> dict[str, Any]:  # fmt: skip
-    patch = row["patch"] if mode == "gold" else ""
-    graded = grade_patch(clone, row, spec, setting, patch, base)
-    ok = graded.resolved if mode == "gold" else not graded.resolved
-    if ok:
-        reason = ""
-    elif mode == "gold":
-        reason = failing_reason(graded, base / "test_output.txt")
-    else:
-        reason = "the empty patch resolves: FAIL_TO_PASS tests pass at base"
-    return result(row, "valid" if ok else "invalid", started, message=reason,
-                  extra={**env_info, "resolved": graded.resolved, "test_seconds": round(graded.seconds, 1),
-                         "tests_parsed": len(graded.status)})  # fmt: skip
+    """gold: the gold patch must resolve; empty: the empty patch must not; both: gold
+    first (its files unprefixed), then empty (``empty.patch.diff``, ...)."""
+    reason, extra = "", dict(env_info)
+    if mode in ("gold", "both"):
+        graded = grade_patch(clone, row, spec, setting, row["patch"], base)
+        extra.update(gold_resolved=graded.resolved, test_seconds=round(graded.seconds, 1),
+                     tests_parsed=len(graded.status))  # fmt: skip
+        if not graded.resolved:
+            reason = failing_reason(graded, base / "test_output.txt")
+    if mode in ("empty", "both") and not reason:
+        graded = grade_patch(clone, row, spec, setting, "", base,
+                             name="empty." if mode == "both" else "")  # fmt: skip
+        extra.update(empty_resolved=graded.resolved, empty_test_seconds=round(graded.seconds, 1))
+        if graded.resolved:
+            reason = "the empty patch resolves: FAIL_TO_PASS tests pass at base"
+    return result(row, "invalid" if reason else "valid", started, message=reason, extra=extra)

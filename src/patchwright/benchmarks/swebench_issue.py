@@ -1,0 +1,98 @@
+"""``--mode issue``: the model sees the problem statement and the repository only. A BM25
+funnel (files, then the functions of the best files, over tree-sitter chunks) picks the code
+shown to the model; the model writes reproduction tests (Agentless-style, several
+candidates); a candidate is kept only when it fails at base; the kept tests are committed
+into the workspace's base and drive the same search as the repair (the graded patch never
+contains them: grading starts from the clone again)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from patchwright.core.config import RunConfig
+from patchwright.core.domain import Message, TestStatus
+from patchwright.envs import Env
+from patchwright.localize.bm25 import Bm25Index, Bm25Localizer
+from patchwright.repo.git import init_repo
+from patchwright.repo.index import CodeIndex
+
+CANDIDATES = 3
+TOP_FILES = 5
+TOP_FUNCTIONS = 6
+_BLOCK = re.compile(r"```(?:python|py)?\n(.*?)```", re.S)
+_TEST_PATH = re.compile(r"(^|/)(tests?|testing)/|(^|/)test_[^/]*\.py$|_test\.py$|conftest\.py$")
+SYSTEM = ("You write one pytest test file that reproduces a reported bug. The test must fail "
+          "on the current code and pass once the bug is fixed. Import the project as installed. "
+          "Reply with the file in one ```python block and nothing else.")  # fmt: skip
+
+
+def funnel(workspace: Path, issue: str) -> list[tuple[str, str]]:
+    """(path:symbol, code) of the functions the issue text points at, best first."""
+    index = CodeIndex.from_repo(workspace)
+    paths = sorted(p for p in index.files if p.endswith(".py") and not _TEST_PATH.search(p))
+    files = Bm25Index([f"{p}\n{index.files[p]}" for p in paths]).top(issue, TOP_FILES)
+    chunks = [c for i, _ in files for c in index.chunks(paths[i])]
+    out = []
+    for loc in Bm25Localizer(top=TOP_FUNCTIONS).rank(issue, chunks):
+        lines = index.files[loc.path].splitlines()[loc.line - 1 : loc.end_line]
+        out.append((f"{loc.path}:{loc.symbol}", "\n".join(lines[:60])))
+    if not out:  # no function matched: the best files' first lines
+        out = [(paths[i], "\n".join(index.files[paths[i]].splitlines()[:60])) for i, _ in files[:2]]
+    return out
+
+
+def prompt(row: dict[str, Any], code: list[tuple[str, str]]) -> list[Message]:
+    shown = "\n\n".join(f"# {where}\n{text}" for where, text in code)
+    user = (f"Repository: {row['repo']}\n\nIssue:\n{row.get('problem_statement', '')[:6000]}\n\n"
+            f"Code that may be involved:\n{shown[:8000]}\n\nWrite the reproduction test file.")  # fmt: skip
+    return [Message(role="system", content=SYSTEM), Message(role="user", content=user)]
+
+
+def extract(text: str) -> str:
+    blocks = _BLOCK.findall(text)
+    code = max(blocks, key=len) if blocks else ""
+    return code if "def test" in code else ""
+
+
+def reproduction_tests(row: dict[str, Any], work: Path, env: Env, data: dict[str, Any]) -> list[str]:
+    """Node ids of the model's reproduction tests that fail at base (committed into the
+    workspace's base commit); the calls are counted into ``data["issue_usage"]``."""
+    from patchwright.app.paths import resolve_paths
+    from patchwright.benchmarks.bugsinpy_env import run_tests
+    from patchwright.model.errors import ModelError
+    from patchwright.model.factory import make_model
+
+    config = RunConfig.model_validate(data["run"])
+    model = make_model(config, home=resolve_paths().home)
+    if model is None:
+        return []
+    messages = prompt(row, funnel(work, row.get("problem_statement", "")))
+    kept: list[str] = []
+    usage = data.setdefault("issue_usage", {"calls": 0, "tokens": 0, "candidates": 0, "kept": 0})
+    with model:
+        for k in range(CANDIDATES):
+            try:
+                reply = model.complete(messages, max_tokens=1024, temperature=0.0 if k == 0 else 0.8)
+            except ModelError:
+                break
+            usage["calls"] += 1
+            usage["tokens"] += (reply.prompt_tokens or 0) + (reply.completion_tokens or 0)
+            code = extract(reply.text)
+            if not code:
+                continue
+            usage["candidates"] += 1
+            rel = f"test_patchwright_repro_{k}.py"
+            (work / rel).write_text(code, encoding="utf-8")
+            res = run_tests(work, env.python, [rel])
+            failing = [t for t, o in res.tests.items()
+                       if "::" in t and o.status in (TestStatus.FAIL, TestStatus.ERROR)]  # fmt: skip
+            if failing:
+                kept += failing
+                usage["kept"] += 1
+            else:
+                (work / rel).unlink()
+    if kept:
+        init_repo(work, f"{row['id']} base + reproduction tests", force=True)
+    return kept
