@@ -137,3 +137,18 @@ def test_condition_synthesis_guards_nullary_calls_first():
     assert any("if (h.next() == null || h.next().next() == t) {" in m for m in made)
     assert any("while (h.next() != null) {" in m for m in made)
     assert len(made) <= 40
+
+
+def test_sibling_calls_on_a_name_typed_by_another_project_class():
+    from patchwright.propose.templates.java.base import signatures
+
+    node = ("public class Node {\n    public List<Node> getSuccessors() { return null; }\n"
+            "    public List<Node> getPredecessors() { return null; }\n"
+            "    public String getValue() { return null; }\n}\n")  # fmt: skip
+    user = ("class Order {\n    int f(Node n) {\n        return n.getSuccessors().size();\n    }\n}\n")
+    t = next(t for t in TEMPLATES if t.name == "call.sibling")
+    site = java_sites("Order.java", user, signatures(node))(3)
+    made = [site.render(e) for e in t.edits(site)]
+    assert [m for m in made if m and "n.getPredecessors().size()" in m]
+    assert not [m for m in made if m and "getValue" in m]  # another return type
+    assert not list(t.edits(java_sites("Order.java", user)(3)))  # Node unknown: nothing

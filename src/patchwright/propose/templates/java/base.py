@@ -66,6 +66,9 @@ class JavaSite:
     method: Node | None
     types: dict[str, str] = field(default_factory=dict)
     """Typed names visible in the method (parameters, locals) and the class's fields."""
+    classes: dict[str, list[Signature]] = field(default_factory=dict)
+    """Methods declared by the project's classes (simple class name -> signatures), when
+    the proposer knows the other files (see :func:`signatures`)."""
 
     def render(self, edit: JavaEdit) -> str | None:
         out = self.src
@@ -99,8 +102,41 @@ def _declared(node: Node, src: bytes, into: dict[str, str]) -> None:
                     into.setdefault(src[name.start_byte : name.end_byte].decode(), tname)
 
 
-def java_sites(path: str, text: str) -> Callable[[int], JavaSite | None]:
-    """A function from a line number (1-based) to its site (None: nothing starts there)."""
+Signature = tuple[str, int, str]
+"""A declared method: name, parameter count, return type."""
+
+
+def signatures(text: str) -> dict[str, list[Signature]]:
+    """The methods each class (or interface, enum) of a Java file declares."""
+    src = text.encode("utf-8", errors="surrogatepass")
+    found: dict[str, list[Signature]] = {}
+    for cls in _walk(java_tree(text)):
+        if cls.type not in ("class_declaration", "interface_declaration", "enum_declaration"):
+            continue
+        cname, body = cls.child_by_field_name("name"), cls.child_by_field_name("body")
+        if cname is None or body is None:
+            continue
+        sigs = found.setdefault(src[cname.start_byte : cname.end_byte].decode(), [])
+        members = list(body.named_children)
+        for extra in [m for m in members if m.type == "enum_body_declarations"]:
+            members.extend(extra.named_children)
+        for m in members:
+            name, params = m.child_by_field_name("name"), m.child_by_field_name("parameters")
+            if m.type != "method_declaration" or name is None or params is None:
+                continue
+            rtype = m.child_by_field_name("type")
+            count = sum(1 for x in params.named_children if x.type.endswith("parameter"))
+            kind = src[rtype.start_byte : rtype.end_byte].decode() if rtype is not None else ""
+            sigs.append((src[name.start_byte : name.end_byte].decode(), count, kind))
+    return found
+
+
+def java_sites(
+    path: str, text: str, classes: dict[str, list[Signature]] | None = None
+) -> Callable[[int], JavaSite | None]:
+    """A function from a line number (1-based) to its site (None: nothing starts there);
+    ``classes``: the project's method signatures (default: this file's)."""
+    known = classes if classes is not None else signatures(text)
     root = java_tree(text)
     src = text.encode("utf-8", errors="surrogatepass")
     by_line: dict[int, list[Node]] = {}
@@ -129,7 +165,7 @@ def java_sites(path: str, text: str) -> Callable[[int], JavaSite | None]:
             for member in body.named_children if body is not None else []:
                 if member.type == "field_declaration":
                     _declared(member, src, types)
-        return JavaSite(path, line, text, src, nodes, stmt, method, types)
+        return JavaSite(path, line, text, src, nodes, stmt, method, types, known)
 
     return site
 

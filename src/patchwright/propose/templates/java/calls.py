@@ -72,47 +72,36 @@ def _class_of(node: Node) -> Node | None:
     return parent
 
 
-def _methods(site: JavaSite, cls: Node) -> list[tuple[str, int, str]]:
-    """(name, parameter count, return type) of the methods the class declares."""
-    body = cls.child_by_field_name("body")
-    found = []
-    for member in body.named_children if body is not None else []:
-        if member.type != "method_declaration":
-            continue
-        name, params = member.child_by_field_name("name"), member.child_by_field_name("parameters")
-        rtype = member.child_by_field_name("type")
-        if name is not None and params is not None:
-            count = sum(1 for p in params.named_children if p.type.endswith("parameter"))
-            found.append((text_of(site, name), count, text_of(site, rtype) if rtype else ""))
-    return found
-
-
 @java_template("call.sibling", weight=0.35, on=("method_invocation",),
                example=("class A {\n    int lo(int x) { return x; }\n    int hi(int x) { return x + 1; }\n"
                         "    int f(int a) { return lo(a); }\n}\n",
                         "class A {\n    int lo(int x) { return x; }\n    int hi(int x) { return x + 1; }\n"
                         "    int f(int a) { return hi(a); }\n}\n"))  # fmt: skip
 def sibling(site: JavaSite, node: Node) -> Iterator[JavaEdit]:
-    """Call another method of the same class with as many parameters (and the same return
-    type when the called one is declared there): on ``this``, unqualified, or on a name of
-    the class's type (TBar "mutate method invocation", PraPR "method name replacement")."""
+    """Call another method of the receiver's class with as many parameters (and the same
+    return type when the called one is declared there): unqualified or on ``this`` (the
+    enclosing class), or on a name whose declared type is a class of the project (TBar
+    "mutate method invocation", PraPR "method name replacement")."""
     ident, args = node.child_by_field_name("name"), node.child_by_field_name("arguments")
-    cls = _class_of(node)
-    if ident is None or args is None or cls is None:
+    if ident is None or args is None:
         return
     obj = node.child_by_field_name("object")
-    cname = cls.child_by_field_name("name")
-    own = text_of(site, cname) if cname is not None else ""
-    if obj is not None and not (
-        obj.type == "this" or site.types.get(text_of(site, obj), "").split("<")[0] == own
-    ):
+    if obj is None or obj.type == "this":
+        cls = _class_of(node)
+        cname = cls.child_by_field_name("name") if cls is not None else None
+        owner = text_of(site, cname) if cname is not None else ""
+    elif obj.type == "identifier":
+        owner = site.types.get(text_of(site, obj), "").split("<", 1)[0].rsplit(".", 1)[-1]
+    else:
         return
+    methods = site.classes.get(owner, [])
     old, count = text_of(site, ident), len(args.named_children)
-    methods = _methods(site, cls)
     rtypes = {r for n, c, r in methods if n == old and c == count}
+    if not rtypes:
+        return  # not a method of that class (inherited, or another overload)
     seen = {old}
     for name, c, rtype in methods:
-        if name in seen or c != count or (rtypes and rtype not in rtypes):
+        if name in seen or c != count or rtype not in rtypes:
             continue
         seen.add(name)
         yield splice(site, ident, name, 0.7, f"{old}() -> {name}()")

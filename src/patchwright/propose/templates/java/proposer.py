@@ -14,7 +14,7 @@ from patchwright.core.domain import Candidate, Location
 from patchwright.core.protocols import BuildContext, ProposalContext
 from patchwright.core.registry import component_config
 from patchwright.propose.templates.java import java_templates
-from patchwright.propose.templates.java.base import JavaSite, java_sites
+from patchwright.propose.templates.java.base import JavaSite, Signature, java_sites, signatures
 
 
 def _line_map(base: str | None, current: str) -> Callable[[int], int | None]:
@@ -50,6 +50,7 @@ class JavaTemplateProposer:
         self.max_lines = max_lines
         self.max_candidates = max_candidates
         self.templates = java_templates()
+        self._signatures: dict[int, dict[str, list[Signature]]] = {}
 
     def propose(self, ctx: ProposalContext) -> Iterator[Candidate]:
         limit = ctx.limit or self.max_candidates
@@ -79,6 +80,18 @@ class JavaTemplateProposer:
         for _, _, cand in ranked[:limit]:
             yield cand
 
+    def _classes(self, ctx: ProposalContext) -> dict[str, list[Signature]]:
+        """Method signatures of every Java file the proposer sees (cached by content)."""
+        found: dict[str, list[Signature]] = {}
+        for path, text in ctx.files.items():
+            if path.endswith(".java"):
+                key = hash(text)
+                if key not in self._signatures:
+                    self._signatures[key] = signatures(text)
+                for cls, sigs in self._signatures[key].items():
+                    found.setdefault(cls, []).extend(sigs)
+        return found
+
     def _sites(self, ctx: ProposalContext) -> Iterator[tuple[Location, str, JavaSite]]:
         """(location, path, site) for distinct suspicious Java lines, most suspicious first."""
         maps: dict[str, Callable[[int], int | None]] = {}
@@ -92,7 +105,7 @@ class JavaTemplateProposer:
                 continue
             if path not in maps:
                 maps[path] = _line_map(ctx.base_files.get(path), ctx.files[path])
-                parsed[path] = java_sites(path, ctx.files[path])
+                parsed[path] = java_sites(path, ctx.files[path], self._classes(ctx))
             for base_line in range(loc.line, max(loc.line, loc.end_line) + 1):
                 line = maps[path](base_line)
                 if line is None or (path, line) in seen:
