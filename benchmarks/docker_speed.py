@@ -26,8 +26,8 @@ import time
 from pathlib import Path
 
 from patchwright.core.diff import make_patch
-from patchwright.core.protocols import RunLimits
 from patchwright.core.domain import Patch, TestStatus
+from patchwright.core.protocols import RunLimits
 from patchwright.sandbox import images
 from patchwright.sandbox.docker import DockerEngine, DockerSandbox
 from patchwright.testing import pytest_junit as runner

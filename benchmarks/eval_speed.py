@@ -20,8 +20,8 @@ import time
 from pathlib import Path
 
 from patchwright.core.diff import make_patch
-from patchwright.core.protocols import RunLimits
 from patchwright.core.domain import Patch
+from patchwright.core.protocols import RunLimits
 from patchwright.testing.testbed import SandboxTestBed, local_bed
 
 MOD = "def clamp(x, lo, hi):\n    if x < lo:\n        return lo\n    return min(x, hi)\n"
