@@ -77,3 +77,56 @@ def test_bad_declarations_are_refused():
         rewrite("perf.x", weight=0, example=("a", "b"), source="x")
     with pytest.raises(RewriteError):
         rewrite("perf.x", weight=0.5, example=("a", "a"), source="x")
+
+
+PAIRS_LEFT_ALONE = [
+    # a count: every unordered pair counted twice before, once after
+    "def f(xs):\n    n = 0\n    for i, a in enumerate(xs):\n        for j, b in enumerate(xs):\n"
+    "            if i != j:\n                if a == b:\n                    n = n + 1\n    return n\n",
+    # not symmetric: a - b without abs
+    "def f(xs, t):\n    for i, a in enumerate(xs):\n        for j, b in enumerate(xs):\n"
+    "            if i != j:\n                if a - b < t:\n                    return True\n    return False\n",
+    # a non-strict update: a revisit can take back the pair a tie replaced
+    "def f(xs):\n    best = None\n    pair = None\n    for i, a in enumerate(xs):\n"
+    "        for j, b in enumerate(xs):\n            if i != j:\n                d = abs(a - b)\n"
+    "                if best is None or d <= best:\n                    best = d\n"
+    "                    pair = sorted([a, b])\n    return pair\n",
+    # a return that hangs on state other pairs move
+    "def f(xs):\n    lim = 0\n    for i, a in enumerate(xs):\n        for j, b in enumerate(xs):\n"
+    "            if i != j:\n                if abs(a - b) > lim:\n                    lim = abs(a - b)\n"
+    "                if abs(a - b) < lim - 5:\n                    return lim\n    return 0\n",
+    # the index itself is read
+    "def f(xs):\n    for i, a in enumerate(xs):\n        for j, b in enumerate(xs):\n"
+    "            if i != j:\n                if a == b:\n                    return (i, j)\n    return None\n",
+    # the sequence changes in the loop
+    "def f(xs):\n    for i, a in enumerate(xs):\n        for j, b in enumerate(xs):\n"
+    "            if i != j:\n                xs.append(abs(a - b))\n    return xs\n",
+]
+
+
+@pytest.mark.parametrize("text", PAIRS_LEFT_ALONE)
+def test_pairs_once_leaves_order_dependent_bodies_alone(text):
+    assert apply_rewrite(text, _first_def(text), REWRITES["perf.pairs_once"]) is None
+
+
+CLOSEST = ("def closest(xs):\n    pair = None\n    best = None\n"
+           "    for i in range(len(xs)):\n        for j in range(len(xs)):\n            if j != i:\n"
+           "                if best is None:\n                    best = abs(xs[i] - xs[j])\n"
+           "                    pair = tuple(sorted([xs[i], xs[j]]))\n                else:\n"
+           "                    d = abs(xs[i] - xs[j])\n                    if d < best:\n"
+           "                        best = d\n                        pair = tuple(sorted((xs[i], xs[j])))\n"
+           "    return pair\n")  # fmt: skip
+
+
+def test_pairs_once_keeps_what_the_function_returns():
+    import random
+
+    got = apply_rewrite(CLOSEST, 1, REWRITES["perf.pairs_once"])
+    assert got is not None and "range(i + 1, len(xs))" in got
+    before, after = {}, {}
+    exec(CLOSEST, before)
+    exec(got, after)
+    rng = random.Random(7)
+    for _ in range(300):  # small ranges: many ties between different pairs
+        xs = [rng.randint(-6, 6) for _ in range(rng.randint(0, 9))]
+        assert after["closest"](list(xs)) == before["closest"](list(xs)), xs
