@@ -91,3 +91,17 @@ def test_a_string_literal_is_replaced_by_a_similar_one_of_the_function() -> None
     assert src.replace("'text/plain'", "'application/json'") in out
     doc = 'def f(x):\n    """Doc."""\n    return x\n'
     assert made("lit.str", doc) == []
+
+
+def test_a_conversion_the_file_calls_is_put_around_a_value() -> None:
+    src = "def f(n, xs):\n    xs.append(str(len(xs)))\n    return 'x' + n\n"
+    out = made("expr.wrap", src)
+    assert src.replace("'x' + n", "'x' + str(n)") in out
+    assert not any("str(str(" in o for o in out)
+    assert made("expr.wrap", "def f(n):\n    return 'x' + n\n") == []
+
+
+def test_a_method_the_file_calls_is_called_on_a_compared_value() -> None:
+    src = "def f(line, key):\n    k = key.lower()\n    return line == k\n"
+    assert src.replace("line == k", "line.lower() == k") in made("expr.method", src)
+    assert made("expr.method", "def f(a, b):\n    return a == b\n") == []

@@ -29,6 +29,7 @@ from patchwright.propose.templates import (
     statements,
     swaps,
     updates,
+    wrappers,
 )
 from patchwright.propose.templates.context import Mutation, Site
 from patchwright.propose.templates.registry import (
@@ -57,6 +58,7 @@ FAMILIES = (
     updates,
     extend,
     handlers,
+    wrappers,
 )
 
 _REGISTRY = collect(*FAMILIES)
