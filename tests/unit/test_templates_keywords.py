@@ -105,3 +105,10 @@ def test_a_method_the_file_calls_is_called_on_a_compared_value() -> None:
     src = "def f(line, key):\n    k = key.lower()\n    return line == k\n"
     assert src.replace("line == k", "line.lower() == k") in made("expr.method", src)
     assert made("expr.method", "def f(a, b):\n    return a == b\n") == []
+
+
+def test_a_keyword_argument_goes_to_another_parameter_of_the_callee() -> None:
+    src = "def show(text, width=80, indent=0):\n    return text\n\n\ndef f(t):\n    return show(t, width=4)\n"
+    assert src.replace("show(t, width=4)", "show(t, indent=4)") in made("args.rename", src)
+    unknown = "def f(t, g):\n    return g(t, width=4)\n"
+    assert made("args.rename", unknown) == []

@@ -172,3 +172,34 @@ def set_flag(site: Site, node: ast.Call) -> Iterator[Mutation]:
             made += 1
             kw = ast.keyword(arg=p, value=ast.Constant(value=not default.value))
             yield Mutation(1.0 - 0.15 * (made - 1), target=node, new=_with_keyword(node, kw))
+
+
+@template(
+    "args.rename", weight=0.30, on=ast.Call,
+    example=(
+        "def show(text, width=80, indent=0):\n    return ' ' * indent + text[:width]\n\n\n"
+        "def f(t):\n    return show(t, width=4)\n",
+        "def show(text, width=80, indent=0):\n    return ' ' * indent + text[:width]\n\n\n"
+        "def f(t):\n    return show(t, indent=4)\n",
+    ),
+)  # fmt: skip
+def rename_keyword(site: Site, node: ast.Call) -> Iterator[Mutation]:
+    """show(t, width=4) -> show(t, indent=4): the value given to the wrong parameter of a
+    callee of this file (PySStuBs "change keyword argument used")."""
+    if not _plain(node) or not node.keywords:
+        return
+    made = 0
+    for callee in _callees(site, node):
+        if callee is site.func:
+            continue
+        free = list(_taken(callee, node))
+        for i, kw in enumerate(node.keywords):
+            for p in free:
+                if made >= _MAX_PER_CALL:
+                    return
+                made += 1
+                keywords = list(node.keywords)
+                keywords[i] = ast.keyword(arg=p, value=kw.value)
+                new = ast.Call(func=node.func, args=list(node.args), keywords=keywords)
+                yield Mutation(1.0 - 0.15 * (made - 1), target=node, new=new)
+        return
