@@ -16,7 +16,6 @@ import os
 import re
 import subprocess
 import sys
-import zipfile
 
 SKIP = {".git", ".hg", ".svn", "build", "target", "out", "bin", "node_modules", ".gradle"}
 PACKAGE = re.compile(r"^\s*package\s+([\w.]+)\s*;", re.M)
@@ -93,6 +92,8 @@ def javac(files, dest, classpath, release, scratch, name, flags):
 
 def agent_jar(path, scratch):
     """The ``-javaagent`` jar: ``path`` itself, or the ``jacocoagent.jar`` inside it."""
+    import zipfile  # only coverage runs pay for its import
+
     with zipfile.ZipFile(path) as z:
         if "jacocoagent.jar" not in z.namelist():
             return path

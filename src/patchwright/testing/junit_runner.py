@@ -146,7 +146,8 @@ class JUnitRunner:
         }
         files = {name: path.read_text(encoding="utf-8") for name, path in DRIVER_FILES.items()}
         files["request.json"] = json.dumps(request)
-        argv = (PYTHON, f"{SCRATCH}/pw_junit.py", f"{SCRATCH}/request.json")
+        # -S: the driver needs the standard library only (no site-packages, faster start)
+        argv = (PYTHON, "-S", f"{SCRATCH}/pw_junit.py", f"{SCRATCH}/request.json")
         return Command(argv=argv, files=files, fetch=(RESULTS,), output_limit=TAIL_LIMIT)
 
     def collect_command(self, sandbox: Sandbox) -> Command:
