@@ -116,11 +116,14 @@ def solve_bug(row: dict[str, Any], folder: str, data: dict[str, Any]) -> dict[st
         verdict = _verify(home, clone, bug, base, float(bench["timeout"]))
         write_json(base / "verify.json", {"triggers": bug.triggers, **verdict})
         if not verdict["verified"]:
+            _drop(base)
             return _result(row, "unverified", started, message=verdict["reason"])
         developer = _developer_diff(bug, base)
         (base / "developer.diff").write_text(developer, encoding="utf-8")
         if bench.get("verify_only"):
-            return _result(row, "verified", started, extra={"verified": True})
+            _drop(base)
+            return _result(row, "verified", started, extra={"verified": True,
+                           "seconds_buggy": verdict.get("buggy_seconds")})  # fmt: skip
         return _repair(row, bug, home, clone, base, data["run"], developer, started)
     except (CheckoutError, BenchError) as exc:
         return _result(row, "unverified", started, message=str(exc)[:400])
@@ -151,6 +154,7 @@ def _repair(
         return _result(row, "invalid", started, message=str(exc)[:300])
     finally:
         shutil.rmtree(base / "run" / "workspace", ignore_errors=True)
+        shutil.rmtree(base / "buggy", ignore_errors=True)
     out = _result(row, result.status, started, evaluations=result.evaluations,
                   evaluations_to_plausible=result.evaluations_to_plausible,
                   changed_lines=result.changed_lines, edits=result.edits, message=result.message)  # fmt: skip
@@ -173,6 +177,12 @@ def _repair(
             out["status"] = "recheck_failed"
     out["seconds"] = time.monotonic() - started
     return out
+
+
+def _drop(base: Path) -> None:
+    """Remove a bug's rebuilt trees (a project each), keeping verify.json and the diffs."""
+    for name in ("buggy", "fixed", "recheck"):
+        shutil.rmtree(base / name, ignore_errors=True)
 
 
 def _clone(repos: Path, project: str) -> Path:
