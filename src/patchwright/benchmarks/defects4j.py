@@ -138,7 +138,6 @@ def _repair(
     run_data: dict[str, Any], developer: str, started: float,
 ) -> dict[str, Any]:  # fmt: skip
     from patchwright.app.session import RunRequest, run
-    from patchwright.benchmarks.bugsinpy_data import same_as_developer
     from patchwright.core.errors import RepairError
     from patchwright.repo.git import apply_diff
 
@@ -172,11 +171,22 @@ def _repair(
             out["extra"]["recheck_failing"] = [f"{type(exc).__name__}: {exc}"[:200]]
         shutil.rmtree(fresh, ignore_errors=True)
         out["rechecked"] = ok
-        out["extra"]["same_as_developer"] = same_as_developer(patch.diff, developer)
+        out["extra"]["same_as_developer"] = same_fix(patch.diff, developer)
         if not ok:
             out["status"] = "recheck_failed"
     out["seconds"] = time.monotonic() - started
     return out
+
+
+def same_fix(candidate: str, developer: str) -> bool:
+    """The candidate changes the developer's lines, whitespace and Java comments aside."""
+    from patchwright.benchmarks.bugsinpy_data import changed_lines
+
+    def code(diff: str) -> set[tuple[str, str, str]]:
+        return {c for c in changed_lines(diff) if not c[2].startswith(("//", "/*", "*"))}
+
+    want = code(developer)
+    return bool(want) and code(candidate) == want
 
 
 def _drop(base: Path) -> None:
