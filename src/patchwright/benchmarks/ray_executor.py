@@ -4,6 +4,7 @@ Ray starts for the batch. The instance function is the same as the local pool's.
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -23,6 +24,19 @@ class RayConfig(BaseModel):
     """CPUs of the local cluster when ``address`` is "" (None: all)."""
 
 
+def reachable(address: str, timeout: float = 5.0) -> str:
+    """"" when something listens at ``address`` (``[ray://]host:port``), else why not (Ray
+    itself retries an unreachable address for minutes)."""
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        return ""  # "auto" or a form Ray resolves itself
+    try:
+        socket.create_connection((host, int(port)), timeout=timeout).close()
+    except OSError as exc:
+        return f"{exc.strerror or type(exc).__name__}"
+    return ""
+
+
 class RayExecutor:
     Config = RayConfig
 
@@ -39,6 +53,9 @@ class RayExecutor:
         if started_here:
             try:
                 if cfg.address:
+                    why = reachable(cfg.address)
+                    if why:
+                        raise ConnectionError(why)
                     ray.init(address=cfg.address, log_to_driver=False)
                 else:
                     ray.init(num_cpus=cfg.num_cpus, include_dashboard=False, log_to_driver=False)
