@@ -54,34 +54,50 @@ def _result(row: dict[str, Any], status: str, started: float, **fields: Any) -> 
             "extra": extra, **fields}  # fmt: skip
 
 
-def run_tests(repo: Path, bug: D4JBug, tests: list[str], timeout: float) -> Any:
+def _bed(repo: Path, bug: D4JBug) -> Any:
     from patchwright.testing.testbed import local_bed
 
-    with local_bed(repo, runner="junit", classpath=classpath(bug), release=RELEASE) as bed:
-        limits = RunLimits(per_test_timeout=timeout, wall_timeout=1800.0, memory_mb=4096)
-        return bed.run_tests(tests, limits)
+    return local_bed(repo, runner="junit", classpath=classpath(bug), release=RELEASE)
+
+
+def _limits(timeout: float) -> RunLimits:
+    return RunLimits(per_test_timeout=timeout, wall_timeout=1800.0, memory_mb=4096)
+
+
+def run_tests(repo: Path, bug: D4JBug, tests: list[str], timeout: float) -> Any:
+    with _bed(repo, bug) as bed:
+        return bed.run_tests(tests, _limits(timeout))
 
 
 def _verify(home: Path, clone: Path, bug: D4JBug, base: Path, timeout: float) -> dict[str, Any]:
-    """Trigger tests on the buggy and the fixed version: the verdict and why."""
+    """Trigger tests on the fixed version, then on the buggy one (the source patch applied
+    in the same workspace: the warm javac compiles the patched files only): the verdict
+    and why. The buggy tree the repair starts from is rebuilt apart."""
+    from patchwright.core.domain import Patch
+
     verdict: dict[str, Any] = {"verified": False}
-    for kind in ("buggy", "fixed"):
-        repo = base / kind
-        verdict[f"{kind}_notes"] = checkout(home, clone, bug, repo, buggy=kind == "buggy")
-        started = time.monotonic()
-        result = run_tests(repo, bug, bug.triggers, timeout)
-        verdict[f"{kind}_seconds"] = round(time.monotonic() - started, 1)
-        if result.compile_error:
-            verdict["reason"] = f"the {kind} version does not build: {result.compile_error[:600]}"
-            return verdict
-        failed = set(result.failed_ids())
-        verdict[f"{kind}_failing"] = sorted(failed & set(bug.triggers))
-        if kind == "buggy" and not failed & set(bug.triggers):
-            verdict["reason"] = "no trigger test fails on the buggy version"
-            return verdict
-        if kind == "fixed" and failed & set(bug.triggers):
-            verdict["reason"] = f"trigger tests fail on the fixed version: {sorted(failed)[:3]}"
-            return verdict
+    verdict["fixed_notes"] = checkout(home, clone, bug, base / "fixed", buggy=False)
+    verdict["buggy_notes"] = checkout(home, clone, bug, base / "buggy", buggy=True)
+    with _bed(base / "fixed", bug) as bed:
+        for kind in ("fixed", "buggy"):
+            if kind == "buggy" and not bed.apply(Patch(diff=bug.src_patch)):
+                verdict["reason"] = "the source patch does not apply in the sandbox"
+                return verdict
+            started = time.monotonic()
+            result = bed.run_tests(bug.triggers, _limits(timeout))
+            verdict[f"{kind}_seconds"] = round(time.monotonic() - started, 1)
+            if result.compile_error:
+                verdict["reason"] = f"the {kind} version does not build: {result.compile_error[:600]}"
+                return verdict
+            failed = set(result.failed_ids()) & set(bug.triggers)
+            verdict[f"{kind}_failing"] = sorted(failed)
+            if kind == "fixed" and failed:
+                verdict["reason"] = f"trigger tests fail on the fixed version: {sorted(failed)[:3]}"
+                return verdict
+            if kind == "buggy" and not failed:
+                verdict["reason"] = "no trigger test fails on the buggy version"
+                return verdict
+        bed.reset()
     verdict["verified"] = True
     return verdict
 
