@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
+
+T = TypeVar("T")
 
 
 def name(ident: str, store: bool = False) -> ast.Name:
@@ -60,3 +64,12 @@ def names_in(node: ast.AST) -> list[str]:
 def assigned_name(node: ast.AST | None) -> str:
     """The identifier of a plain-name target ('' for anything else)."""
     return node.id if isinstance(node, ast.Name) else ""
+
+
+def per_tree(tree: ast.AST, key: str, make: Callable[[ast.AST], T]) -> T:
+    """``make(tree)`` computed once per parsed file: kept on the tree object itself (templates
+    run at every node of every suspicious line, a file-wide walk each time adds up)."""
+    cache: dict[str, Any] = tree.__dict__.setdefault("_pw_template_cache", {})
+    if key not in cache:
+        cache[key] = make(tree)
+    return cast(T, cache[key])

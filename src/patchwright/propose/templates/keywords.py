@@ -15,7 +15,7 @@ import ast
 from collections.abc import Iterator
 
 from patchwright.propose.scope import FuncDef
-from patchwright.propose.templates.builders import name
+from patchwright.propose.templates.builders import name, per_tree
 from patchwright.propose.templates.context import Mutation, Site
 from patchwright.propose.templates.registry import template
 
@@ -27,19 +27,30 @@ def _callee_name(node: ast.Call) -> str:
     return f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
 
 
+def _definitions(tree: ast.AST) -> dict[str, list[FuncDef]]:
+    """Function and method definitions of the file by name; a class's ``__init__`` also
+    under the class's name (key ``"class:NAME"``)."""
+    out: dict[str, list[FuncDef]] = {}
+    for n in ast.walk(tree):
+        if isinstance(n, FuncDef):
+            out.setdefault(n.name, []).append(n)
+        elif isinstance(n, ast.ClassDef):
+            inits = [b for b in n.body if isinstance(b, FuncDef) and b.name == "__init__"]
+            out.setdefault(f"class:{n.name}", []).extend(inits)
+    return out
+
+
 def _callees(site: Site, node: ast.Call) -> list[FuncDef]:
     """Definitions in this file the call may reach: a function (or a class's ``__init__``)
     of that name for a plain call, a method of that name for ``x.m(...)``."""
     fname = _callee_name(node)
     if not fname:
         return []
-    out: list[FuncDef] = []
-    for n in ast.walk(site.facts.tree):
-        if isinstance(n, FuncDef) and n.name == fname:
-            out.append(n)
-        elif isinstance(n, ast.ClassDef) and n.name == fname and isinstance(node.func, ast.Name):
-            out += [b for b in n.body if isinstance(b, FuncDef) and b.name == "__init__"]
-    return out
+    defs = per_tree(site.facts.tree, "definitions", _definitions)
+    found = list(defs.get(fname, []))
+    if isinstance(node.func, ast.Name):
+        found += defs.get(f"class:{fname}", [])
+    return found
 
 
 def _plain(node: ast.Call) -> bool:

@@ -7,7 +7,7 @@ import ast
 import difflib
 from collections.abc import Iterator
 
-from patchwright.propose.templates.builders import const, is_int
+from patchwright.propose.templates.builders import const, is_int, per_tree
 from patchwright.propose.templates.context import Mutation, Site
 from patchwright.propose.templates.registry import template
 
@@ -66,9 +66,9 @@ _MAX_STR_DONORS = 3
 _MAX_STR_LEN = 40
 
 
-def _string_donors(root: ast.AST, skip: ast.AST) -> list[str]:
-    """Short string constants of ``root`` other than ``skip`` (not docstrings, not parts of
-    f-strings), in order of appearance."""
+def _strings(root: ast.AST) -> list[tuple[int, str]]:
+    """(node id, value) of the short string constants of ``root`` (not docstrings, not parts
+    of f-strings), in order of appearance."""
     inside_f = {id(v) for n in ast.walk(root) if isinstance(n, ast.JoinedStr) for v in n.values}
     docs = {
         id(n.body[0].value)
@@ -78,17 +78,21 @@ def _string_donors(root: ast.AST, skip: ast.AST) -> list[str]:
         and isinstance(n.body[0], ast.Expr)
         and isinstance(n.body[0].value, ast.Constant)
     }
-    out: dict[str, None] = {}
-    for n in ast.walk(root):
-        if n is skip or id(n) in inside_f or id(n) in docs:
-            continue
-        if (
-            isinstance(n, ast.Constant)
-            and isinstance(n.value, str)
-            and len(n.value) <= _MAX_STR_LEN
-        ):
-            out.setdefault(n.value, None)
-    return list(out)
+    return [
+        (id(n), n.value)
+        for n in ast.walk(root)
+        if isinstance(n, ast.Constant)
+        and isinstance(n.value, str)
+        and len(n.value) <= _MAX_STR_LEN
+        and id(n) not in inside_f
+        and id(n) not in docs
+    ]
+
+
+def _string_donors(root: ast.AST, skip: ast.AST) -> list[str]:
+    """The distinct values of :func:`_strings` of ``root`` but ``skip``'s own."""
+    found = per_tree(root, "strings", _strings)
+    return list(dict.fromkeys(v for i, v in found if i != id(skip)))
 
 
 @template(

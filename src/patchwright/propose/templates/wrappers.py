@@ -13,7 +13,7 @@ import ast
 from collections.abc import Iterator
 
 from patchwright.propose.scope import FUNC
-from patchwright.propose.templates.builders import call
+from patchwright.propose.templates.builders import call, per_tree
 from patchwright.propose.templates.context import Mutation, Site
 from patchwright.propose.templates.registry import template
 
@@ -39,12 +39,27 @@ def _wrappable(site: Site, node: ast.expr) -> bool:
     )
 
 
-def _called(site: Site) -> list[str]:
+def _conversions(tree: ast.AST) -> list[str]:
     """Names of the conversion builtins the file calls, most used first."""
     counts: dict[str, int] = {}
-    for n in ast.walk(site.facts.tree):
+    for n in ast.walk(tree):
         if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in _CONVERSIONS:
             counts[n.func.id] = counts.get(n.func.id, 0) + 1
+    return sorted(counts, key=lambda k: -counts[k])
+
+
+def _bare_methods(tree: ast.AST) -> list[str]:
+    """Public methods the file calls without arguments, most used first."""
+    counts: dict[str, int] = {}
+    for n in ast.walk(tree):
+        if (
+            isinstance(n, ast.Call)
+            and isinstance(n.func, ast.Attribute)
+            and not n.args
+            and not n.keywords
+            and not n.func.attr.startswith("_")
+        ):
+            counts[n.func.attr] = counts.get(n.func.attr, 0) + 1
     return sorted(counts, key=lambda k: -counts[k])
 
 
@@ -66,7 +81,7 @@ def wrap_call(site: Site, node: ast.expr) -> Iterator[Mutation]:
         parent.func.id if isinstance(parent, ast.Call) and isinstance(parent.func, ast.Name) else ""
     )
     made = 0
-    for fn in _called(site):
+    for fn in per_tree(site.facts.tree, "conversions", _conversions):
         if fn == inner or made >= _MAX:
             continue
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == fn:
@@ -87,17 +102,7 @@ def add_method_call(site: Site, node: ast.Name | ast.Attribute) -> Iterator[Muta
     value that is compared, passed, returned or assigned."""
     if not _wrappable(site, node):
         return
-    counts: dict[str, int] = {}
-    for n in ast.walk(site.facts.tree):
-        if (
-            isinstance(n, ast.Call)
-            and isinstance(n.func, ast.Attribute)
-            and not n.args
-            and not n.keywords
-            and not n.func.attr.startswith("_")
-        ):
-            counts[n.func.attr] = counts.get(n.func.attr, 0) + 1
-    for i, meth in enumerate(sorted(counts, key=lambda k: -counts[k])[:_MAX]):
+    for i, meth in enumerate(per_tree(site.facts.tree, "bare_methods", _bare_methods)[:_MAX]):
         attr = ast.Attribute(value=node, attr=meth, ctx=ast.Load())
         new = ast.Call(func=attr, args=[], keywords=[])
         yield Mutation(1.0 - 0.15 * i, target=node, new=new)
