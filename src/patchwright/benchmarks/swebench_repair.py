@@ -56,7 +56,9 @@ def repair_env(builder: EnvBuilder, env: Env, repo: str, spec: dict[str, Any], t
     if env.installed_version("pytest"):
         return env
     base = senv.env_spec(repo, spec, tree)
-    return builder.ensure(EnvSpec(base.python, base.requirements, (*base.pins, *RUNNER_TOOLS)))
+    renv = builder.ensure(EnvSpec(base.python, base.requirements, (*base.pins, *RUNNER_TOOLS)))
+    senv.relink_scripts(renv)
+    return renv
 
 
 def repair(

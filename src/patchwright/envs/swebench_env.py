@@ -49,12 +49,13 @@ def _requirement_lines(tree: Path, rel: str, seen: set[str]) -> list[str]:
 def requirements_from_tree(repo: str, tree: Path) -> list[str]:
     """The requirement specifiers of the repository's requirements file (first of the
     harness's paths that exists), ``-r`` followed, cleaned as the harness cleans them;
-    options and local paths left out."""
+    options, local paths and URLs (``git+https://...``: no network here but the package
+    index) left out."""
     for rel in official.requirement_paths(repo):
         if (tree / rel).is_file():
             text = official.clean_requirements("\n".join(_requirement_lines(tree, rel, set())))
             reqs = [line.split(" #")[0].strip() for line in text.splitlines()]
-            return [r for r in reqs if r and not r.startswith(("-", ".", "/"))]
+            return [r for r in reqs if r and not r.startswith(("-", ".", "/")) and "://" not in r]
     raise EnvError(f"{repo}: no requirements file at {', '.join(official.requirement_paths(repo))}")
 
 
@@ -78,7 +79,36 @@ def env_spec(repo: str, spec: Mapping[str, Any], tree: Path) -> EnvSpec:
 
 def build(builder: EnvBuilder, repo: str, spec: Mapping[str, Any], tree: Path) -> Env:
     """The (repo, version) venv, built once and cached; EnvError (one line) otherwise."""
-    return builder.ensure(env_spec(repo, spec, tree))
+    env = builder.ensure(env_spec(repo, spec, tree))
+    relink_scripts(env)
+    return env
+
+
+def relink_scripts(env: Env) -> int:
+    """Point the console scripts of the venv (``bin/pytest``, ``bin/tox``) at its own
+    interpreter: the builder installs into a temporary folder and renames it, so their
+    ``#!`` line names an interpreter that is gone, and the specs' test commands run them
+    by name. Idempotent; each file replaced atomically. Returns how many were fixed."""
+    bin_dir = Path(env.python).parent
+    want = f"#!{bin_dir / 'python'}".encode()
+    fixed = 0
+    for script in sorted(bin_dir.iterdir()):
+        try:
+            if script.is_symlink() or not script.is_file():
+                continue
+            data = script.read_bytes()
+        except OSError:
+            continue
+        first, sep, rest = data.partition(b"\n")
+        exe = first[2:].strip().split(b" ")[0] if first.startswith(b"#!") else b""
+        if not exe or b"/bin/python" not in exe or os.path.exists(exe):
+            continue
+        tmp = script.with_name(f".{script.name}.relink")
+        tmp.write_bytes(want + sep + rest)
+        os.chmod(tmp, script.stat().st_mode)
+        os.replace(tmp, script)
+        fixed += 1
+    return fixed
 
 
 def activated(env: Env, extra: Mapping[str, str] | None = None) -> dict[str, str]:
