@@ -28,6 +28,8 @@ from patchwright.envs import swebench_specs as official
 _NETWORK = re.compile(r"ConnectionError|NewConnectionError|Name or service not known|"
                       r"Temporary failure in name resolution|urlopen error|Network is unreachable|"
                       r"Max retries exceeded|getaddrinfo failed")  # fmt: skip
+_NO_MODULE = re.compile(r"(?:ModuleNotFoundError|ImportError): No module named '([\w.]+)'")
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _SYSTEM = re.compile(r"gcc|g\+\+|compiler|\.h: No such file|pkg-config|cannot find -l|"
                      r"command not found|No such file or directory: '(dot|latex|convert)'")  # fmt: skip
 
@@ -60,6 +62,10 @@ def failing_reason(graded: Any, log_path: Path) -> str:
         return graded.reason
     if _NETWORK.search(text):
         return f"network-bound tests: {len(failing)} failing (first {failing[:1]})"
+    missing = _NO_MODULE.search(_ANSI.sub("", text))
+    if missing:
+        return (f"dependency drift: no module {missing.group(1)} ({len(failing)} listed tests "
+                f"fail; today's PyPI resolves a newer release than the harness's image)")  # fmt: skip
     return f"test drift: {len(failing)} FAIL_TO_PASS/PASS_TO_PASS tests fail (first {failing[:1]})"
 
 
