@@ -157,6 +157,24 @@ def _merge(result: TestResult, extra: TestResult) -> TestResult:
                                      "duration": result.duration + extra.duration})  # fmt: skip
 
 
+def _all_threads_if_blind(
+    bed: TestBed, coverage: CoverageMap, failing: Sequence[str], limits: RunLimits
+) -> CoverageMap:
+    """Failing tests whose own thread ran no project code (a test client serving the app
+    from a thread of its own, as starlette's websocket session does) are measured again
+    with every thread; their spectra come from that run."""
+    blind = [t for t in failing if not any(not is_test_file(p) for p in coverage.get(t, {}))]
+    settings = getattr(getattr(bed, "runner", None), "config", None)
+    if not blind or getattr(settings, "other_threads", True):
+        return coverage
+    settings.other_threads = True  # type: ignore[union-attr]
+    try:
+        _, again = bed.collect_coverage(blind, limits)
+    finally:
+        settings.other_threads = False  # type: ignore[union-attr]
+    return {**coverage, **{t: again[t] for t in blind if t in again}}
+
+
 def reproduce(
     bed: TestBed, config: RunConfig, selectors: Sequence[str], notes: list[str] | None = None
 ) -> Baseline:
@@ -233,6 +251,7 @@ def reproduce(
     else:
         failing = [t for t, s in statuses.items() if s not in _OK]
     passing = [t for t, s in statuses.items() if s == TestStatus.PASS and t not in failing]
+    coverage = _all_threads_if_blind(bed, coverage, failing, limits)
     return Baseline(result=result, coverage=coverage, failing=failing, passing=passing,
                     settings=dict(bed.settings), collected=len(ids))  # fmt: skip
 
