@@ -18,7 +18,7 @@ from patchwright.propose.templates.context import Mutation, Site
 from patchwright.propose.templates.registry import template
 
 _CONVERSIONS = ("str", "list", "int", "tuple", "float", "bool", "set", "dict", "len", "repr")
-_MAX = 3
+_MAX = 2
 
 
 def _wrappable(site: Site, node: ast.expr) -> bool:
@@ -64,7 +64,7 @@ def _bare_methods(tree: ast.AST) -> list[str]:
 
 
 @template(
-    "expr.wrap", weight=0.20, on=(ast.Name, ast.Attribute, ast.Subscript, ast.Call),
+    "expr.wrap", weight=0.08, on=(ast.Name, ast.Attribute, ast.Subscript, ast.Call),
     example=(
         "def f(n, parts):\n    parts.append(str(len(parts)))\n    return '-'.join(parts) + n\n",
         "def f(n, parts):\n    parts.append(str(len(parts)))\n    return '-'.join(parts) + str(n)\n",
@@ -91,7 +91,7 @@ def wrap_call(site: Site, node: ast.expr) -> Iterator[Mutation]:
 
 
 @template(
-    "expr.method", weight=0.20, on=(ast.Name, ast.Attribute),
+    "expr.method", weight=0.08, on=(ast.Name, ast.Attribute),
     example=(
         "def f(line, key):\n    k = key.strip()\n    return line == k\n",
         "def f(line, key):\n    k = key.strip()\n    return line.strip() == k\n",
