@@ -44,3 +44,14 @@ def test_console_scripts_of_a_renamed_venv_run_again(tmp_path: Path) -> None:
     out = subprocess.run([str(tool), "ok"], capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "ran ok"
     assert other.read_text() == "# not a script with a shebang\n"
+
+
+def test_tox_current_env_gets_the_venvs_python(tmp_path: Path) -> None:
+    env = Env(Path(sys.executable), "k", tmp_path, "3.11.7")
+    cmd = "tox --current-env -epy39 -v -- tests/test_ext_viewcode.py"
+    written = senv.tox_current_env(cmd, tmp_path, env)
+    assert [Path(w).name for w in written] == ["python", "python3", "python3.11"]
+    out = subprocess.run([written[0], "-c", "import sys, pytest; print(sys.prefix)"],
+                         capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert out.returncode == 0 and out.stdout.strip() == sys.prefix
+    assert senv.tox_current_env("pytest -rA", tmp_path, env) == []

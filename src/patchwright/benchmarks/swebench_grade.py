@@ -94,6 +94,7 @@ def run_eval(
         except SnapshotError as exc:
             raise EnvError(f"test_patch does not apply: {exc}") from None
         command = official.test_command(row, spec)
+        senv.tox_current_env(command, workspace, env)
         steps = [*(spec.get("eval_commands") or ()), command]
         start, end = official.markers()
         code, out = senv.shell("; ".join(steps), workspace,

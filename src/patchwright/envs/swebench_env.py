@@ -134,6 +134,30 @@ def using(env: Env, lock_dir: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
+_TOX_ENV = re.compile(r"\btox\b.*--current-env.*?-e\s*(\w+)")
+
+
+def tox_current_env(command: str, workspace: Path, env: Env) -> list[str]:
+    """``tox --current-env -eNAME`` makes ``.tox/NAME/bin/python`` a symlink to its own
+    interpreter; a venv's interpreter reached through a second symlink is no venv any more
+    (the specs were written for conda, where it is a real prefix), so the tests ran without
+    pytest. A small script that execs the venv's python is put there first (tox leaves an
+    existing file alone). Returns the files written."""
+    m = _TOX_ENV.search(command)
+    if not m:
+        return []
+    bin_dir = workspace / ".tox" / m.group(1) / "bin"
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    minor = ".".join(env.python_version.split(".")[:2]) if env.python_version else ""
+    written = []
+    for name in ("python", "python3", *([f"python{minor}"] if minor else [])):
+        path = bin_dir / name
+        path.write_text(f'#!/bin/sh\nexec {shlex.quote(str(env.python))} "$@"\n', encoding="utf-8")
+        path.chmod(0o755)
+        written.append(str(path))
+    return written
+
+
 def shell(command: str, cwd: Path, env: Mapping[str, str], timeout: float) -> tuple[int | None, str]:
     """``bash -c command`` in ``cwd`` (exit code or None on timeout, combined output)."""
     script = f"cd {shlex.quote(str(cwd))} && {command}"
