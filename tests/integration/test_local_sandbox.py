@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import time
@@ -267,7 +268,10 @@ def test_per_test_statuses(box: SandboxTestBed) -> None:
 
 def test_autoloaded_plugins(project: Callable[..., SandboxTestBed]) -> None:
     box = project(autoload_plugins=True)
-    result = box.run_tests(["tests/test_mod.py::test_zero"], FAST)
+    # Every installed pytest plugin loads (langsmith's, from langgraph's dependencies,
+    # imports for seconds; more on a loaded machine): a wall limit made for that.
+    slow_start = dataclasses.replace(FAST, wall_timeout=120)
+    result = box.run_tests(["tests/test_mod.py::test_zero"], slow_start)
     assert result.passed("tests/test_mod.py::test_zero"), result.output_tail
 
 
