@@ -26,6 +26,7 @@ from typing import Any
 from patchwright.core.protocols import RunLimits
 from patchwright.sandbox.inproc_pytest import bundle
 from patchwright.sandbox.limits import MARKER_ENV, Containment, PidWaiter, RunGroup, move_to
+from patchwright.testing.processes import kill_and_reap
 
 START_TIMEOUT = 120.0
 """Seconds the server may take to import pytest and the plugins."""
@@ -157,16 +158,7 @@ class ForkServer:
     def discard(self) -> None:
         """Kill the server (a child of the current run lives on in its own session)."""
         proc, self._proc = self._proc, None
-        if proc is None:
-            return
-        with contextlib.suppress(OSError):
-            proc.kill()
-        for stream in (proc.stdin, proc.stdout):
-            with contextlib.suppress(OSError):
-                if stream is not None:
-                    stream.close()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(timeout=10)
+        kill_and_reap(proc)
 
     def close(self) -> None:
         """Kill a child still running (close() from another thread) and stop the server."""

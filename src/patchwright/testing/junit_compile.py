@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from patchwright.testing import junit_driver
+from patchwright.testing.processes import kill_and_reap
 
 SERVER_SOURCE = Path(__file__).parent / "java" / "PwCompile.java"
 START_TIMEOUT = 120.0
@@ -94,16 +95,7 @@ class CompileServer:
 
     def discard(self) -> None:
         proc, self._proc = self._proc, None
-        if proc is None:
-            return
-        with contextlib.suppress(OSError):
-            proc.kill()
-        for stream in (proc.stdin, proc.stdout):
-            with contextlib.suppress(OSError):
-                if stream is not None:
-                    stream.close()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(timeout=10)
+        kill_and_reap(proc)
 
     def close(self) -> None:
         self.discard()
