@@ -117,6 +117,9 @@ def test_built_once_under_concurrency_then_reused(tmp_path):
     assert sorted(p.name for p in cache.iterdir() if p.is_dir()) == [env.key]  # no temp dirs
     again = ensure_env(MINOR, ["pip"], cache, pythons=pythons)
     assert again.key == env.key and again.build_seconds == 0
+    # built in a temporary folder and moved: its console scripts still run (their #!)
+    shebang = (env.python.parent / "pip").read_text().splitlines()[0]
+    assert shebang == f"#!{env.python.parent / 'python'}", shebang
 
 
 def test_failed_build_is_not_retried_within_a_run(tmp_path):

@@ -19,6 +19,7 @@ from pathlib import Path
 from patchwright.envs.cache import READY, EnvCache
 from patchwright.envs.install import CONFLICT_MARKERS, first_error, run, tail
 from patchwright.envs.interpreters import clean_env, resolve_interpreter
+from patchwright.envs.relink import relink_scripts
 from patchwright.envs.spec import ENV_FORMAT, Env, EnvError, EnvSpec
 
 PIP_TIMEOUT = 1200.0
@@ -133,6 +134,7 @@ class EnvBuilder:
             }
             (tmp / READY).write_text(json.dumps(info, indent=2), encoding="utf-8")
             cache.publish(tmp, key)
+            relink_scripts(cache.python(cache.path(key)).parent)  # their #! named tmp
             return info
         finally:
             if tmp.exists():

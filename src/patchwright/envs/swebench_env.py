@@ -23,6 +23,7 @@ from patchwright.envs import swebench_specs as official
 from patchwright.envs.builder import EnvBuilder
 from patchwright.envs.install import run, tail
 from patchwright.envs.interpreters import clean_env
+from patchwright.envs.relink import relink_scripts as relink_bin
 from patchwright.envs.spec import Env, EnvError, EnvSpec
 
 INSTALL_TIMEOUT = 1200.0
@@ -86,29 +87,9 @@ def build(builder: EnvBuilder, repo: str, spec: Mapping[str, Any], tree: Path) -
 
 def relink_scripts(env: Env) -> int:
     """Point the console scripts of the venv (``bin/pytest``, ``bin/tox``) at its own
-    interpreter: the builder installs into a temporary folder and renames it, so their
-    ``#!`` line names an interpreter that is gone, and the specs' test commands run them
-    by name. Idempotent; each file replaced atomically. Returns how many were fixed."""
-    bin_dir = Path(env.python).parent
-    want = f"#!{bin_dir / 'python'}".encode()
-    fixed = 0
-    for script in sorted(bin_dir.iterdir()):
-        try:
-            if script.is_symlink() or not script.is_file():
-                continue
-            data = script.read_bytes()
-        except OSError:
-            continue
-        first, sep, rest = data.partition(b"\n")
-        exe = first[2:].strip().split(b" ")[0] if first.startswith(b"#!") else b""
-        if not exe or b"/bin/python" not in exe or os.path.exists(exe):
-            continue
-        tmp = script.with_name(f".{script.name}.relink")
-        tmp.write_bytes(want + sep + rest)
-        os.chmod(tmp, script.stat().st_mode)
-        os.replace(tmp, script)
-        fixed += 1
-    return fixed
+    interpreter (the specs' test commands run them by name). The builder does this when it
+    publishes a venv; this mends venvs cached before it did. Returns how many were fixed."""
+    return relink_bin(Path(env.python).parent)
 
 
 def activated(env: Env, extra: Mapping[str, str] | None = None) -> dict[str, str]:
