@@ -25,7 +25,7 @@ from patchwright.benchmarks.bugsinpy_env import (
     recheck,
     verify,
 )
-from patchwright.benchmarks.runner import BenchError, run_batch, shared_server
+from patchwright.benchmarks.runner import BenchError, fresh_folder, run_batch, shared_server
 from patchwright.core.config import RunConfig
 from patchwright.envs import EnvBuilder
 from patchwright.store.artifacts import write_json
@@ -55,10 +55,7 @@ def solve_bug(row: dict[str, Any], folder: str, data: dict[str, Any]) -> dict[st
     """Worker: verify one bug, then repair it; an InstanceResult as a dict (never raises)."""
     started = time.monotonic()
     bench = data["bench"]
-    base = Path(folder)
-    if base.exists():
-        shutil.rmtree(base)
-    base.mkdir(parents=True)
+    base = fresh_folder(folder)
     clone = Path(bench["repos"]) / row["project"]
     root = Path(bench["bugsinpy"])
     try:

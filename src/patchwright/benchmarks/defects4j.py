@@ -28,7 +28,7 @@ from patchwright.benchmarks.defects4j_data import (
     classpath,
     read_bug,
 )
-from patchwright.benchmarks.runner import BenchError, run_batch, shared_server
+from patchwright.benchmarks.runner import BenchError, fresh_folder, run_batch, shared_server
 from patchwright.core.config import RunConfig
 from patchwright.core.errors import PatchwrightError
 from patchwright.core.protocols import RunLimits
@@ -119,10 +119,7 @@ def solve_bug(row: dict[str, Any], folder: str, data: dict[str, Any]) -> dict[st
     """Worker: verify one bug, then repair it; an InstanceResult as a dict (never raises)."""
     started = time.monotonic()
     bench = data["bench"]
-    base = Path(folder)
-    if base.exists():
-        shutil.rmtree(base)
-    base.mkdir(parents=True)
+    base = fresh_folder(folder)
     home = Path(bench["home"])
     try:
         clone = _clone(Path(bench["repos"]), row["project"])

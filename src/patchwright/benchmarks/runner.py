@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import json
+import shutil
 import statistics
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
@@ -106,9 +106,17 @@ def run_batch(
     config: dict[str, Any],
     jobs: int,
     log: Callable[[str], None] = lambda s: print(s, file=sys.stderr),
+    *,
+    executor: Any = None,
+    skipped: Callable[[dict[str, Any]], InstanceResult | None] | None = None,
 ) -> tuple[list[InstanceResult], float]:
     """Run ``worker(row, folder, config)`` for every row without a result; resumable.
-    The folder is locked for the batch: a second batch on the same ``out`` is refused."""
+    The folder is locked for the batch: a second batch on the same ``out`` is refused.
+    ``executor`` (core.registry "executor"; default: a local pool of ``jobs``) runs the
+    workers; a row ``skipped`` gives a result for is reported so, not run, nothing written."""
+    from patchwright.benchmarks.executors import LocalConfig, LocalExecutor
+
+    runs = executor or LocalExecutor(LocalConfig(jobs=max(1, jobs)))
     out.mkdir(parents=True, exist_ok=True)
     with RunDir(out).locked():
         started = time.monotonic()
@@ -116,35 +124,36 @@ def run_batch(
         todo = []
         for row in rows:
             marker = out / "instances" / row["id"] / INSTANCE_RESULT
+            skip = skipped(row) if skipped is not None and not marker.exists() else None
             if marker.exists():
                 results[row["id"]] = InstanceResult.model_validate_json(marker.read_text())
+            elif skip is not None:
+                results[row["id"]] = skip
             else:
                 todo.append(row)
         if results:
-            log(f"resuming: {len(results)} done, {len(todo)} to go")
-
-        def finish(row_id: str, data: dict[str, Any]) -> None:
+            log(f"resuming: {len(results)} done{' or skipped' if skipped else ''}, {len(todo)} to go")
+        tasks = [(r["id"], (r, str(out / "instances" / r["id"]), config)) for r in todo]
+        for row_id, data in runs.run(worker, tasks):
             res = InstanceResult.model_validate(data)
             write_json(out / "instances" / row_id / INSTANCE_RESULT, res)
             results[row_id] = res
             log(
                 f"[{len(results)}/{len(rows)}] {row_id}: {res.status} "
                 f"({res.evaluations} evals, {res.seconds:.1f}s)"
+                + (f" {res.message[:120]}" if skipped else "")
             )
-
-        if jobs <= 1:
-            for row in todo:
-                finish(row["id"], worker(row, str(out / "instances" / row["id"]), config))
-        else:
-            with ProcessPoolExecutor(max_workers=jobs) as pool:
-                futures = {
-                    pool.submit(worker, row, str(out / "instances" / row["id"]), config): row["id"]
-                    for row in todo
-                }
-                for fut in as_completed(futures):
-                    finish(futures[fut], fut.result())
         ordered = [results[r["id"]] for r in rows if r["id"] in results]
         return ordered, time.monotonic() - started
+
+
+def fresh_folder(folder: str) -> Path:
+    """An instance's folder, emptied (a worker starts from nothing, also on a re-run)."""
+    base = Path(folder)
+    if base.exists():
+        shutil.rmtree(base)
+    base.mkdir(parents=True)
+    return base
 
 
 def summarize(

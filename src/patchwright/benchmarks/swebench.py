@@ -12,16 +12,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 import uuid
 from pathlib import Path
 from typing import Any
 
 from patchwright.benchmarks.bugsinpy import _interpreter
-from patchwright.benchmarks.runner import INSTANCE_RESULT, BenchError, InstanceResult, shared_server
+from patchwright.benchmarks.runner import BenchError, InstanceResult, shared_server
 from patchwright.core.config import RunConfig
 from patchwright.core.errors import ConfigError
-from patchwright.store.artifacts import RunDir, write_json
 
 DEFAULT_OUT = Path("bench-out/swebench")
 BENCH_DEFAULTS: dict[str, Any] = {
@@ -66,34 +64,17 @@ def run_batch(
 ) -> tuple[list[InstanceResult], float]:  # fmt: skip
     """Every row without a result goes to ``executor``; rows ``skip`` names are reported as
     skipped (not run, nothing written for them)."""
+    from patchwright.benchmarks.runner import run_batch as run_rows
     from patchwright.benchmarks.swebench_solve import solve_instance
 
-    out.mkdir(parents=True, exist_ok=True)
-    with RunDir(out).locked():
-        started = time.monotonic()
-        results: dict[str, InstanceResult] = {}
-        todo = []
-        for row in rows:
-            marker = out / "instances" / row["id"] / INSTANCE_RESULT
-            if marker.exists():
-                results[row["id"]] = InstanceResult.model_validate_json(marker.read_text())
-            elif row["id"] in skip:
-                results[row["id"]] = InstanceResult(
-                    id=row["id"], status="skipped", message=f"validation: {skip[row['id']]}"[:300],
-                    extra={"repo": row["repo"], "version": row["version"]})  # fmt: skip
-            else:
-                todo.append(row)
-        done = len(results)
-        if done:
-            _log(f"resuming: {done} done or skipped, {len(todo)} to go")
-        tasks = [(r["id"], (r, str(out / "instances" / r["id"]), data)) for r in todo]
-        for key, value in executor.run(solve_instance, tasks):
-            res = InstanceResult.model_validate(value)
-            write_json(out / "instances" / key / INSTANCE_RESULT, res)
-            results[key] = res
-            _log(f"[{len(results)}/{len(rows)}] {key}: {res.status} ({res.evaluations} evals, "
-                 f"{res.seconds:.1f}s) {res.message[:120]}")  # fmt: skip
-        return [results[r["id"]] for r in rows if r["id"] in results], time.monotonic() - started
+    def skipped(row: dict[str, Any]) -> InstanceResult | None:
+        if row["id"] not in skip:
+            return None
+        return InstanceResult(
+            id=row["id"], status="skipped", message=f"validation: {skip[row['id']]}"[:300],
+            extra={"repo": row["repo"], "version": row["version"]})  # fmt: skip
+
+    return run_rows(rows, out, solve_instance, data, 1, _log, executor=executor, skipped=skipped)
 
 
 def run_swebench(args: argparse.Namespace, config: RunConfig) -> int:

@@ -14,6 +14,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from patchwright.benchmarks.runner import fresh_folder
 from patchwright.benchmarks.swebench_data import clone_dir, missing_clone
 from patchwright.benchmarks.swebench_grade import (
     PrepareError,
@@ -72,10 +73,7 @@ def failing_reason(graded: Any, log_path: Path) -> str:
 def solve_instance(row: dict[str, Any], folder: str, data: dict[str, Any]) -> dict[str, Any]:
     started = time.monotonic()
     bench = data["bench"]
-    base = Path(folder)
-    if base.exists():
-        shutil.rmtree(base)
-    base.mkdir(parents=True)
+    base = fresh_folder(folder)
     why = missing_clone(Path(bench["repos"]), row["repo"])
     if why:
         return result(row, "env_error", started, message=why)
