@@ -11,7 +11,9 @@ from patchwright.tasks.optimize.measure import compare, noise_floor
 from patchwright.tasks.optimize.objective import OptimizeObjective
 from patchwright.tasks.optimize.workload import run_timed, workload_argv
 
-SLOW = "def work():\n    t = 0\n    for i in range(300000):\n        t += i % 7\n    return t\n"
+# The loop outweighs interpreter start-up several times over (about 0.25 s against 0.07 s
+# here), so the real speed-up clears a noisy CI floor (1.27x seen) by a wide margin.
+SLOW = "def work():\n    t = 0\n    for i in range(2000000):\n        t += i % 7\n    return t\n"
 FAST = "def work():\n    return sum(i % 7 for i in range(3000))\n"
 WORKLOAD = "from slow import work\nwork()\n"
 
