@@ -164,3 +164,71 @@ def test_issue_mode_with_a_scripted_model(cli, tmp_path: Path) -> None:
     assert "+    return a + b" in patch and "test_patchwright_repro" not in patch
     preds = json.loads((tmp_path / "issue" / "preds.jsonl").read_text().splitlines()[0])
     assert preds["model_name_or_path"].startswith("patchwright-issue-scripted")
+
+
+ESCAPE = '''import os, pathlib, socket
+for target in {targets!r}:
+    try:
+        pathlib.Path(target).write_text("written by the patch")
+    except OSError:
+        pass
+try:
+    socket.create_connection(("127.0.0.1", {port}), timeout=2).close()
+    pathlib.Path("net_ok").write_text("the network was reachable")
+except OSError:
+    pass
+'''
+
+
+def test_graded_tests_run_confined(tmp_path: Path) -> None:
+    """A graded patch's code runs in the namespaces: it cannot write to the clones, the
+    home folder or the output folder beside its workspace, nor reach a port on the host;
+    the grade itself is unchanged. With sandbox.isolation=none it could (the same code
+    proves the probe writes when nothing stops it)."""
+    import socket
+
+    from patchwright.benchmarks.swebench_grade import Setting, grade_patch
+    from patchwright.envs import swebench_specs as official
+    from patchwright.envs.spec import Env
+    from patchwright.sandbox.isolation import bwrap_path, probe
+
+    repos, data, specs = make_instances(tmp_path)
+    row = json.loads(data.read_text().splitlines()[0])
+    row["id"] = row["instance_id"]
+    for key in ("FAIL_TO_PASS", "PASS_TO_PASS"):
+        row[key] = json.loads(row[key])
+    clone = repos / "fixture__proj"
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    home_file = Path.home() / f".pw-confined-probe-{tmp_path.name}"
+    targets = [str(clone / "pwned"), str(home_file), str(tmp_path / "out" / "pwned")]
+    probe_code = ESCAPE.format(targets=targets, port=listener.getsockname()[1])
+    patched = OPS.replace("a - b", "a + b") + "\n\n" + probe_code
+    patch = _diff(clone, "proj/ops.py", patched)
+    extra = json.loads(specs.read_text())
+    spec = official.specs(row["repo"], row["version"], extra)
+    env = Env(python=Path(sys.executable), key="host", path=Path(sys.prefix))
+
+    def grade(isolation: str, name: str):
+        folder = tmp_path / "out" / name
+        setting = Setting(env, tmp_path / "locks", 300.0, extra, isolation=isolation, hide=(repos,))
+        return grade_patch(clone, row, spec, setting, patch, folder), folder
+
+    try:
+        confined = probe(bwrap_path()) == ""
+        graded, folder = grade("auto", "confined")
+        assert graded.resolved, graded.reason
+        log = (folder / "test_output.txt").read_text()
+        if confined:
+            assert not [t for t in targets if Path(t).exists()], "a graded patch wrote outside"
+            assert "# not confined" not in log
+        else:  # this machine cannot make namespaces: the log says so
+            assert "# not confined: " in log
+        graded, folder = grade("none", "open")
+        assert graded.resolved, graded.reason
+        assert all(Path(t).exists() for t in targets[:2]), "the probe itself does not write"
+        assert "# not confined: sandbox.isolation=none" in (folder / "test_output.txt").read_text()
+    finally:
+        listener.close()
+        home_file.unlink(missing_ok=True)

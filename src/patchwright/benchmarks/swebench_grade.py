@@ -1,5 +1,5 @@
 """Grading a patch on a SWE-bench instance the way the official harness's eval script does:
-a fresh workspace at the base commit, the patch applied, the specs' install run, the files
+a fresh workspace at the base commit, the specs' install run, the patch applied, the files
 the ``test_patch`` touches reset to base, the ``test_patch`` applied, the specs' test
 command with the directives from the ``test_patch``, the log parsed with the repository's
 official parser, and resolved only when every FAIL_TO_PASS and PASS_TO_PASS test passes.
@@ -20,6 +20,7 @@ from patchwright.envs import swebench_env as senv
 from patchwright.envs import swebench_specs as official
 from patchwright.envs.spec import Env, EnvError
 from patchwright.repo.git import SnapshotError, apply_diff, export_tree, init_repo
+from patchwright.sandbox.isolation import Isolation
 
 TEST_TIMEOUT = 900.0
 
@@ -69,25 +70,50 @@ class Setting:
     lock_dir: Path
     timeout: float = TEST_TIMEOUT
     extra: dict[str, Any] = field(default_factory=dict)
+    isolation: str = "auto"
+    """``sandbox.isolation``: auto (namespaces where bubblewrap works, else a warning in
+    the log), bwrap (required: EnvError without), none."""
+    hide: tuple[Path, ...] = ()
+    """Folders the test command must not see (the clones, the output folder)."""
+    unconfined: str = ""
+    """Why the last test command ran without namespaces ('' when it had them)."""
+
+
+def _confine(setting: Setting, env: Env, workspace: Path) -> Isolation | None:
+    if setting.isolation == "none":
+        setting.unconfined = "sandbox.isolation=none"
+        return None
+    got = senv.confinement(env, workspace, workspace.parent / ".confined", setting.hide)
+    if isinstance(got, str):
+        if setting.isolation == "bwrap":
+            raise EnvError(f"isolation required but unavailable: {got}")
+        setting.unconfined = got
+        return None
+    setting.unconfined = ""
+    return got
 
 
 def run_eval(
     row: dict[str, Any], spec: dict[str, Any], setting: Setting, workspace: Path, patch: str
 ) -> tuple[Graded, str]:
-    """Grade ``patch`` in ``workspace`` (at base, nothing applied yet): (verdict, log)."""
+    """Grade ``patch`` in ``workspace`` (at base, nothing applied yet): (verdict, log).
+
+    As in the harness's images, the specs' install runs at the base commit, before the
+    patch is applied, so no code of the patch runs outside the namespaces; the test command
+    then runs confined (:func:`senv.confinement`) when ``setting.confine`` allows."""
     started = time.monotonic()
     files = official.test_files(row["test_patch"])
     base_texts = {f: (workspace / f).read_bytes() if (workspace / f).is_file() else None
                   for f in files}  # fmt: skip
-    if patch.strip():
-        try:
-            apply_diff(workspace, patch)
-        except SnapshotError as exc:
-            return Graded(False, False, reason=f"patch does not apply: {exc}"[:300],
-                          seconds=time.monotonic() - started), ""  # fmt: skip
     env, timeout, extra = setting.env, setting.timeout, setting.extra
     with senv.using(env, setting.lock_dir):
         senv.install_instance(env, spec, workspace, row["version"])
+        if patch.strip():
+            try:
+                apply_diff(workspace, patch)
+            except SnapshotError as exc:
+                return Graded(False, False, reason=f"patch does not apply: {exc}"[:300],
+                              seconds=time.monotonic() - started), ""  # fmt: skip
         _reset_tests(workspace, base_texts)
         try:
             apply_diff(workspace, row["test_patch"])
@@ -97,10 +123,13 @@ def run_eval(
         senv.tox_current_env(command, workspace, env)
         steps = [*(spec.get("eval_commands") or ()), command]
         start, end = official.markers()
+        confine = _confine(setting, env, workspace)
         code, out = senv.shell("; ".join(steps), workspace,
-                               senv.activated(env, senv.scm_version(row["version"])), timeout)  # fmt: skip
+                               senv.activated(env, senv.scm_version(row["version"])), timeout,
+                               confine=confine)  # fmt: skip
     _reset_tests(workspace, base_texts)
-    log = f"+ {command}\n{start}\n{out}\n{end}\n"
+    note = "" if confine is not None else f"# not confined: {setting.unconfined}\n"
+    log = f"{note}+ {command}\n{start}\n{out}\n{end}\n"
     if code is None:
         return Graded(False, True, reason=f"tests timed out after {timeout:g}s",
                       seconds=time.monotonic() - started), log + ">>>>> Tests Timed Out\n"  # fmt: skip
@@ -134,6 +163,7 @@ def grade_patch(
         graded, log = run_eval(row, spec, setting, workspace, patch)
     finally:
         shutil.rmtree(workspace, ignore_errors=True)
+        shutil.rmtree(folder / ".confined", ignore_errors=True)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"{name}patch.diff").write_text(patch, encoding="utf-8")
     (folder / f"{name}test_output.txt").write_text(log, encoding="utf-8")

@@ -82,7 +82,10 @@ def solve_instance(row: dict[str, Any], folder: str, data: dict[str, Any]) -> di
     try:
         spec = official.specs(row["repo"], row["version"], extra)
         env = _env(row, clone, spec, base, bench)
-        setting = Setting(env, Path(bench["env_cache"]), bench["test_timeout"], extra)
+        box = (data.get("run") or {}).get("sandbox", {})
+        isolation = "bwrap" if box.get("require_isolation") else str(box.get("isolation", "auto"))
+        setting = Setting(env, Path(bench["env_cache"]), bench["test_timeout"], extra,
+                          isolation=isolation, hide=(Path(bench["repos"]),))  # fmt: skip
         env_info = {"env": env.key, "env_build_seconds": round(env.build_seconds, 1),
                     "env_wait_seconds": round(env.wait_seconds, 1)}  # fmt: skip
         mode = bench["mode"]

@@ -15,7 +15,7 @@ import fcntl
 import os
 import re
 import shlex
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ from patchwright.envs.install import run, tail
 from patchwright.envs.interpreters import clean_env
 from patchwright.envs.relink import relink_scripts as relink_bin
 from patchwright.envs.spec import Env, EnvError, EnvSpec
+from patchwright.sandbox.isolation import Isolation, bwrap_path, probe
 
 INSTALL_TIMEOUT = 1200.0
 _SKIP = ("-e .", "#", ".[test")  # the harness's excluded requirement lines
@@ -139,10 +140,30 @@ def tox_current_env(command: str, workspace: Path, env: Env) -> list[str]:
     return written
 
 
-def shell(command: str, cwd: Path, env: Mapping[str, str], timeout: float) -> tuple[int | None, str]:
-    """``bash -c command`` in ``cwd`` (exit code or None on timeout, combined output)."""
+def shell(
+    command: str, cwd: Path, env: Mapping[str, str], timeout: float,
+    confine: Isolation | None = None,
+) -> tuple[int | None, str]:  # fmt: skip
+    """``bash -c command`` in ``cwd`` (exit code or None on timeout, combined output);
+    inside ``confine``'s namespaces when given (network off, only the workspace writable)."""
     script = f"cd {shlex.quote(str(cwd))} && {command}"
-    return run(["bash", "-c", script], timeout, dict(env))
+    argv, penv = ["bash", "-c", script], dict(env)
+    if confine is not None:
+        argv, penv = confine.wrap(argv, str(cwd)), confine.env(penv)
+    return run(argv, timeout, penv)
+
+
+def confinement(env: Env, workspace: Path, private: Path, hide: Sequence[Path] = ()) -> Isolation | str:
+    """The namespaces a graded test command runs in (as the repair's own sandbox: the
+    system read-only, network off, a private /tmp and home, only ``workspace`` and
+    ``private`` writable, ``hide`` covered), or why there are none here (one line)."""
+    bwrap = bwrap_path()
+    why = probe(bwrap)
+    if why or bwrap is None:
+        return why or "bubblewrap (bwrap) is not installed"
+    private.mkdir(parents=True, exist_ok=True)
+    return Isolation(bwrap, workspace=str(workspace), private=str(private), python=env.python,
+                     hide=[str(h) for h in hide])  # fmt: skip
 
 
 def scm_version(version: str) -> dict[str, str]:

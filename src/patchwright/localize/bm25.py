@@ -7,6 +7,7 @@ whole, so an exact identifier in the issue weighs more than its parts.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 
@@ -42,6 +43,9 @@ class Bm25Index:
 
     def __init__(self, texts: Sequence[str], k1: float = 1.5, b: float = 0.75) -> None:
         self.size = len(texts)
+        # bm25s sets its own logger to DEBUG: "Building index from tokens" on every index
+        # wherever a root handler exists (a batch's workers). Its warnings still show.
+        logging.getLogger("bm25s").setLevel(logging.WARNING)
         self.retriever = bm25s.BM25(k1=k1, b=b)
         if texts:
             self.retriever.index([tokenize(t) or ["_"] for t in texts], show_progress=False)
