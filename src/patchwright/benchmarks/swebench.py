@@ -92,6 +92,8 @@ def run_swebench(args: argparse.Namespace, config: RunConfig) -> int:
         raise BenchError("--jobs must be at least 1")
     if args.test_timeout <= 0:
         raise BenchError("--test-timeout must be positive")
+    if args.repro_candidates < 1:
+        raise BenchError("--repro-candidates must be at least 1")
     rows = load(Path(args.data), args.only, args.limit, args.repo)
     mode = args.validate or args.mode
     if mode == "issue" and str(config.model.name or "").lower() in ("", "none"):
@@ -113,6 +115,7 @@ def run_swebench(args: argparse.Namespace, config: RunConfig) -> int:
         "env_cache": str(Path(args.env_cache) if args.env_cache else resolve_paths().envs),
         "run_id": uuid.uuid4().hex,
         "test_timeout": float(args.test_timeout),
+        "repro_candidates": args.repro_candidates,
         "specs": _extra_specs(args.specs),
         "venv": _interpreter(args.venv) if args.venv else "",
     }
@@ -167,6 +170,9 @@ class SweBench:
                        help="run every instance with this venv or interpreter (no env builds)")
         g.add_argument("--specs", type=Path, metavar="FILE",
                        help="extra specs for repositories the official tables lack (JSON)")
+        g.add_argument("--repro-candidates", type=int, default=3, metavar="N",
+                       help="--mode issue: reproduction test files the model writes per "
+                            "instance (each kept only if it fails at base; default 3)")
         g.add_argument("--test-timeout", type=float, default=900.0, metavar="S",
                        help="seconds for one run of an instance's test command")
 

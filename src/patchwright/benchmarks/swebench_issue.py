@@ -71,8 +71,9 @@ def reproduction_tests(row: dict[str, Any], work: Path, env: Env, data: dict[str
     messages = prompt(row, funnel(work, row.get("problem_statement", "")))
     kept: list[str] = []
     usage = data.setdefault("issue_usage", {"calls": 0, "tokens": 0, "candidates": 0, "kept": 0})
+    wanted = int(data["bench"].get("repro_candidates") or CANDIDATES)
     with model:
-        for k in range(CANDIDATES):
+        for k in range(wanted):
             try:
                 reply = model.complete(messages, max_tokens=1024, temperature=0.0 if k == 0 else 0.8)
             except ModelError:
