@@ -94,6 +94,8 @@ def run_swebench(args: argparse.Namespace, config: RunConfig) -> int:
         raise BenchError("--test-timeout must be positive")
     if args.repro_candidates < 1:
         raise BenchError("--repro-candidates must be at least 1")
+    if args.repro_prompt_chars < 500:
+        raise BenchError("--repro-prompt-chars must be at least 500")
     rows = load(Path(args.data), args.only, args.limit, args.repo)
     mode = args.validate or args.mode
     if mode == "issue" and str(config.model.name or "").lower() in ("", "none"):
@@ -116,6 +118,7 @@ def run_swebench(args: argparse.Namespace, config: RunConfig) -> int:
         "run_id": uuid.uuid4().hex,
         "test_timeout": float(args.test_timeout),
         "repro_candidates": args.repro_candidates,
+        "repro_prompt_chars": args.repro_prompt_chars,
         "specs": _extra_specs(args.specs),
         "venv": _interpreter(args.venv) if args.venv else "",
     }
@@ -173,6 +176,10 @@ class SweBench:
         g.add_argument("--repro-candidates", type=int, default=3, metavar="N",
                        help="--mode issue: reproduction test files the model writes per "
                             "instance (each kept only if it fails at base; default 3)")
+        g.add_argument("--repro-prompt-chars", type=int, default=14000, metavar="N",
+                       help="--mode issue: characters of issue text and code in the prompt "
+                            "(default 14000; about 4 characters a token: keep a small local "
+                            "model's prompt well inside model.local_ctx)")
         g.add_argument("--test-timeout", type=float, default=900.0, metavar="S",
                        help="seconds for one run of an instance's test command")
 

@@ -19,6 +19,7 @@ from patchwright.repo.git import init_repo
 from patchwright.repo.index import CodeIndex
 
 CANDIDATES = 3
+PROMPT_CHARS = 14000
 TOP_FILES = 5
 TOP_FUNCTIONS = 6
 _BLOCK = re.compile(r"```(?:python|py)?\n(.*?)```", re.S)
@@ -43,10 +44,13 @@ def funnel(workspace: Path, issue: str) -> list[tuple[str, str]]:
     return out
 
 
-def prompt(row: dict[str, Any], code: list[tuple[str, str]]) -> list[Message]:
+def prompt(row: dict[str, Any], code: list[tuple[str, str]], chars: int = PROMPT_CHARS) -> list[Message]:
+    """The issue (3/7 of ``chars``) and the funnel's code (the rest)."""
     shown = "\n\n".join(f"# {where}\n{text}" for where, text in code)
-    user = (f"Repository: {row['repo']}\n\nIssue:\n{row.get('problem_statement', '')[:6000]}\n\n"
-            f"Code that may be involved:\n{shown[:8000]}\n\nWrite the reproduction test file.")  # fmt: skip
+    issue = row.get("problem_statement", "")[: chars * 3 // 7]
+    user = (f"Repository: {row['repo']}\n\nIssue:\n{issue}\n\n"
+            f"Code that may be involved:\n{shown[: chars - len(issue)]}\n\n"
+            "Write the reproduction test file.")  # fmt: skip
     return [Message(role="system", content=SYSTEM), Message(role="user", content=user)]
 
 
@@ -68,7 +72,8 @@ def reproduction_tests(row: dict[str, Any], work: Path, env: Env, data: dict[str
     model = make_model(config, home=resolve_paths().home)
     if model is None:
         return []
-    messages = prompt(row, funnel(work, row.get("problem_statement", "")))
+    chars = int(data["bench"].get("repro_prompt_chars") or PROMPT_CHARS)
+    messages = prompt(row, funnel(work, row.get("problem_statement", "")), chars)
     kept: list[str] = []
     usage = data.setdefault("issue_usage", {"calls": 0, "tokens": 0, "candidates": 0, "kept": 0})
     wanted = int(data["bench"].get("repro_candidates") or CANDIDATES)
