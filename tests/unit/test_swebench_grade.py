@@ -145,3 +145,16 @@ def test_rows_and_clones(tmp_path: Path) -> None:
         load(data, ["o__n-9"])
     assert clone_dir(tmp_path, "o/n") == tmp_path / "o__n"
     assert "no clone of o/n" in missing_clone(tmp_path, "o/n")
+
+
+def test_the_package_leaves_root_logging_alone() -> None:
+    """Importing the swebench package calls logging.basicConfig; the adapter undoes it, so
+    libraries' debug lines (bm25s's "Building index", httpx's requests) stay off stderr."""
+    import subprocess
+    import sys
+
+    code = ("import logging; from patchwright.envs import swebench_specs as s; "
+            "s.package_version(); s.specs('sympy/sympy', '1.1'); "
+            "print(len(logging.getLogger().handlers), logging.getLogger().level)")  # fmt: skip
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["0", "30"], out.stdout + out.stderr

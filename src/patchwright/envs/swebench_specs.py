@@ -12,9 +12,11 @@ package's own function name.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from patchwright.envs.spec import EnvError
@@ -22,8 +24,25 @@ from patchwright.envs.spec import EnvError
 _NOT_INSTALLED = "the swebench package is missing: pip install 'patchwright[swebench]'"
 
 
+@contextlib.contextmanager
+def _root_logging_kept() -> Iterator[None]:
+    """The package's modules call ``logging.basicConfig`` on import, after which every
+    library's debug lines (bm25s, httpx) reached the user's stderr: undo that."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    try:
+        yield
+    finally:
+        root.handlers[:], root.level = handlers, level
+
+
 @functools.cache
 def _official() -> Any:
+    with _root_logging_kept():
+        return _import_official()
+
+
+def _import_official() -> Any:
     try:
         import swebench.harness.constants as constants
         import swebench.harness.grading as grading
@@ -38,7 +57,8 @@ def _official() -> Any:
 
 def package_version() -> str:
     try:
-        import swebench
+        with _root_logging_kept():
+            import swebench
     except ImportError:
         raise EnvError(_NOT_INSTALLED) from None
     return str(swebench.__version__)
