@@ -159,6 +159,10 @@ def test_issue_mode_with_a_scripted_model(cli, tmp_path: Path) -> None:
     assert one["extra"]["reproduction"] == {"calls": 3, "tokens": one["extra"]["reproduction"]["tokens"],
                                             "candidates": 2, "kept": 1}  # fmt: skip
     assert one["extra"]["tests"] == ["test_patchwright_repro_0.py::test_repro"]
+    log = tmp_path / "issue" / "instances" / "fixture__proj-1" / "reproduction.jsonl"
+    tried = [json.loads(x) for x in log.read_text().splitlines()]
+    assert [(t["candidate"], t["kept"]) for t in tried] == [(0, True), (1, False), (2, False)]
+    assert tried[0]["failing"] == ["test_patchwright_repro_0.py::test_repro"] and "why" in tried[2]
     assert one["model_calls"] >= 3 and summary["model_calls"] >= 3
     patch = (tmp_path / "issue" / "instances" / "fixture__proj-1" / "patch.diff").read_text()
     assert "+    return a + b" in patch and "test_patchwright_repro" not in patch

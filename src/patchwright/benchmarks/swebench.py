@@ -119,6 +119,7 @@ def run_swebench(args: argparse.Namespace, config: RunConfig) -> int:
         "test_timeout": float(args.test_timeout),
         "repro_candidates": args.repro_candidates,
         "repro_prompt_chars": args.repro_prompt_chars,
+        "repro_code": args.repro_code,
         "specs": _extra_specs(args.specs),
         "venv": _interpreter(args.venv) if args.venv else "",
     }
@@ -180,6 +181,9 @@ class SweBench:
                        help="--mode issue: characters of issue text and code in the prompt "
                             "(default 14000; about 4 characters a token: keep a small local "
                             "model's prompt well inside model.local_ctx)")
+        g.add_argument("--repro-code", choices=("full", "signatures"), default="full",
+                       help="--mode issue: the funnel's functions shown whole (default) or "
+                            "their first lines only (a small model copies bodies back)")
         g.add_argument("--test-timeout", type=float, default=900.0, metavar="S",
                        help="seconds for one run of an instance's test command")
 

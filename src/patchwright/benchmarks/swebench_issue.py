@@ -7,7 +7,9 @@ contains them: grading starts from the clone again)."""
 
 from __future__ import annotations
 
+import json
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,8 @@ from patchwright.repo.git import init_repo
 from patchwright.repo.index import CodeIndex
 
 CANDIDATES = 3
+REPLY_TOKENS = 768
+"""A reproduction test is short; a small model that rambles stops here."""
 PROMPT_CHARS = 14000
 TOP_FILES = 5
 TOP_FUNCTIONS = 6
@@ -26,7 +30,11 @@ _BLOCK = re.compile(r"```(?:python|py)?\n(.*?)```", re.S)
 _TEST_PATH = re.compile(r"(^|/)(tests?|testing)/|(^|/)test_[^/]*\.py$|_test\.py$|conftest\.py$")
 SYSTEM = ("You write one pytest test file that reproduces a reported bug. The test must fail "
           "on the current code and pass once the bug is fixed. Import the project as installed. "
-          "Reply with the file in one ```python block and nothing else.")  # fmt: skip
+          "Do not repeat the project's code. Reply with one ```python block holding the imports "
+          "and a function def test_issue(), and nothing else.")  # fmt: skip
+SIGNATURE_LINES = 3
+"""``--repro-code signatures``: the first lines of each function shown (a small model copies
+whole bodies back instead of writing a test)."""
 
 
 def funnel(workspace: Path, issue: str) -> list[tuple[str, str]]:
@@ -44,8 +52,14 @@ def funnel(workspace: Path, issue: str) -> list[tuple[str, str]]:
     return out
 
 
-def prompt(row: dict[str, Any], code: list[tuple[str, str]], chars: int = PROMPT_CHARS) -> list[Message]:
-    """The issue (3/7 of ``chars``) and the funnel's code (the rest)."""
+def prompt(
+    row: dict[str, Any], code: list[tuple[str, str]], chars: int = PROMPT_CHARS, *,
+    signatures: bool = False,
+) -> list[Message]:  # fmt: skip
+    """The issue (3/7 of ``chars``) and the funnel's code (the rest; with ``signatures``
+    only each function's first lines)."""
+    if signatures:
+        code = [(w, "\n".join(t.splitlines()[:SIGNATURE_LINES])) for w, t in code]
     shown = "\n\n".join(f"# {where}\n{text}" for where, text in code)
     issue = row.get("problem_statement", "")[: chars * 3 // 7]
     user = (f"Repository: {row['repo']}\n\nIssue:\n{issue}\n\n"
@@ -60,9 +74,16 @@ def extract(text: str) -> str:
     return code if "def test" in code else ""
 
 
+def _record(path: Path, entry: dict[str, Any]) -> None:
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write(json.dumps(entry) + "\n")
+
+
 def reproduction_tests(row: dict[str, Any], work: Path, env: Env, data: dict[str, Any]) -> list[str]:
     """Node ids of the model's reproduction tests that fail at base (committed into the
-    workspace's base commit); the calls are counted into ``data["issue_usage"]``."""
+    workspace's base commit); the calls are counted into ``data["issue_usage"]`` and each
+    candidate (reply, tokens, seconds, outcome) goes to ``reproduction.jsonl`` beside the
+    workspace."""
     from patchwright.app.paths import resolve_paths
     from patchwright.benchmarks.bugsinpy_env import run_tests
     from patchwright.model.errors import ModelError
@@ -73,20 +94,29 @@ def reproduction_tests(row: dict[str, Any], work: Path, env: Env, data: dict[str
     if model is None:
         return []
     chars = int(data["bench"].get("repro_prompt_chars") or PROMPT_CHARS)
-    messages = prompt(row, funnel(work, row.get("problem_statement", "")), chars)
+    signatures = data["bench"].get("repro_code") == "signatures"
+    messages = prompt(row, funnel(work, row.get("problem_statement", "")), chars,
+                      signatures=signatures)  # fmt: skip
     kept: list[str] = []
     usage = data.setdefault("issue_usage", {"calls": 0, "tokens": 0, "candidates": 0, "kept": 0})
     wanted = int(data["bench"].get("repro_candidates") or CANDIDATES)
+    log = work.parent / "reproduction.jsonl"
     with model:
         for k in range(wanted):
+            entry: dict[str, Any] = {"version": 1, "candidate": k}
+            started = time.monotonic()
             try:
-                reply = model.complete(messages, max_tokens=1024, temperature=0.0 if k == 0 else 0.8)
-            except ModelError:
+                reply = model.complete(messages, max_tokens=REPLY_TOKENS, temperature=0.0 if k == 0 else 0.8)
+            except ModelError as exc:
+                _record(log, {**entry, "error": str(exc)[:300]})
                 break
             usage["calls"] += 1
             usage["tokens"] += (reply.prompt_tokens or 0) + (reply.completion_tokens or 0)
+            entry.update(seconds=round(time.monotonic() - started, 1), reply=reply.text,
+                         prompt_tokens=reply.prompt_tokens, completion_tokens=reply.completion_tokens)  # fmt: skip
             code = extract(reply.text)
             if not code:
+                _record(log, {**entry, "kept": False, "why": "no ```python block with a test"})
                 continue
             usage["candidates"] += 1
             rel = f"test_patchwright_repro_{k}.py"
@@ -94,6 +124,8 @@ def reproduction_tests(row: dict[str, Any], work: Path, env: Env, data: dict[str
             res = run_tests(work, env.python, [rel])
             failing = [t for t, o in res.tests.items()
                        if "::" in t and o.status in (TestStatus.FAIL, TestStatus.ERROR)]  # fmt: skip
+            _record(log, {**entry, "kept": bool(failing), "failing": failing,
+                          "outcomes": {t: o.status.value for t, o in res.tests.items()}})  # fmt: skip
             if failing:
                 kept += failing
                 usage["kept"] += 1
