@@ -337,8 +337,12 @@ def cmd_repair(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    """``bench NAME``: the benchmark registered as NAME runs with the merged config."""
-    return resolve("benchmark", args.name).run(args, args.config, _overrides(args))  # type: ignore[no-any-return]
+    """``bench NAME``: the benchmark registered as NAME runs with the merged config
+    (SIGTERM stops it as Ctrl-C does: its workers are ended, not left running)."""
+    from patchwright.app.signals import terminable
+
+    with terminable():
+        return resolve("benchmark", args.name).run(args, args.config, _overrides(args))  # type: ignore[no-any-return]
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:

@@ -75,3 +75,23 @@ def interrupted_line(exc: BaseException) -> str:
 def exit_code(exc: BaseException) -> int:
     """130 for SIGINT (and a plain KeyboardInterrupt), 143 for SIGTERM."""
     return exc.exit_code if isinstance(exc, Interrupted) else 128 + signal.SIGINT
+
+
+@contextlib.contextmanager
+def terminable() -> Iterator[None]:
+    """For a batch's own process: SIGTERM raises :class:`Interrupted` (as SIGINT raises
+    KeyboardInterrupt) so that its clean-up runs: the executor ends its workers, whose runs
+    stop as above, instead of leaving them running. Old handlers are put back afterwards."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        signal.signal(signum, signal.SIG_DFL)  # a second one ends the process at once
+        raise Interrupted(signum, signal.Signals(signum).name)
+
+    old = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old)
