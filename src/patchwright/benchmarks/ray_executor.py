@@ -62,6 +62,7 @@ class RayExecutor:
             except (ConnectionError, RuntimeError, ValueError) as exc:
                 first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
                 raise ConfigError(f"cannot reach the Ray cluster {cfg.address or '(local)'}: {first[:200]}") from None
+        pending: dict[Any, str] = {}
         try:
             options: dict[str, Any] = {"num_cpus": cfg.cpus_per_task, "max_retries": 0}
             if cfg.memory_mb_per_task:
@@ -72,6 +73,8 @@ class RayExecutor:
                 done, _ = ray.wait(list(pending), num_returns=1)
                 for ref in done:
                     yield pending.pop(ref), ray.get(ref)
-        finally:
+        finally:  # stopped early (Ctrl-C, SIGTERM): a cluster that outlives us drops the rest
+            for ref in pending:
+                ray.cancel(ref)  # a running task gets KeyboardInterrupt, a queued one never starts
             if started_here:
                 ray.shutdown()
