@@ -81,3 +81,24 @@ def test_plain_directory_without_git(cli, make_repo, tmp_path):
     assert res.returncode == 0, res.stderr
     assert "+    return min(a, b)" in res.stdout
     assert not (proj / ".git").exists()
+
+
+def test_a_named_test_outside_testpaths_is_run(cli, make_repo, tmp_path):
+    """The project's pytest config collects tests/ only; a failing test named by the user
+    (or written by a model, as bench swebench --mode issue does) in another file is run by
+    name, as pytest itself would run it, instead of "test not found"."""
+    proj = make_repo(
+        {
+            "calc.py": "def inc(x):\n    return x + 2\n",
+            "pytest.ini": "[pytest]\ntestpaths = tests\n",
+            "tests/test_other.py": "from calc import inc\n\ndef test_type():\n    assert isinstance(inc(1), int)\n",
+            "test_repro.py": "from calc import inc\n\ndef test_inc():\n    assert inc(1) == 2\n",
+        }
+    )
+    res = cli("repair", str(proj), "--test", "test_repro.py::test_inc", "--out", str(tmp_path / "run"), "-q")
+    assert res.returncode == 0, res.stderr
+    assert "return x + 1" in res.stdout
+    missing = cli("repair", str(proj), "--test", "test_repro.py::test_nope", "--out", str(tmp_path / "r2"), "-q")
+    assert missing.returncode != 0 and "test_nope" in missing.stderr
+    outside = cli("repair", str(proj), "--test", "../escape.py::test_x", "--out", str(tmp_path / "r3"), "-q")
+    assert outside.returncode != 0 and "test not found" in outside.stderr

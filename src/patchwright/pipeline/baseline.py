@@ -106,6 +106,21 @@ def broken_modules(errors: Sequence[str], root: str = "") -> list[str]:
     return list(dict.fromkeys(found))
 
 
+def _uncollected_files(selectors: Sequence[str], ids: Sequence[str], root: str | os.PathLike[str]) -> list[str]:
+    """The selectors whose test file exists but lies outside what collection reaches (the
+    project's ``testpaths``, its file name patterns): run by name, as pytest would run
+    them. A selector of a collected file that names no collected test is not one."""
+    collected = {t.split("::", 1)[0] for t in ids}
+    top = os.path.realpath(root)
+    out = []
+    for sel in selectors:
+        path = sel.split("::", 1)[0]
+        full = os.path.realpath(os.path.join(top, path))
+        if path and path not in collected and full.startswith(top + os.sep) and os.path.isfile(full):
+            out.append(sel)
+    return out
+
+
 def _selects(module: str, selectors: Sequence[str]) -> bool:
     """A selector names the module, a test in it, or a folder above it."""
     for sel in selectors:
@@ -188,6 +203,7 @@ def reproduce(
     module is a failing test under its path, localized by its error's traceback."""
     limits = base_limits(config)
     cap = max(config.reproduce.related_tests, 0)
+    by_name: list[str] = []
     bed.reset()
     found = bed.collect(limits)
     ids = list(dict.fromkeys(found.tests))
@@ -206,6 +222,8 @@ def reproduce(
     if selectors:
         chosen = [t for t in ids if _matches(t, selectors)]
         chosen += [m for m in broken if _selects(m, selectors)]
+        by_name = _uncollected_files(selectors, ids, bed.root) if ids and not chosen else []
+        chosen = chosen or by_name
         if ids and not chosen:
             raise RepairError(f"test not found: {', '.join(selectors)}")
         chosen = chosen or list(selectors)  # nothing collected: let the run say why
@@ -239,6 +257,11 @@ def reproduce(
         result = _merge(result, unloaded.model_copy(update={"tests": kept}))
     if not result.tests:
         _crashed(result)
+    if selectors and by_name:  # pytest stops the whole run at a name it cannot find
+        lost = [sel for sel in by_name if any("not found: " in (o.message or "") and sel in (o.message or "")
+                                              for o in result.tests.values())]  # fmt: skip
+        if lost:
+            raise RepairError(f"test not found: {', '.join(lost)}")
     wholes = _wholes(list(result.tests))
     statuses = {t: o.status for t, o in result.tests.items() if t not in wholes}
     if selectors:
