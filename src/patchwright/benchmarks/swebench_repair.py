@@ -26,6 +26,7 @@ RUNNER_TOOLS = ("pytest", "pytest-timeout")
 """What Patchwright's pytest runner needs where the specs' environment has no pytest (sympy's
 bin/test, django's runtests.py): a sibling environment for the repair only; grading uses
 the specs' environment as it is."""
+COVERAGE = "coverage"
 _DJANGO = re.compile(r"^(\w+) \(([\w.]+)\)$")
 
 
@@ -52,11 +53,16 @@ def node_ids(row: dict[str, Any], tests: list[str], workspace: Path) -> list[str
 
 
 def repair_env(builder: EnvBuilder, env: Env, repo: str, spec: dict[str, Any], tree: Path) -> Env:
-    """The specs' environment when it has pytest, else its sibling with the runner's tools."""
-    if env.installed_version("pytest"):
+    """The specs' environment when it has pytest and coverage, else its sibling with what
+    the runner lacks: pytest and pytest-timeout where there is no pytest; coverage alone
+    where there is one (pytest's own repository: a pytest-timeout from PyPI would pull a
+    pytest the instance's old one then replaces), as SBFL needs per-test coverage."""
+    lacks_pytest = not env.installed_version("pytest")
+    if not lacks_pytest and env.installed_version("coverage"):
         return env
+    tools = (*RUNNER_TOOLS, COVERAGE) if lacks_pytest else (COVERAGE,)
     base = senv.env_spec(repo, spec, tree)
-    renv = builder.ensure(EnvSpec(base.python, base.requirements, (*base.pins, *RUNNER_TOOLS)))
+    renv = builder.ensure(EnvSpec(base.python, base.requirements, (*base.pins, *tools)))
     senv.relink_scripts(renv)
     return renv
 
