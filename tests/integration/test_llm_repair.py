@@ -6,6 +6,7 @@ import json
 import shutil
 import subprocess
 import sys
+import time
 
 from conftest import DEMO
 from fakes.openai_server import FakeOpenAIServer, Reply
@@ -144,3 +145,24 @@ def test_budget_cap_is_never_exceeded_by_more_than_one_call(tmp_path):
     costs = [c.cost for c in _events(run, ModelCall) if c.cost]
     assert costs, "no priced call was made"
     assert result["cost"] <= 0.01 + max(costs) + 1e-9
+
+
+def test_max_seconds_bounds_a_slow_model(tmp_path):
+    """A model that takes 60 s a reply (model.timeout 600 s, as a slow local model gets)
+    cannot hold a --max-seconds 15 run: each call gets only the time left, none starts once
+    it is spent, and the run ends budget_exhausted well before one reply could arrive."""
+    slow = Reply(content=FIX, delay=60.0)
+    with FakeOpenAIServer([], default=lambda req: slow) as server:
+        started = time.monotonic()
+        res = _run(
+            ["--proposers", "llm", "--model", "gpt-4o-mini", "--out", str(tmp_path / "run"),
+             "--max-seconds", "15", "--set", "model.timeout=600"],
+            server,
+            tmp_path,
+        )  # fmt: skip
+        took = time.monotonic() - started
+    assert res.returncode == 1, res.stderr
+    result = json.loads((tmp_path / "run" / "result.json").read_text())
+    assert result["status"] == "budget_exhausted", result
+    assert "timed out" in result["message"] and "--max-seconds 15" in result["message"]
+    assert took < 45, f"the run took {took:.0f}s against --max-seconds 15"

@@ -37,6 +37,7 @@ from patchwright.envs.project import ProjectEnv, project_python
 from patchwright.envs.spec import EnvError
 from patchwright.model.errors import ModelError
 from patchwright.model.factory import make_model, model_name
+from patchwright.pipeline.deadline import BoundedModel
 from patchwright.pipeline.state import RepairDeps
 from patchwright.repo.git import Snapshot, SnapshotError, apply_to_source, load_snapshot
 from patchwright.search.strategies import make_strategy
@@ -193,6 +194,8 @@ def run(
                 started=header.started,
                 model=model,
             )
+            if model is not None:  # every model call of the run ends by the run's deadline
+                model = deps.model = BoundedModel(model, deps.deadline)  # type: ignore[assignment]
             payload: Any = (
                 None
                 if resume

@@ -289,9 +289,12 @@ class Model(Protocol):
         max_tokens: int = 1024,
         temperature: float = 0.0,
         stop: Sequence[str] | None = None,
+        timeout: float | None = None,
     ) -> ModelResponse:
         """One chat completion. Raises ``patchwright.model.errors.ModelError`` subclasses
-        (budget exceeded, unavailable, bad response) rather than library exceptions."""
+        (budget exceeded, unavailable, bad response) rather than library exceptions.
+        ``timeout``: seconds the call may take at most, retries included (the run's time
+        left); None: the adapter's own limit."""
         ...
 
 

@@ -238,11 +238,12 @@ class LocalModel:
         max_tokens: int = 1024,
         temperature: float = 0.0,
         stop: Sequence[str] | None = None,
+        timeout: float | None = None,
     ) -> ModelResponse:
         if not self.server.running:
             raise ModelUnavailable(f"the local model server stopped: {self.server.log_tail()}")
         return self.client.complete(
-            messages, max_tokens=max_tokens, temperature=temperature, stop=stop
+            messages, max_tokens=max_tokens, temperature=temperature, stop=stop, timeout=timeout
         )
 
     def close(self) -> None:

@@ -108,6 +108,7 @@ class OpenAIModel:
         max_tokens: int = 1024,
         temperature: float = 0.0,
         stop: Sequence[str] | None = None,
+        timeout: float | None = None,
     ) -> ModelResponse:
         policy = self.endpoint.retry
         started = time.monotonic()
@@ -115,13 +116,19 @@ class OpenAIModel:
         for attempt in range(max(1, policy.max_attempts)):
             if attempt:
                 self.retries += 1
+            left = None if timeout is None else timeout - (time.monotonic() - started)
+            if left is not None and left <= 0:
+                raise ModelUnavailable(f"{self.name}: no time left for the call ({last or 'timed out'})")
             try:
-                completion = self._create(messages, max_tokens, temperature, stop)
+                completion = self._create(messages, max_tokens, temperature, stop, left)
             except _Retry as exc:
                 last = str(exc)
                 if attempt + 1 >= policy.max_attempts:
                     break
-                self.sleep(retry_wait(attempt, exc.retry_after, policy, self.rng))
+                wait = retry_wait(attempt, exc.retry_after, policy, self.rng)
+                if timeout is not None and time.monotonic() - started + wait >= timeout:
+                    break  # the wait would outlast the time the caller gave
+                self.sleep(wait)
                 continue
             return self._response(completion, messages, time.monotonic() - started)
         raise ModelUnavailable(
@@ -135,6 +142,7 @@ class OpenAIModel:
         max_tokens: int,
         temperature: float,
         stop: Sequence[str] | None,
+        timeout: float | None = None,
     ) -> Any:
         kwargs: dict[str, Any] = {
             "model": self.name,
@@ -144,10 +152,13 @@ class OpenAIModel:
         }
         if stop:
             kwargs["stop"] = list(stop)
+        limit = self.endpoint.timeout if timeout is None else min(self.endpoint.timeout, timeout)
+        if timeout is not None:
+            kwargs["timeout"] = limit
         try:
             return self._client.chat.completions.create(**kwargs)
         except openai.APITimeoutError:
-            raise _Retry(f"timed out after {self.endpoint.timeout:g} s") from None
+            raise _Retry(f"timed out after {limit:g} s") from None
         except openai.APIConnectionError as exc:
             raise _Retry(f"connection error: {exc}") from None
         except openai.APIStatusError as exc:

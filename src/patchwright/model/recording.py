@@ -66,6 +66,7 @@ class RecordingModel:
         max_tokens: int = 1024,
         temperature: float = 0.0,
         stop: Sequence[str] | None = None,
+        timeout: float | None = None,
     ) -> ModelResponse:
         messages = list(messages)
         request = {"max_tokens": max_tokens, "temperature": temperature, "stop": list(stop or [])}
@@ -86,7 +87,8 @@ class RecordingModel:
                 return hit
             started = time.monotonic()
             resp = self.inner.complete(
-                messages, max_tokens=max_tokens, temperature=temperature, stop=stop
+                messages, max_tokens=max_tokens, temperature=temperature, stop=stop,
+                **({"timeout": timeout} if timeout is not None else {}),
             )
             latency = resp.latency or (time.monotonic() - started)
             cost = resp.cost

@@ -62,6 +62,7 @@ class ReplayModel:
         max_tokens: int = 1024,
         temperature: float = 0.0,
         stop: Sequence[str] | None = None,
+        timeout: float | None = None,
     ) -> ModelResponse:
         with self._lock:
             if self.position >= len(self.calls):

@@ -33,6 +33,7 @@ class ScriptedModel:
         max_tokens: int = 1024,
         temperature: float = 0.0,
         stop: Sequence[str] | None = None,
+        timeout: float | None = None,
     ) -> ModelResponse:
         if not self.replies:
             raise ScriptExhausted("the scripted model has no reply left")
@@ -70,6 +71,7 @@ class ScriptedReplies:
         max_tokens: int = 1024,
         temperature: float = 0.0,
         stop: Sequence[str] | None = None,
+        timeout: float | None = None,
     ) -> ModelResponse:
         try:
             return self.inner.complete(

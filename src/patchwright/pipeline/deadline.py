@@ -156,3 +156,34 @@ class BoundedBed:
 
     def close(self) -> None:
         self.bed.close()
+
+
+class BoundedModel:
+    """A :class:`~patchwright.core.protocols.Model` whose calls end by the deadline: none
+    starts once the time is spent, and each gets at most the time left (``timeout``). A
+    call the deadline cut short raises :class:`DeadlineExceeded`, so the stage ends the run
+    as ``budget_exhausted`` (a slow local model's rerank once took 305 s of a 240 s run)."""
+
+    def __init__(self, inner: Any, deadline: Deadline) -> None:
+        self.inner = inner
+        self.deadline = deadline
+        self.name = inner.name
+
+    def __getattr__(self, attr: str) -> Any:  # calls, tokens, cost, price, close, ...
+        return getattr(self.inner, attr)
+
+    def complete(self, messages: Sequence[Any], **options: Any) -> Any:
+        from patchwright.model.errors import ModelError
+
+        self.deadline.check()
+        if math.isinf(self.deadline.seconds):
+            return self.inner.complete(messages, **options)
+        left = self.deadline.remaining()
+        given = options.get("timeout")
+        options["timeout"] = left if given is None else min(given, left)
+        try:
+            return self.inner.complete(messages, **options)
+        except ModelError:
+            if self.deadline.remaining() < MIN_RUN_SECONDS:
+                raise DeadlineExceeded(self.deadline.describe()) from None
+            raise
