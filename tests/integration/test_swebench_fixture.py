@@ -239,3 +239,19 @@ def test_graded_tests_run_confined(tmp_path: Path) -> None:
     finally:
         listener.close()
         home_file.unlink(missing_ok=True)
+
+
+def test_issue_mode_reproduction_counts_against_max_seconds(cli, tmp_path: Path) -> None:
+    """--max-seconds holds over the whole task in issue mode: with no time left the model
+    is not asked for a reproduction test (and the repair would get only what is left)."""
+    repos, data, specs = make_instances(tmp_path)
+    script = tmp_path / "script.json"
+    script.write_text(json.dumps([REPRO]))
+    res = cli(*_bench(tmp_path, repos, data, specs, "issue", "--mode", "issue", "--model",
+                      f"scripted:{script}", "--only", "fixture__proj-1", "--max-seconds", "0.5",
+                      "--set", "sandbox.plugins=none"), timeout=600)  # fmt: skip
+    assert res.returncode == 0, res.stderr[-3000:]
+    one = json.loads((tmp_path / "issue" / "summary.json").read_text())["results"][0]
+    assert one["status"] == "not_found" and one["model_calls"] == 0, one
+    log = tmp_path / "issue" / "instances" / "fixture__proj-1" / "reproduction.jsonl"
+    assert "no time left" in json.loads(log.read_text().splitlines()[0])["error"]

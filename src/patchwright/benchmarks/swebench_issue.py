@@ -7,6 +7,7 @@ contains them: grading starts from the clone again)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import time
@@ -79,13 +80,16 @@ def _record(path: Path, entry: dict[str, Any]) -> None:
         fh.write(json.dumps(entry) + "\n")
 
 
-def reproduction_tests(row: dict[str, Any], work: Path, env: Env, data: dict[str, Any]) -> list[str]:
+def reproduction_tests(
+    row: dict[str, Any], work: Path, env: Env, data: dict[str, Any], seconds: float | None = None
+) -> list[str]:  # fmt: skip
     """Node ids of the model's reproduction tests that fail at base (committed into the
     workspace's base commit); the calls are counted into ``data["issue_usage"]`` and each
     candidate (reply, tokens, seconds, outcome) goes to ``reproduction.jsonl`` beside the
-    workspace."""
+    workspace. ``seconds``: the time they may take in all (each model call and test run
+    gets what is left; none starts once it is spent)."""
     from patchwright.app.paths import resolve_paths
-    from patchwright.benchmarks.bugsinpy_env import run_tests
+    from patchwright.benchmarks.bugsinpy_env import VERIFY_LIMITS, run_tests
     from patchwright.model.errors import ModelError
     from patchwright.model.factory import make_model
 
@@ -101,12 +105,18 @@ def reproduction_tests(row: dict[str, Any], work: Path, env: Env, data: dict[str
     usage = data.setdefault("issue_usage", {"calls": 0, "tokens": 0, "candidates": 0, "kept": 0})
     wanted = int(data["bench"].get("repro_candidates") or CANDIDATES)
     log = work.parent / "reproduction.jsonl"
+    end = time.monotonic() + (seconds if seconds is not None else 0.0)
     with model:
         for k in range(wanted):
             entry: dict[str, Any] = {"version": 1, "candidate": k}
             started = time.monotonic()
+            left = None if seconds is None else end - started
+            if left is not None and left <= 1.0:
+                _record(log, {**entry, "error": f"no time left (--max-seconds {seconds:g})"})
+                break
             try:
-                reply = model.complete(messages, max_tokens=REPLY_TOKENS, temperature=0.0 if k == 0 else 0.8)
+                reply = model.complete(messages, max_tokens=REPLY_TOKENS,
+                                       temperature=0.0 if k == 0 else 0.8, timeout=left)  # fmt: skip
             except ModelError as exc:
                 _record(log, {**entry, "error": str(exc)[:300]})
                 break
@@ -121,7 +131,12 @@ def reproduction_tests(row: dict[str, Any], work: Path, env: Env, data: dict[str
             usage["candidates"] += 1
             rel = f"test_patchwright_repro_{k}.py"
             (work / rel).write_text(code, encoding="utf-8")
-            res = run_tests(work, env.python, [rel])
+            limits = VERIFY_LIMITS
+            if seconds is not None:
+                wall = max(end - time.monotonic(), 1.0)
+                limits = dataclasses.replace(limits, wall_timeout=min(limits.wall_timeout, wall),
+                                             per_test_timeout=min(limits.per_test_timeout, wall))  # fmt: skip
+            res = run_tests(work, env.python, [rel], limits)
             failing = [t for t, o in res.tests.items()
                        if "::" in t and o.status in (TestStatus.FAIL, TestStatus.ERROR)]  # fmt: skip
             _record(log, {**entry, "kept": bool(failing), "failing": failing,

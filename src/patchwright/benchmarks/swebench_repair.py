@@ -92,7 +92,10 @@ def repair(
         else:
             from patchwright.benchmarks.swebench_issue import reproduction_tests
 
-            tests = reproduction_tests(row, work, renv, data)
+            budget, begun = config.search.max_seconds, time.monotonic()
+            tests = reproduction_tests(row, work, renv, data, seconds=budget)
+            # --max-seconds holds over the whole task: the repair gets what reproduction left
+            config.search.max_seconds = max(budget - (time.monotonic() - begun), 1.0)
         usage = dict(data.get("issue_usage") or {})
         if not tests:
             shutil.rmtree(work, ignore_errors=True)
