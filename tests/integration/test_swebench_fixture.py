@@ -150,11 +150,14 @@ def test_issue_mode_with_a_scripted_model(cli, tmp_path: Path) -> None:
     script = tmp_path / "script.json"
     script.write_text(json.dumps([REPRO, PASSES, "no code today", "never asked for"]))
     res = cli(*_bench(tmp_path, repos, data, specs, "issue", "--mode", "issue", "--model",
-                      f"scripted:{script}", "--only", "fixture__proj-1", "--max-evals", "30",
-                      "--set", "sandbox.plugins=none"), timeout=600)  # fmt: skip
+                      f"scripted:{script}", "--only", "fixture__proj-1,fixture__proj-2",
+                      "--max-evals", "30", "--set", "sandbox.plugins=none"), timeout=600)  # fmt: skip
     assert res.returncode == 0, res.stderr[-3000:]
     summary = json.loads((tmp_path / "issue" / "summary.json").read_text())
-    one = summary["results"][0]
+    one, two = sorted(summary["results"], key=lambda r: r["id"])
+    # two instances in one process: each counts its own reproduction calls only
+    assert two["extra"]["reproduction"] == one["extra"]["reproduction"], (one, two)
+    assert summary["model_calls"] == one["model_calls"] + two["model_calls"]
     assert one["status"] == "resolved", one
     assert one["extra"]["reproduction"] == {"calls": 3, "tokens": one["extra"]["reproduction"]["tokens"],
                                             "candidates": 2, "kept": 1}  # fmt: skip

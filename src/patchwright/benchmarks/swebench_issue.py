@@ -102,7 +102,8 @@ def reproduction_tests(
     messages = prompt(row, funnel(work, row.get("problem_statement", "")), chars,
                       signatures=signatures)  # fmt: skip
     kept: list[str] = []
-    usage = data.setdefault("issue_usage", {"calls": 0, "tokens": 0, "candidates": 0, "kept": 0})
+    # this instance's own counts (``data`` is shared by the instances a worker runs)
+    usage = data["issue_usage"] = {"calls": 0, "tokens": 0, "candidates": 0, "kept": 0}
     wanted = int(data["bench"].get("repro_candidates") or CANDIDATES)
     log = work.parent / "reproduction.jsonl"
     end = time.monotonic() + (seconds if seconds is not None else 0.0)

@@ -75,6 +75,7 @@ def repair(
     from patchwright.core.errors import RepairError
 
     bench, env = data["bench"], setting.env
+    data.pop("issue_usage", None)  # the previous instance's, in this worker
     work = base / "repo"
     prepare_workspace(clone, row, work)
     builder = EnvBuilder(Path(bench["env_cache"]), run_id=bench["run_id"])
