@@ -74,22 +74,16 @@ class Setting:
     """``sandbox.isolation``: auto (namespaces where bubblewrap works, else a warning in
     the log), bwrap (required: EnvError without), none."""
     hide: tuple[Path, ...] = ()
-    """Folders the test command must not see (the clones, the output folder)."""
-    unconfined: str = ""
-    """Why the last test command ran without namespaces ('' when it had them)."""
+    """Folders the test command must not see (the clones)."""
 
 
-def _confine(setting: Setting, env: Env, workspace: Path) -> Isolation | None:
+def _confine(setting: Setting, env: Env, workspace: Path) -> Isolation | str:
+    """The namespaces for the test command, or why it runs without them."""
     if setting.isolation == "none":
-        setting.unconfined = "sandbox.isolation=none"
-        return None
+        return "sandbox.isolation=none"
     got = senv.confinement(env, workspace, workspace.parent / ".confined", setting.hide)
-    if isinstance(got, str):
-        if setting.isolation == "bwrap":
-            raise EnvError(f"isolation required but unavailable: {got}")
-        setting.unconfined = got
-        return None
-    setting.unconfined = ""
+    if isinstance(got, str) and setting.isolation == "bwrap":
+        raise EnvError(f"isolation required but unavailable: {got}")
     return got
 
 
@@ -100,7 +94,7 @@ def run_eval(
 
     As in the harness's images, the specs' install runs at the base commit, before the
     patch is applied, so no code of the patch runs outside the namespaces; the test command
-    then runs confined (:func:`senv.confinement`) when ``setting.confine`` allows."""
+    then runs confined (:func:`senv.confinement`) unless ``setting.isolation`` is none."""
     started = time.monotonic()
     files = official.test_files(row["test_patch"])
     base_texts = {f: (workspace / f).read_bytes() if (workspace / f).is_file() else None
@@ -126,9 +120,9 @@ def run_eval(
         confine = _confine(setting, env, workspace)
         code, out = senv.shell("; ".join(steps), workspace,
                                senv.activated(env, senv.scm_version(row["version"])), timeout,
-                               confine=confine)  # fmt: skip
+                               confine=None if isinstance(confine, str) else confine)  # fmt: skip
     _reset_tests(workspace, base_texts)
-    note = "" if confine is not None else f"# not confined: {setting.unconfined}\n"
+    note = f"# not confined: {confine}\n" if isinstance(confine, str) else ""
     log = f"{note}+ {command}\n{start}\n{out}\n{end}\n"
     if code is None:
         return Graded(False, True, reason=f"tests timed out after {timeout:g}s",

@@ -7,7 +7,6 @@ contains them: grading starts from the clone again)."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import re
 import time
@@ -18,6 +17,7 @@ from patchwright.core.config import RunConfig
 from patchwright.core.domain import Message, TestStatus
 from patchwright.envs import Env
 from patchwright.localize.bm25 import Bm25Index, Bm25Localizer
+from patchwright.pipeline.deadline import Deadline
 from patchwright.repo.git import init_repo
 from patchwright.repo.index import CodeIndex
 
@@ -106,15 +106,15 @@ def reproduction_tests(
     usage = data["issue_usage"] = {"calls": 0, "tokens": 0, "candidates": 0, "kept": 0}
     wanted = int(data["bench"].get("repro_candidates") or CANDIDATES)
     log = work.parent / "reproduction.jsonl"
-    end = time.monotonic() + (seconds if seconds is not None else 0.0)
+    deadline = Deadline.after(seconds)
     with model:
         for k in range(wanted):
             entry: dict[str, Any] = {"version": 1, "candidate": k}
             started = time.monotonic()
-            left = None if seconds is None else end - started
-            if left is not None and left <= 1.0:
-                _record(log, {**entry, "error": f"no time left (--max-seconds {seconds:g})"})
+            if deadline.remaining() <= 1.0:
+                _record(log, {**entry, "error": f"no time left (--max-seconds {deadline.seconds:g})"})
                 break
+            left = None if seconds is None else deadline.remaining()
             try:
                 reply = model.complete(messages, max_tokens=REPLY_TOKENS,
                                        temperature=0.0 if k == 0 else 0.8, timeout=left)  # fmt: skip
@@ -132,12 +132,7 @@ def reproduction_tests(
             usage["candidates"] += 1
             rel = f"test_patchwright_repro_{k}.py"
             (work / rel).write_text(code, encoding="utf-8")
-            limits = VERIFY_LIMITS
-            if seconds is not None:
-                wall = max(end - time.monotonic(), 1.0)
-                limits = dataclasses.replace(limits, wall_timeout=min(limits.wall_timeout, wall),
-                                             per_test_timeout=min(limits.per_test_timeout, wall))  # fmt: skip
-            res = run_tests(work, env.python, [rel], limits)
+            res = run_tests(work, env.python, [rel], deadline.limits(VERIFY_LIMITS))
             failing = [t for t, o in res.tests.items()
                        if "::" in t and o.status in (TestStatus.FAIL, TestStatus.ERROR)]  # fmt: skip
             _record(log, {**entry, "kept": bool(failing), "failing": failing,
