@@ -138,3 +138,31 @@ def test_helpers_beside_the_tests_are_no_suspects(tmp_path: Path) -> None:
         result, coverage = b.collect_coverage([], LIMITS)
     assert result.status("checks.CalcTest#one") == TestStatus.FAIL
     assert coverage["checks.CalcTest#one"] == {"programs/Calc.java": {5}}
+
+
+BIG = """package demo;
+
+import static org.junit.Assert.assertEquals;
+import org.junit.Test;
+
+public class BigTest {
+    @Test
+    public void needsSixHundredMegabytes() {
+        int[][] table = new int[25][6400000];
+        table[24][6399999] = 7;
+        assertEquals(7, table[24][6399999]);
+    }
+}
+"""
+
+
+def test_the_heap_gets_most_of_the_memory_limit(tmp_path: Path) -> None:
+    # 640 MB of arrays under a 2,048 MB address-space limit (a JVM capped at a quarter of
+    # the limit ran out of heap here).
+    root = _project(tmp_path / "p")
+    (root / "src/test/java/demo/BigTest.java").write_text(BIG, encoding="utf-8")
+    init_repo(root, "java project", force=True)
+    limits = RunLimits(per_test_timeout=20.0, wall_timeout=240.0, memory_mb=2048)
+    with local_bed(root, runner="junit") as b:
+        result = b.run_tests(["demo.BigTest"], limits)
+    assert result.status("demo.BigTest#needsSixHundredMegabytes") == TestStatus.PASS, result.tests

@@ -21,7 +21,7 @@ from patchwright.propose.templates.java.proposer import JavaTemplateProposer
 
 TEMPLATES = java_templates()
 FAMILIES = {"operators", "literals", "conditions", "checkers", "calls", "identifiers",
-            "returns", "statements"}  # fmt: skip
+            "returns", "statements", "insertions"}  # fmt: skip
 
 
 @pytest.mark.parametrize("t", TEMPLATES, ids=[t.name for t in TEMPLATES])
@@ -37,7 +37,8 @@ def test_catalogue_covers_the_tbar_families():
     for needed in ("op.binary", "lit.off_by_one", "cond.remove", "cond.negate",
                    "cond.insert", "cond.null_check", "cond.range_check", "ret.value", "var.replace",
                    "call.name", "call.args", "stmt.delete", "stmt.move", "check.null_exit",
-                   "check.cast", "check.range_exit", "call.sibling", "stmt.move_far", "op.swap", "op.delete", "cond.synth"):  # fmt: skip
+                   "check.cast", "check.range_exit", "call.sibling", "stmt.move_far", "op.swap", "op.delete", "cond.synth",
+                   "stmt.copy", "stmt.collect", "stmt.carry", "ret.compare", "call.offset"):  # fmt: skip
         assert needed in names
 
 
@@ -152,3 +153,68 @@ def test_sibling_calls_on_a_name_typed_by_another_project_class():
     assert [m for m in made if m and "n.getPredecessors().size()" in m]
     assert not [m for m in made if m and "getValue" in m]  # another return type
     assert not list(t.edits(java_sites("Order.java", user)(3)))  # Node unknown: nothing
+
+
+GRAPH = """import java.util.*;
+
+class Walk {
+    boolean reach(Node start, Node goal) {
+        Set<Node> seen = new HashSet<>();
+        Deque<Node> queue = new ArrayDeque<>();
+        queue.add(start);
+        while (!queue.isEmpty()) {
+            Node node = queue.poll();
+            if (node == goal) {
+                return true;
+            }
+            for (Node next : node.successors()) {
+                if (!seen.contains(next)) {
+                    queue.add(next);
+                }
+            }
+        }
+        return false;
+    }
+}
+"""
+
+
+def test_collect_fills_the_tested_collection_with_its_element_type():
+    made = _made("stmt.collect", GRAPH)
+    assert any("                    queue.add(next);\n                    seen.add(next);\n" in m for m in made)
+    assert any("seen.add(node);" in m for m in made)  # another Node in scope
+    assert not any("seen.add(queue)" in m or "seen.add(seen)" in m for m in made)
+    assert not any("queue.add(next);\n                    queue.add(next);" in m for m in made)
+    assert len(made) <= 2 * 4 * GRAPH.count(";")
+
+
+def test_carry_leaves_variables_the_loop_updates_alone():
+    src = ("class N {\n    N next;\n    int f(N x) {\n        N prev = null;\n        int n = 0;\n"
+           "        while (x != null) {\n            n = n + 1;\n            prev = x;\n"
+           "            x = x.next;\n        }\n        return n;\n    }\n}\n")  # fmt: skip
+    assert _made("stmt.carry", src) == []  # prev and n are updated in the loop already
+
+
+def test_insertions_keep_crlf_line_endings():
+    src = wrap("a = a + b;\nb = b * 2;\nreturn a;").replace("\n", "\r\n")
+    made = _made("stmt.copy", src)
+    assert made and all("\n" not in m.replace("\r\n", "") for m in made)
+
+
+def test_collect_pushes_onto_a_stack_that_is_only_popped():
+    src = ("import java.util.*;\n\nclass P {\n    List f(List tokens) {\n"
+           "        ArrayList out = new ArrayList();\n        ArrayDeque ops = new ArrayDeque();\n"
+           "        for (Object token : tokens) {\n            String op = (String) token;\n"
+           "            while (!ops.isEmpty()) {\n                out.add(ops.pop());\n            }\n"
+           "        }\n        return out;\n    }\n}\n")  # fmt: skip
+    made = _made("stmt.collect", src)
+    assert any("            }\n            ops.push(token);\n        }" in m for m in made)
+    assert any("ops.push(op);" in m for m in made)
+    assert not any("ops.push(out)" in m or "ops.push(tokens)" in m for m in made)
+
+
+def test_var_replace_reads_a_for_each_iterable():
+    src = ("import java.util.*;\n\nclass B {\n    int f(List<Integer> arr, List<Integer> counts) {\n"
+           "        int n = 0;\n        for (Integer x : arr) {\n            n += x;\n        }\n"
+           "        return n;\n    }\n}\n")  # fmt: skip
+    assert any("for (Integer x : counts)" in m for m in _made("var.replace", src))

@@ -60,8 +60,13 @@ def write(out, rows):
 
 
 def jvm_flags(memory_mb):
-    """Flags that let a JVM start under the sandbox's address-space limit."""
-    heap = max(128, int(memory_mb or 2048) // 4)
+    """Flags that let a JVM start under the sandbox's address-space limit: the class
+    space, metaspace and code cache are capped and malloc keeps two arenas (see
+    :func:`jvm_env`), which with the JVM's own mappings and thread stacks leaves the heap all
+    but 900 MB of the limit (1,148 MB of 2,048; it had a quarter, and a test that needs
+    640 MB of arrays ran out of heap at every candidate)."""
+    limit = int(memory_mb or 2048)
+    heap = max(128, limit // 4, limit - 900)
     return [
         f"-Xmx{heap}m",
         "-XX:CompressedClassSpaceSize=64m",
@@ -71,6 +76,12 @@ def jvm_flags(memory_mb):
         "-XX:TieredStopAtLevel=1",
         "-Xshare:auto",
     ]
+
+
+def jvm_env():
+    """The JVM's environment: glibc reserves 64 MB of address space per thread's malloc
+    arena, which under an address-space limit stops threads from starting; two do."""
+    return {**os.environ, "MALLOC_ARENA_MAX": "2"}
 
 
 def javac(files, dest, classpath, release, scratch, name, flags):
@@ -86,7 +97,7 @@ def javac(files, dest, classpath, release, scratch, name, flags):
     )
     if release:
         argv += ["--release", str(release)]
-    done = subprocess.run([*argv, "@" + argfile], capture_output=True, text=True)
+    done = subprocess.run([*argv, "@" + argfile], capture_output=True, text=True, env=jvm_env())
     return done.returncode, (done.stdout + done.stderr)
 
 
@@ -181,7 +192,7 @@ def main(request_path):
     if coverage:
         argv.append("-javaagent:" + agent_jar(req["agent"], scratch) + "=output=none")
     argv += ["PwJUnit", listing]
-    done = subprocess.run(argv, cwd=root)
+    done = subprocess.run(argv, cwd=root, env=jvm_env())
     rows, traces = [], {}
     raw = os.path.join(scratch, "raw.jsonl")
     if os.path.exists(raw):

@@ -9,6 +9,7 @@ from patchwright.propose.templates.java import (
     checkers,
     conditions,
     identifiers,
+    insertions,
     literals,
     operators,
     returns,
@@ -16,7 +17,8 @@ from patchwright.propose.templates.java import (
 )
 from patchwright.propose.templates.java.base import JavaTemplate
 
-FAMILIES = (operators, literals, conditions, checkers, calls, identifiers, returns, statements)
+FAMILIES = (operators, literals, conditions, checkers, calls, identifiers, returns, statements,
+            insertions)
 
 
 def java_templates() -> list[JavaTemplate]:

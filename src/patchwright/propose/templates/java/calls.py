@@ -105,3 +105,42 @@ def sibling(site: JavaSite, node: Node) -> Iterator[JavaEdit]:
             continue
         seen.add(name)
         yield splice(site, ident, name, 0.7, f"{old}() -> {name}()")
+
+
+def _guarding_comparisons(site: JavaSite, node: Node, name: str) -> list[str]:
+    """Numbers compared with ``name`` in the conditions of the ifs around ``node``."""
+    found: list[str] = []
+    parent = node.parent
+    while parent is not None and parent != site.method:
+        if parent.type == "if_statement" and (cond := parent.child_by_field_name("condition")):
+            stack = [cond]
+            while stack:
+                n = stack.pop()
+                stack.extend(n.named_children)
+                if n.type != "binary_expression" or len(n.named_children) != 2:
+                    continue
+                a, b = (text_of(site, c) for c in n.named_children)
+                for mine, other in ((a, b), (b, a)):
+                    if mine == name and other not in (name, *found) and site.types.get(other) == "int":
+                        found.append(other)
+        parent = parent.parent
+    return found
+
+
+@java_template("call.offset", weight=0.4, on=("argument_list",),
+               example=("if (a >= b) {\n    return run(a, b, xs, s, o);\n}\nreturn a;",
+                        "if (a >= b) {\n    return run(a - b, b, xs, s, o);\n}\nreturn a;"))  # fmt: skip
+def offset(site: JavaSite, node: Node) -> Iterator[JavaEdit]:
+    """``f(k)`` -> ``f(k - n)`` / ``f(k + n)`` where a condition of an enclosing ``if``
+    compares the int ``k`` with the int ``n``: an argument not re-based to the branch it is
+    passed into (ManySStuBs4J "change operand", PAR "parameter replacer")."""
+    made = 0
+    for arg in node.named_children:
+        if arg.type != "identifier" or site.types.get(text_of(site, arg)) != "int":
+            continue
+        old = text_of(site, arg)
+        for other in _guarding_comparisons(site, node, old)[:2]:
+            for sign, affinity in (("-", 1.0), ("+", 0.8)):
+                yield splice(site, arg, f"{old} {sign} {other}", affinity * (1.0 - 0.2 * made),
+                             f"{old} -> {old} {sign} {other}")  # fmt: skip
+            made += 1

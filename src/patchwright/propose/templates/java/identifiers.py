@@ -22,8 +22,8 @@ _DECLARING = ("variable_declarator", "formal_parameter", "enhanced_for_statement
 def replace(site: JavaSite, node: Node) -> Iterator[JavaEdit]:
     """A variable read -> another variable of its type visible in the method."""
     parent = node.parent
-    if parent is None or parent.type in _DECLARING:
-        return
+    if parent is None or (parent.type in _DECLARING and parent.child_by_field_name("name") == node):
+        return  # a declared name (a for-each's iterable, a declarator's value are reads)
     if parent.type in ("method_invocation", "field_access") and (
         parent.child_by_field_name("name") == node
     ):
