@@ -166,3 +166,22 @@ def test_the_heap_gets_most_of_the_memory_limit(tmp_path: Path) -> None:
     with local_bed(root, runner="junit") as b:
         result = b.run_tests(["demo.BigTest"], limits)
     assert result.status("demo.BigTest#needsSixHundredMegabytes") == TestStatus.PASS, result.tests
+
+
+def test_coverage_survives_an_old_asm_on_the_class_path(tmp_path: Path) -> None:
+    # Defects4J Lang puts ASM 3 (ClassVisitor an interface) on the class path; JaCoCo's
+    # analyser loaded beside it failed with IncompatibleClassChangeError and no test had
+    # coverage ("the failing tests execute no project code").
+    import subprocess
+
+    fake = tmp_path / "asm" / "org" / "objectweb" / "asm"
+    fake.mkdir(parents=True)
+    (fake / "ClassVisitor.java").write_text("package org.objectweb.asm;\npublic interface ClassVisitor {}\n")
+    subprocess.run(["javac", "--release", "8", "-d", str(tmp_path / "asm-classes"),
+                    str(fake / "ClassVisitor.java")], check=True)  # fmt: skip
+    jar = tmp_path / "asm-3.jar"
+    subprocess.run(["jar", "cf", str(jar), "-C", str(tmp_path / "asm-classes"), "."], check=True)
+    with local_bed(_project(tmp_path / "p"), runner="junit", classpath=[str(jar)]) as b:
+        result, coverage = b.collect_coverage(["demo.CalcTest#maxOfTwo"], LIMITS)
+    assert result.status("demo.CalcTest#maxOfTwo") == TestStatus.FAIL
+    assert coverage["demo.CalcTest#maxOfTwo"][MAIN] == {5, 6}

@@ -188,8 +188,10 @@ def main(request_path):
     listing = os.path.join(scratch, "pwjunit.txt")
     with open(listing, "w", encoding="utf-8") as f:
         f.write("\n".join(lines) + "\n")
-    argv = ["java", *flags, "-cp", os.pathsep.join([*folders, *cp, *jacoco])]
+    # JaCoCo's jars stay off the class path: PwJUnit loads them in a loader of their own
+    argv = ["java", *flags, "-cp", os.pathsep.join([*folders, *cp])]
     if coverage:
+        argv.append("-Dpw.jacoco=" + os.pathsep.join(jacoco))
         argv.append("-javaagent:" + agent_jar(req["agent"], scratch) + "=output=none")
     argv += ["PwJUnit", listing]
     done = subprocess.run(argv, cwd=root, env=jvm_env())

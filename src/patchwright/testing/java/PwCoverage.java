@@ -8,10 +8,23 @@ import org.jacoco.core.analysis.*;
 import org.jacoco.core.data.*;
 
 public class PwCoverage {
+    // PwJUnit's quoting, here again: this class loads apart from PwJUnit (and JUnit)
+    static String q(String s) {
+        StringBuilder b = new StringBuilder("\"");
+        for (char c : s.toCharArray()) {
+            if (c == '"' || c == '\\') b.append('\\').append(c);
+            else if (c < 0x20) b.append(String.format("\\u%04x", (int) c));
+            else b.append(c);
+        }
+        return b.append('"').toString();
+    }
+
     public static String lines(String tid, String classesDir) {
-        StringBuilder b = new StringBuilder("{\"cov\":" + PwJUnit.q(tid) + ",\"files\":{");
+        StringBuilder b = new StringBuilder("{\"cov\":" + q(tid) + ",\"files\":{");
         try {
-            Object agent = Class.forName("org.jacoco.agent.rt.RT").getMethod("getAgent").invoke(null);
+            // the agent is on the system class path; this class is loaded apart from it
+            Object agent = Class.forName("org.jacoco.agent.rt.RT", true, ClassLoader.getSystemClassLoader())
+                .getMethod("getAgent").invoke(null);
             byte[] data = (byte[]) agent.getClass().getMethod("getExecutionData", boolean.class)
                 .invoke(agent, true);
             ExecutionDataStore store = new ExecutionDataStore();
@@ -45,11 +58,11 @@ public class PwCoverage {
             String sep = "";
             for (Map.Entry<String, TreeSet<Integer>> e : files.entrySet()) {
                 if (e.getValue().isEmpty()) continue;
-                b.append(sep).append(PwJUnit.q(e.getKey())).append(":").append(e.getValue().toString());
+                b.append(sep).append(q(e.getKey())).append(":").append(e.getValue().toString());
                 sep = ",";
             }
         } catch (Throwable e) {
-            return "{\"cov\":" + PwJUnit.q(tid) + ",\"error\":" + PwJUnit.q(String.valueOf(e)) + "}";
+            return "{\"cov\":" + q(tid) + ",\"error\":" + q(String.valueOf(e)) + "}";
         }
         return b.append("}}").toString();
     }

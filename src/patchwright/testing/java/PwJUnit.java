@@ -47,10 +47,32 @@ public class PwJUnit {
 
     static String id(Description d) { return d.getClassName() + "#" + d.getMethodName(); }
 
+    static Class<?> analyser;
+
+    // PwCoverage and JaCoCo load in a class loader of their own (JaCoCo's jars, from the
+    // pw.jacoco property, then this driver's folder; parent: the platform loader; Java 8 API only), so a
+    // project's own ASM on the class path (Defects4J Lang's asm 3) cannot clash with
+    // JaCoCo's, nor JaCoCo's with the project's.
+    static Class<?> analyser() throws Exception {
+        if (analyser == null) {
+            List<java.net.URL> urls = new ArrayList<>();
+            for (String jar : System.getProperty("pw.jacoco", "").split(File.pathSeparator)) {
+                if (!jar.isEmpty()) urls.add(new File(jar).toURI().toURL());
+            }
+            urls.add(PwJUnit.class.getProtectionDomain().getCodeSource().getLocation());
+            ClassLoader own = new java.net.URLClassLoader(urls.toArray(new java.net.URL[0]),
+                ClassLoader.getSystemClassLoader().getParent());  // the platform loader (Java 8: extensions)
+            analyser = Class.forName("PwCoverage", true, own);
+        }
+        return analyser;
+    }
+
     static String coverageOf(String tid, String classesDir) {
         try {  // by reflection: PwCoverage is compiled only when JaCoCo is there
-            return (String) Class.forName("PwCoverage").getMethod("lines", String.class, String.class)
+            return (String) analyser().getMethod("lines", String.class, String.class)
                 .invoke(null, tid, classesDir);
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            return "{\"cov\":" + q(tid) + ",\"error\":" + q(String.valueOf(e.getCause())) + "}";
         } catch (Throwable e) {
             return "{\"cov\":" + q(tid) + ",\"error\":" + q(String.valueOf(e)) + "}";
         }
