@@ -185,3 +185,35 @@ def test_coverage_survives_an_old_asm_on_the_class_path(tmp_path: Path) -> None:
         result, coverage = b.collect_coverage(["demo.CalcTest#maxOfTwo"], LIMITS)
     assert result.status("demo.CalcTest#maxOfTwo") == TestStatus.FAIL
     assert coverage["demo.CalcTest#maxOfTwo"][MAIN] == {5, 6}
+
+
+JUNIT3_TEST = """package demo;
+
+import junit.framework.TestCase;
+
+public class Calc3Test extends TestCase {
+    public void testAdd() {
+        assertEquals(4, Calc.add(1, 3));
+    }
+
+    public void testZone() {
+        assertEquals("America/Los_Angeles", java.util.TimeZone.getDefault().getID());
+    }
+}
+"""
+
+
+def test_junit3_classes_run_and_jvm_args_reach_the_test_jvm(tmp_path: Path) -> None:
+    root = _project(tmp_path / "p")
+    (root / "src/test/java/demo/Calc3Test.java").write_text(JUNIT3_TEST, encoding="utf-8")
+    init_repo(root, "java project", force=True)
+    with local_bed(root, runner="junit", jvm_args=["-Duser.timezone=Asia/Tokyo"]) as b:
+        found = b.collect(LIMITS)
+        plain = b.run_tests(["demo.Calc3Test"], LIMITS)
+    assert "demo.Calc3Test#testAdd" in found.tests
+    assert plain.status("demo.Calc3Test#testAdd") == TestStatus.PASS
+    assert plain.status("demo.Calc3Test#testZone") == TestStatus.FAIL
+    zone = ["-Duser.timezone=America/Los_Angeles"]
+    with local_bed(root, runner="junit", jvm_args=zone) as b:
+        zoned = b.run_tests(["demo.Calc3Test#testZone"], LIMITS)
+    assert zoned.status("demo.Calc3Test#testZone") == TestStatus.PASS

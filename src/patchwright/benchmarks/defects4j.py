@@ -40,6 +40,9 @@ BENCH_DEFAULTS: dict[str, Any] = {
     "sandbox": {"per_test_timeout": 60.0},
     "reproduce": {"related_tests": 0},
 }
+JVM_ARGS = ["-Duser.timezone=America/Los_Angeles"]
+"""Defects4J runs every test in that time zone (its ``Constants.pm`` sets ``TZ``): some
+trigger tests fail on the fixed version in any other."""
 RELEASE = "8"
 """``javac --release`` for the projects (Java 5-8 code; JDK 17 still compiles to 8)."""
 
@@ -57,7 +60,8 @@ def _result(row: dict[str, Any], status: str, started: float, **fields: Any) -> 
 def _bed(repo: Path, bug: D4JBug) -> Any:
     from patchwright.testing.testbed import local_bed
 
-    return local_bed(repo, runner="junit", classpath=classpath(bug), release=RELEASE)
+    return local_bed(repo, runner="junit", classpath=classpath(bug), release=RELEASE,
+                     jvm_args=JVM_ARGS)  # fmt: skip
 
 
 def _limits(timeout: float) -> RunLimits:
@@ -157,7 +161,7 @@ def _repair(
     config = RunConfig.model_validate(run_data)
     config.runner = "junit"
     config.runners["junit"] = {**config.runners.get("junit", {}), "classpath": classpath(bug),
-                               "release": RELEASE}  # fmt: skip
+                               "release": RELEASE, "jvm_args": JVM_ARGS}  # fmt: skip
     shutil.rmtree(base / "fixed", ignore_errors=True)
     try:
         result, patch, _ = run(RunRequest(source=base / "buggy", run_dir=base / "run", config=config,

@@ -20,6 +20,8 @@ import sys
 SKIP = {".git", ".hg", ".svn", "build", "target", "out", "bin", "node_modules", ".gradle"}
 PACKAGE = re.compile(r"^\s*package\s+([\w.]+)\s*;", re.M)
 JUNIT = re.compile(r"@(org\.junit\.)?Test\b")
+JUNIT3 = re.compile(r"\bclass\s+\w+\s+extends\s+(?:junit\.framework\.)?TestCase\b")
+"""A JUnit 3 test class (JUnit 4 runs them: Defects4J Lang's and Math's older tests)."""
 LIMIT = 6000
 FRAME = re.compile(
     r"^\s*at (?:[\w.$/]+/)?(?P<cls>[\w.$]+)\.[\w$<>]+\((?P<file>[\w$]+\.java):(?P<line>\d+)\)", re.M
@@ -129,7 +131,16 @@ def main(request_path):
         qual = (pkg + "." if pkg else "") + stem
         by_source[(pkg.replace(".", "/") + "/" if pkg else "") + os.path.basename(rel)] = rel
         by_file[rel] = qual
-        if "org.junit" in text and JUNIT.search(text):
+        if ("org.junit" in text and JUNIT.search(text)) or (
+            "abstract class" not in text and JUNIT3.search(text)
+        ):
+            classes.append(qual)
+            tests.add(rel)
+    # a class the request names is a test class whatever its base (a JUnit 3 test that
+    # extends the project's own TestCase subclass)
+    named = {t.split("#", 1)[0] for t in req.get("tests") or []}
+    for rel, qual in by_file.items():
+        if qual in named and qual not in classes:
             classes.append(qual)
             tests.add(rel)
     if not rels:
@@ -189,7 +200,7 @@ def main(request_path):
     with open(listing, "w", encoding="utf-8") as f:
         f.write("\n".join(lines) + "\n")
     # JaCoCo's jars stay off the class path: PwJUnit loads them in a loader of their own
-    argv = ["java", *flags, "-cp", os.pathsep.join([*folders, *cp])]
+    argv = ["java", *flags, *(req.get("jvm_args") or []), "-cp", os.pathsep.join([*folders, *cp])]
     if coverage:
         argv.append("-Dpw.jacoco=" + os.pathsep.join(jacoco))
         argv.append("-javaagent:" + agent_jar(req["agent"], scratch) + "=output=none")

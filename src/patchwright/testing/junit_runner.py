@@ -65,6 +65,9 @@ class JUnitConfig(BaseModel):
     """More jars or class folders (relative to the workspace, or absolute)."""
     release: str = "11"
     """``javac --release`` (JaCoCo 0.8.6 reads class files up to Java 16)."""
+    jvm_args: list[str] = []
+    """More options for the test JVM (``-Duser.timezone=America/Los_Angeles``, as Defects4J
+    runs its tests)."""
     coverage: bool = True
     """Per-test JaCoCo coverage in coverage runs (off, or no JaCoCo: no coverage)."""
     compile_server: bool = True
@@ -141,6 +144,7 @@ class JUnitRunner:
             "jacoco": jacoco,
             "agent": agent[0] if agent else "",
             "memory_mb": limits.memory_mb if limits else 2048,
+            "jvm_args": list(self.config.jvm_args),
             "out": f"{SCRATCH}/{RESULTS}",
             **self._precompile(sandbox),
         }
