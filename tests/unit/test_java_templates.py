@@ -218,3 +218,12 @@ def test_var_replace_reads_a_for_each_iterable():
            "        int n = 0;\n        for (Integer x : arr) {\n            n += x;\n        }\n"
            "        return n;\n    }\n}\n")  # fmt: skip
     assert any("for (Integer x : counts)" in m for m in _made("var.replace", src))
+
+
+def test_var_replace_prefers_the_enclosing_loops_variable():
+    src = ("class A {\n    int f(int[] xs, int pos, int n) {\n        for (int pt = 0; pt < n; pt++) {\n"
+           "            pos += xs[pos];\n        }\n        return pos;\n    }\n}\n")  # fmt: skip
+    t = next(t for t in TEMPLATES if t.name == "var.replace")
+    site = java_sites("A.java", src)(4)
+    ranked = sorted(t.edits(site), key=lambda e: -e.affinity)
+    assert ranked[0].desc == "pos -> pt" and ranked[0].affinity > ranked[-1].affinity

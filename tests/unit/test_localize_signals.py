@@ -177,3 +177,29 @@ def test_a_failing_outcome_without_frames_changes_nothing(tmp_path):
     cov = {"t.py::f": {"m.py": {1, 2}}}
     assert SbflLocalizer(tmp_path).localize(task, cov, result) == SbflLocalizer(
         tmp_path, traceback=False).localize(task, cov, result)  # fmt: skip
+
+
+def test_java_stack_traces_break_ties_too(tmp_path):
+    """A failing JUnit test's trace (innermost frame first) lifts the throwing line above
+    the lines it ties with; the test class's own frames are no suspects."""
+    src = "src/main/java/demo/Esc.java"
+    text = "package demo;\n\npublic class Esc {\n" + "".join(
+        f"    static int f{i}(int x) {{\n        return x + {i};\n    }}\n" for i in range(4)
+    ) + "}\n"  # fmt: skip
+    (tmp_path / "src/main/java/demo").mkdir(parents=True)
+    (tmp_path / src).write_text(text)
+    (tmp_path / "src/test/java/demo").mkdir(parents=True)
+    (tmp_path / "src/test/java/demo/EscTest.java").write_text("package demo;\nclass EscTest {}\n")
+    test = "demo.EscTest#surrogates"
+    trace = ("java.lang.StringIndexOutOfBoundsException: index 2\n"
+             "\tat java.base/java.lang.String.charAt(String.java:1519)\n"
+             "\tat demo.Esc.f1(Esc.java:8)\n\tat demo.Esc.f0(Esc.java:5)\n"
+             "\tat demo.EscTest.surrogates(EscTest.java:2)\n")  # fmt: skip
+    result = TestResult(tests={test: TestOutcome(status=TestStatus.ERROR, message="", output=trace)})
+    coverage: CoverageMap = {test: {src: {5, 8, 11, 14}}}
+    task = Task(id="t", repo=str(tmp_path), failing_tests=[test])
+    plain = SbflLocalizer(tmp_path, tiebreak=[]).localize(task, coverage, result)
+    assert len({loc.score for loc in plain}) == 1  # a four-way tie without the trace
+    ranked = SbflLocalizer(tmp_path, tiebreak=["traceback"]).localize(task, coverage, result)
+    assert [loc.line for loc in ranked][:2] == [8, 5]
+    assert all(loc.path == src for loc in ranked)

@@ -20,7 +20,9 @@ from patchwright.core.protocols import BuildContext, CoverageMap
 from patchwright.localize.tiebreak import KEYS, break_ties
 from patchwright.localize.traceback_frames import failing_frames
 
-_TEST_FILE = re.compile(r"(^|/)(test_[^/]*\.py|[^/]*_test\.py|conftest\.py)$")
+_TEST_FILE = re.compile(
+    r"(^|/)(test_[^/]*\.py|[^/]*_test\.py|conftest\.py|[^/]*(Test|Tests|_TEST|TestCase)\.java)$"
+)
 _TEST_DIR = re.compile(r"(^|/)(tests?|testing)/")
 
 

@@ -3,7 +3,8 @@ passed through, read from the test outcomes' message and output tails.
 
 Three spellings are read: Python's ``File "PATH", line N, in NAME`` (also behind pytest's
 ``E`` prefix, as a SyntaxError at import shows it), pytest's ``PATH:N: in NAME`` /
-``PATH:N: ExcType`` headers, and the ``(PATH, line N)`` of a one-line error summary. Paths may be absolute (inside the
+``PATH:N: ExcType`` headers, and the ``(PATH, line N)`` of a one-line error summary, and Java's ``at pkg.C.m(C.java:N)`` (the
+source whose package folders and name match). Paths may be absolute (inside the
 project root) or relative to it; frames outside the project are dropped. Frames come
 outermost first, as the tracebacks print them: the last one is where the error was raised.
 """
@@ -16,6 +17,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from patchwright.core.domain import TestResult
+from patchwright.repo.lang import java_frames
 
 _PYTHON = re.compile(r'^(?:E\s)?\s*File "(?P<path>[^"]+)", line (?P<line>\d+)', re.M)
 _SUMMARY = re.compile(r"\((?P<path>[^\s(),]+\.py), line (?P<line>\d+)\)")
@@ -58,11 +60,24 @@ def failing_frames(
 ) -> dict[str, list[Frame]]:
     """Per failing test, its traceback's project frames (tests without any left out)."""
     out: dict[str, list[Frame]] = {}
+    java: list[str] | None = None
     for test in failing:
         outcome = result.tests.get(test)
         if outcome is None:
             continue
-        found = frames(f"{outcome.output}\n{outcome.message}", root, include)
+        text = f"{outcome.output}\n{outcome.message}"
+        found = frames(text, root, include)
+        if not found and ".java:" in text:
+            if java is None:
+                java = _java_sources(Path(root))
+            # a Java trace prints the innermost frame first
+            found = [f for f in reversed(java_frames(text, java)) if include(f[0])]
         if found:
             out[test] = found
     return out
+
+
+def _java_sources(root: Path) -> list[str]:
+    return sorted(
+        p.relative_to(root).as_posix() for p in root.rglob("*.java") if ".git" not in p.parts
+    )  # fmt: skip
