@@ -105,6 +105,7 @@ def test_bench_verifies_repairs_and_rechecks(tmp_path: Path) -> None:
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stderr[-2000:]
     summary = json.loads((out / "summary.json").read_text())
+    assert summary["benchmark"] == "defects4j" and done.stdout.startswith("defects4j: 1 verified of 2")
     by_id = {r["id"]: r for r in summary["results"]}
     assert by_id["Lang-1"]["status"] == "plausible", by_id["Lang-1"]
     assert by_id["Lang-1"]["rechecked"] is True

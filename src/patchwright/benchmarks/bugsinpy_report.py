@@ -44,10 +44,10 @@ def by_project(results: list[InstanceResult]) -> dict[str, dict[str, Any]]:
 
 
 def bugsinpy_summary(
-    results: list[InstanceResult], wall: float, config: dict[str, Any]
+    results: list[InstanceResult], wall: float, config: dict[str, Any], benchmark: str = "bugsinpy"
 ) -> dict[str, Any]:
     attempts = [r for r in results if attempted(r)]
-    summary = summarize(attempts, wall, "bugsinpy", config)
+    summary = summarize(attempts, wall, benchmark, config)
     plausible = [r for r in attempts if r.status in FIXED]
     summary.update(
         bugs=len(results),
@@ -89,7 +89,7 @@ def print_report(
                      "-" if same is None else str(same), str(r.evaluations), f"{r.seconds:.0f}",
                      (r.message or "")[:70]])  # fmt: skip
     head = ["bug", "status", "recheck", "same as dev", "evals", "seconds", "note"]
-    title = (f"bugsinpy: {summary['verified']} verified of {summary['bugs']}, "
+    title = (f"{summary.get('benchmark', 'bugsinpy')}: {summary['verified']} verified of {summary['bugs']}, "
              f"{summary['plausible']} plausible")  # fmt: skip
     out(text_table(title, head, rows))
     out("")
@@ -163,9 +163,11 @@ def plot(table: dict[str, dict[str, Any]], out: Path) -> Path:
 
 
 def report(
-    results: list[InstanceResult], wall: float, out: Path, config: dict[str, Any]
-) -> dict[str, Any]:
-    summary = bugsinpy_summary(results, wall, config)
+    results: list[InstanceResult], wall: float, out: Path, config: dict[str, Any],
+    benchmark: str = "bugsinpy",
+) -> dict[str, Any]:  # fmt: skip
+    """Per-bug and per-project figures of a bugs-in-projects bench (BugsInPy, Defects4J)."""
+    summary = bugsinpy_summary(results, wall, config, benchmark)
     write_json(out / "summary.json", summary)
     chart = plot(summary["by_project"], out)
     print_report(results, summary)

@@ -248,7 +248,8 @@ def run_defects4j(args: argparse.Namespace, config: RunConfig) -> int:
     with shared_server(config) as config:
         data = {"bench": bench, "run": config.model_dump()}
         results, wall = run_batch(rows, out, solve_bug, data, max(1, args.jobs))
-    report(results, wall, out, {"bench": bench, "run": json.loads(json.dumps(data["run"], default=str))})
+    run = json.loads(json.dumps(data["run"], default=str))
+    report(results, wall, out, {"bench": bench, "run": run}, benchmark="defects4j")
     return 0
 
 
