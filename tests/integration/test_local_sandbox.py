@@ -104,6 +104,18 @@ def procs_with(marker: str) -> list[int]:
     return pids
 
 
+def sleeping(marker: str) -> int:
+    """How many of the ``marker`` processes are ``sleep`` itself (setsid has exec'd)."""
+    count = 0
+    for pid in procs_with(marker):
+        try:
+            argv0 = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0]
+        except OSError:
+            continue
+        count += os.path.basename(argv0) == b"sleep"
+    return count
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> Iterator[Callable[..., SandboxTestBed]]:
     boxes: list[SandboxTestBed] = []
@@ -450,8 +462,12 @@ def test_run_group_kills_detached_children_with_any_cgroup_layout() -> None:
                 stdout=subprocess.DEVNULL,
             )
             assert proc.wait(timeout=5) == 0
-            deadline = time.monotonic() + 2
-            while len(procs_with(mark)) < 2 and time.monotonic() < deadline:
+            # both sleeps exist once setsid has exec'd (a forking setsid or its exec is
+            # a transient process that /proc can show half-made), then are members
+            deadline = time.monotonic() + 5
+            while not (sleeping(mark) == 2 and set(procs_with(mark)) <= group.members()):
+                if time.monotonic() > deadline:
+                    break
                 time.sleep(0.01)
             assert len(procs_with(mark)) == 2
             assert set(procs_with(mark)) <= group.members()
