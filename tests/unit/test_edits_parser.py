@@ -250,4 +250,6 @@ def test_whole_function_failures():
 def test_syntax_error_helper():
     assert syntax_error("a.py", "x = (") != ""
     assert syntax_error("a.py", "x = 1\n") == ""
-    assert syntax_error("A.java", "class {") == ""
+    assert syntax_error("A.java", "class {") != ""  # Java is parsed (tree-sitter)
+    assert syntax_error("A.java", "class A { int f() { return 1; } }") == ""
+    assert syntax_error("notes.txt", "class {") == ""

@@ -260,6 +260,59 @@ def test_java_file_with_search_replace():
     assert "```java" in model.calls[0][1].content
 
 
+JAVA_PATH = "src/main/java/pkg/Num.java"
+JAVA_BASE = (
+    "package pkg;\n\npublic class Num {\n    /** Parses an int. */\n"
+    "    public static Integer parse(final String s) {\n        return Integer.decode(s);\n    }\n\n"
+    "    public static Integer parse(final String s, int radix) {\n"
+    "        return Integer.valueOf(s, radix);\n    }\n}\n"
+)
+JAVA_REPLY = (
+    "Return null for a null string.\n\n```java\npublic static Integer parse(final String s) {\n"
+    "    if (s == null) {\n        return null;\n    }\n    return Integer.decode(s);\n}\n```\n"
+    "The method now handles null.\n"
+)
+
+
+def java_ctx() -> ProposalContext:
+    return ProposalContext(
+        task=Task(id="j", repo="/nonexistent"),
+        base_files={JAVA_PATH: JAVA_BASE},
+        files={JAVA_PATH: JAVA_BASE},
+        locations=[Location(path=JAVA_PATH, line=6, end_line=6, symbol="Num.parse", score=0.9)],
+    )
+
+
+def test_whole_java_method_replaces_the_overload_with_its_arity():
+    """A small model answers with the whole Java method: the overload with one parameter
+    is replaced, re-indented, its Javadoc kept; the prompt shows a Java example."""
+    model = ScriptedModel([JAVA_REPLY])
+    (cand,) = list(LlmPatchProposer(model, format="whole_function").propose(java_ctx()))
+    new = apply_to_files({JAVA_PATH: JAVA_BASE}, cand.patch.diff)[JAVA_PATH]
+    assert "    /** Parses an int. */\n    public static Integer parse(final String s) {\n" \
+        "        if (s == null) {\n            return null;\n        }\n" in new
+    assert "return Integer.valueOf(s, radix);" in new and new.count("Integer.decode(s)") == 1
+    system = model.calls[0][0].content
+    assert "```java" in system and "def function_name" not in system
+    assert cand.thought == "Return null for a null string."
+
+
+def test_java_method_that_does_not_parse_or_names_nothing_is_sent_back():
+    broken = "```java\npublic static Integer parse(final String s) {\n    return (s;\n}\n```\n"
+    other = "```java\npublic static int missing(int a) {\n    return a;\n}\n```\n"
+    for reply, word in ((broken, "no edit found"), (other, "no method named 'missing'")):
+        prop = LlmPatchProposer(ScriptedModel([reply]), format="whole_function", retries=0)
+        assert list(prop.propose(java_ctx())) == []
+        assert word in prop.last_failure
+
+
+def test_retry_reminds_of_the_format_in_use():
+    model = RecordingModel(["no code here", FIX_WHOLE])
+    (cand,) = list(LlmPatchProposer(model, format="whole_function", retries=1).propose(make_ctx()))
+    retry = model.calls[1][-1].content
+    assert "whole corrected function" in retry and "SEARCH" not in retry
+
+
 @pytest.mark.parametrize(
     ("name", "fmt"),
     [("qwen2.5-coder-0.5b", "whole_function"), ("llama-3.2-1b-instruct", "whole_function"),

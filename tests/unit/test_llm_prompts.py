@@ -34,9 +34,9 @@ def test_unknown_template_raises():
 EXPECTED = {
     "propose_system": {"format_instructions"},
     "format_search_replace": set(),
-    "format_whole_function": set(),
+    "format_whole_function": {"fence", "example"},
     "propose_user": {"description", "tests", "code", "plan", "feedback"},
-    "propose_retry": {"problems"},
+    "propose_retry": {"problems", "reminder"},
     "localize_system": {"top"},
     "localize_user": {"issue", "candidates", "skeletons"},
     "rethink_system": set(),

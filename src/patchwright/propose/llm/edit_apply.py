@@ -1,6 +1,7 @@
 """Apply parsed edits to file contents: locate each SEARCH text (exactly, then ignoring blank
 lines and a consistent indentation shift, then as a unique substring of one line), resolve
-loose paths, replace whole Python functions by name, and check that edited Python compiles.
+loose paths, replace whole Python functions or Java methods by name, and check that edited
+Python compiles and edited Java parses.
 Every problem becomes an :class:`~patchwright.propose.llm.edits.EditFailure`."""
 
 from __future__ import annotations
@@ -20,9 +21,11 @@ from patchwright.propose.llm.edits import (
     FunctionReplace,
     ParsedReply,
     SearchReplace,
+    java_methods,
     parse_functions,
     parse_reply,
 )
+from patchwright.repo.index import Chunk, java_parses, parse_chunks
 
 __all__ = ["apply_edits", "apply_reply", "syntax_error"]
 
@@ -84,7 +87,10 @@ def apply_edits(files: Mapping[str, str], parsed: ParsedReply, focus: Focus | No
 
 
 def syntax_error(path: str, text: str) -> str:
-    """A one-line compile error of a Python file ('' when it compiles or is not Python)."""
+    """A one-line compile error of a Python file, or a parse error of a Java file ('' when
+    it compiles, parses, or is in neither language)."""
+    if path.endswith(".java"):
+        return "" if java_parses(text) else "the Java file does not parse"
     if not path.endswith(".py"):
         return ""
     try:
@@ -281,6 +287,9 @@ class _Work:
         try:
             tree = ast.parse(code)
         except (SyntaxError, ValueError) as exc:
+            methods = java_methods(code)
+            if methods:
+                return self.java_function(edit, methods)
             kind: FailureKind = "truncated" if edit.truncated else "syntax"
             return EditFailure(kind, f"the code block does not parse ({exc}); write the whole"
                                " function in one complete code block")  # fmt: skip
@@ -308,6 +317,46 @@ class _Work:
             return None
         return unknown or failure
 
+    def java_function(self, edit: FunctionReplace, methods: list[Chunk]) -> EditFailure | None:
+        """Replace each Java method of the reply with the file's method of that name (one
+        with as many parameters, among overloads; then the one shown), annotations included,
+        its Javadoc kept, re-indented."""
+        paths, unknown = self._paths(edit.path, ".java")
+        if not paths:
+            return unknown or EditFailure("unsupported", "the code block is Java but no Java"
+                                          " file is in play")  # fmt: skip
+        failure: EditFailure | None = None
+        done = 0
+        for method in methods:
+            failure = self._replace_java(paths, method)
+            done += failure is None
+        return None if done else (unknown or failure)
+
+    def _replace_java(self, paths: list[str], method: Chunk) -> EditFailure | None:
+        name, arity = method.short_name, _arity(method.signature)
+        found = [c for p in paths for c in parse_chunks(p, self.text(p))
+                 if c.kind != "class" and not c.local and c.short_name == name]  # fmt: skip
+        if len(found) > 1:
+            found = [c for c in found if _arity(c.signature) == arity] or found
+        if len(found) > 1:
+            near = [
+                c for c in found if _in_focus(self.focus.get(c.path, ()), c.line - 1, c.end_line)
+            ]
+            if len(near) != 1:
+                return EditFailure("ambiguous", f"several methods are named {name!r}; use a"
+                                   " SEARCH/REPLACE block instead")  # fmt: skip
+            found = near
+        if not found:
+            return EditFailure("no_match", f"no method named {name!r} in the code shown; keep"
+                               " the method's name")  # fmt: skip
+        target = found[0]
+        lines = self.text(target.path).split("\n")
+        indent = _ws(lines[target.line - 1])
+        seg = textwrap.dedent(method.text).split("\n")
+        lines[target.line - 1 : target.end_line] = [indent + s if s.strip() else "" for s in seg]
+        self.current[target.path] = "\n".join(lines)
+        return None
+
     def _replace_function(self, paths: list[str], qual: str, seg: list[str]) -> EditFailure | None:
         found: list[tuple[str, int, int, str]] = []
         for p in paths:
@@ -329,6 +378,16 @@ class _Work:
         lines[start - 1 : end] = [indent + s if s.strip() else "" for s in seg]
         self.current[path] = "\n".join(lines)
         return None
+
+
+def _arity(signature: str) -> int:
+    """The number of parameters of a Java method signature (generic commas aside)."""
+    inner = signature[signature.find("(") + 1 : signature.rfind(")")]
+    depth, count = 0, 1 if inner.strip() else 0
+    for ch in inner:
+        depth += (ch == "<") - (ch == ">")
+        count += ch == "," and depth == 0
+    return count
 
 
 def _py_functions(text: str) -> list[tuple[str, int, int, str]]:

@@ -3,9 +3,9 @@ edits to files: :mod:`patchwright.propose.llm.edit_apply`).
 
 Formats: SEARCH/REPLACE blocks (Aider style: a path line, ``<<<<<<< SEARCH``, ``=======``,
 ``>>>>>>> REPLACE``), unified-diff hunks (read as search/replace, line numbers ignored), and
-whole-function replacement (a fenced block with one ``def``, matched to the function by
-name; Python only). Tolerated: code fences, stray prose, a missing path line when one file is
-in play (or the text matches in one file only), ``a/`` / ``./`` / partial paths, CRLF,
+whole-function replacement (a fenced block with one Python ``def`` or Java method, matched
+to the function by name). Tolerated: code fences, stray prose, a missing path line when one
+file is in play (or the text matches in one file only), ``a/`` / ``./`` / partial paths, CRLF,
 trailing whitespace, copied line-number prefixes, blank-line and indentation drift (matched
 ignoring leading whitespace when it differs consistently; the replacement is re-indented).
 
@@ -22,6 +22,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from patchwright.repo.index import Chunk, java_parses, parse_chunks
+
 FailureKind = Literal["empty", "binary", "truncated", "wrong_path", "ambiguous", "no_match",
                       "no_edits", "syntax", "no_change", "unsupported"]  # fmt: skip
 Focus = Mapping[str, Sequence[tuple[int, int]]]
@@ -37,6 +39,7 @@ LINENO = re.compile(r"^ *\d+ ?[|:] ?")
 _PATHLIKE = re.compile(r"[\w.\-/]+\.\w+")
 _DEF = re.compile(r"^\s*(?:async\s+)?def\s+\w+\s*\(|^\s*class\s+\w+")
 _BULLET = re.compile(r"^[-*] \S")
+_JAVA_HEAD = re.compile(r"\)\s*(?:throws\s[\w.,\s]+)?\{")
 JUNK = re.compile(r"[\x00-\x08\x0e-\x1f\ufffd\ud800-\udfff]")
 
 
@@ -255,8 +258,19 @@ def _parse_functions(lines: list[str], out: ParsedReply) -> None:
             first -= 1
         blocks.append((first, _parseable_prefix(lines[first:]), False))
     for start, body, cut in blocks:
-        if any(_DEF.match(line) for line in body):
+        if any(_DEF.match(line) for line in body) or java_methods("\n".join(body)):
             out.edits.append(FunctionReplace(_find_path(lines, start), "\n".join(body), cut))
+
+
+def java_methods(code: str) -> list[Chunk]:
+    """The outermost methods and constructors of a Java snippet (a bare method, or methods
+    in a class), or [] when it is not Java with at least one complete method."""
+    if not _JAVA_HEAD.search(code):
+        return []
+    chunks = [c for c in parse_chunks("reply.java", code) if c.kind != "class" and not c.local]
+    tops = [c for c in chunks if not any(o is not c and o.line <= c.line and c.end_line <= o.end_line
+                                         for o in chunks)]  # fmt: skip
+    return tops if tops and java_parses("\n".join(c.text for c in tops)) else []
 
 
 def _parseable_prefix(body: list[str]) -> list[str]:

@@ -27,6 +27,7 @@ from patchwright.prompts import render
 from patchwright.propose.llm.edit_apply import apply_reply
 from patchwright.propose.llm.edits import EditFailure, EditResult
 from patchwright.repo.index import CodeIndex
+from patchwright.repo.lang import language_of
 
 __all__ = ["EditFormat", "LlmPatchProposer", "ProposerStop", "is_budget_error"]
 
@@ -176,7 +177,12 @@ class LlmPatchProposer:
                 problems = self.last_failure or "- the edit did not change the code"
                 convo += [
                     Message(role="assistant", content=text[:MAX_ECHO]),
-                    Message(role="user", content=render("propose_retry", problems=problems)),
+                    Message(
+                        role="user",
+                        content=render(
+                            "propose_retry", problems=problems, reminder=self._reminder()
+                        ),
+                    ),
                 ]
 
     def _complete(self, messages: list[Message], temperature: float) -> tuple[str, bool] | None:
@@ -228,9 +234,21 @@ class LlmPatchProposer:
 
     # ------------------------------------------------------------------------------ prompt
 
+    def _format(self) -> str:
+        return resolve_format(self.format, getattr(self.model, "name", ""))
+
+    def _reminder(self) -> str:
+        if self._format() == "whole_function":
+            return "Write the whole corrected function in one fenced code block."
+        return "Copy the SEARCH lines exactly from the code section."
+
     def messages(self, ctx: ProposalContext, code: str) -> list[Message]:
-        fmt = resolve_format(self.format, getattr(self.model, "name", ""))
-        system = render("propose_system", format_instructions=render(f"format_{fmt}"))
+        fmt = self._format()
+        lang = _language(ctx)
+        fields = (
+            {"fence": lang, "example": FUNCTION_EXAMPLES[lang]} if fmt == "whole_function" else {}
+        )
+        system = render("propose_system", format_instructions=render(f"format_{fmt}", **fields))
         feedback = [f"- {fb.strip()[:500]}" for fb in list(ctx.feedback)[-3:] if fb.strip()]
         if self.last_failure:
             feedback.append("- Your previous reply could not be applied:\n" + self.last_failure)
@@ -305,6 +323,21 @@ class LlmPatchProposer:
             if len(shown) >= 2:
                 break
         return "\n".join(out) or "(not given)"
+
+
+FUNCTION_EXAMPLES = {
+    "python": "def function_name(arguments):\n    corrected body",
+    "java": "ReturnType methodName(Type argument) {\n    corrected body\n}",
+}
+"""The shape of a whole function, per language, in the whole-function format's prompt."""
+
+
+def _language(ctx: ProposalContext) -> str:
+    """The language of the most suspicious file shown (python when none is known)."""
+    for path in [*(loc.path for loc in ctx.locations), *ctx.files]:
+        if path in ctx.files and (lang := language_of(path)) in FUNCTION_EXAMPLES:
+            return lang
+    return "python"
 
 
 def _span_of(index: CodeIndex, loc: Location, line: int, half: int) -> tuple[int, int]:
