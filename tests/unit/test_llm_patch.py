@@ -308,7 +308,8 @@ def test_java_method_that_does_not_parse_or_names_nothing_is_sent_back():
 
 def test_retry_reminds_of_the_format_in_use():
     model = RecordingModel(["no code here", FIX_WHOLE])
-    (cand,) = list(LlmPatchProposer(model, format="whole_function", retries=1).propose(make_ctx()))
+    prop = LlmPatchProposer(model, format="whole_function", retries=1)
+    assert len(list(prop.propose(make_ctx()))) == 1
     retry = model.calls[1][-1].content
     assert "whole corrected function" in retry and "SEARCH" not in retry
 
