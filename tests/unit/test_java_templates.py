@@ -227,3 +227,11 @@ def test_var_replace_prefers_the_enclosing_loops_variable():
     site = java_sites("A.java", src)(4)
     ranked = sorted(t.edits(site), key=lambda e: -e.affinity)
     assert ranked[0].desc == "pos -> pt" and ranked[0].affinity > ranked[-1].affinity
+
+
+def test_return_compare_in_a_boxed_boolean_method():
+    src = ("class A {\n    static Boolean ok(String s) {\n        int d = 0;\n"
+           "        for (char c : s.toCharArray()) {\n            d += c == '(' ? 1 : -1;\n"
+           "            if (d < 0) {\n                return false;\n            }\n        }\n"
+           "        return true;\n    }\n}\n")  # fmt: skip
+    assert any("return d == 0;" in m for m in _made("ret.compare", src))

@@ -26,7 +26,7 @@ def value(site: JavaSite, node: Node) -> Iterator[JavaEdit]:
     old = text_of(site, expr)
     rtype = site.method.child_by_field_name("type")
     kind = text_of(site, rtype) if rtype is not None else ""
-    if kind == "boolean":
+    if kind in _BOOLEANS:
         yield splice(site, expr, f"!({old})", 0.7, "return the negation")
     for name, t in site.types.items():
         if t == kind and name != old:
@@ -34,6 +34,7 @@ def value(site: JavaSite, node: Node) -> Iterator[JavaEdit]:
 
 
 _COMPARE = ("==", "!=", "<", "<=", ">", ">=")
+_BOOLEANS = ("boolean", "Boolean", "java.lang.Boolean")
 _NUMBERS = ("int", "long", "short", "byte")
 
 
@@ -66,14 +67,14 @@ def _comparisons(site: JavaSite, scope: Node) -> list[tuple[str, str]]:
                    "        for (int x : xs) {\n            d += x;\n            if (d < 0) {\n"
                    "                return false;\n            }\n        }\n        return d == 0;\n    }\n}\n"))  # fmt: skip
 def compare(site: JavaSite, node: Node) -> Iterator[JavaEdit]:
-    """``return true;`` (or ``false``) in a boolean method -> ``return n == c;`` (or
+    """``return true;`` (or ``false``) in a boolean (or ``Boolean``) method -> ``return n == c;`` (or
     ``!=``) for a number the method compares with the literal ``c`` elsewhere: a
     condition left out of the final answer (TBar "mutate return statement")."""
     if len(node.named_children) != 1 or site.method is None:
         return
     expr = node.named_children[0]
     rtype = site.method.child_by_field_name("type")
-    if expr.type not in ("true", "false") or rtype is None or text_of(site, rtype) != "boolean":
+    if expr.type not in ("true", "false") or rtype is None or text_of(site, rtype) not in _BOOLEANS:
         return
     for rank, (name, lit) in enumerate(_comparisons(site, site.method)[:2]):
         first, second = ("==", "!=") if expr.type == "true" else ("!=", "==")
