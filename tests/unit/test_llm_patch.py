@@ -294,6 +294,7 @@ def test_whole_java_method_replaces_the_overload_with_its_arity():
     assert "return Integer.valueOf(s, radix);" in new and new.count("Integer.decode(s)") == 1
     system = model.calls[0][0].content
     assert "```java" in system and "def function_name" not in system
+    assert "public static Integer parse(final String s) {\n    corrected body\n}" in system
     assert cand.thought == "Return null for a null string."
 
 

@@ -246,7 +246,7 @@ class LlmPatchProposer:
         fmt = self._format()
         lang = _language(ctx)
         fields = (
-            {"fence": lang, "example": FUNCTION_EXAMPLES[lang]} if fmt == "whole_function" else {}
+            {"fence": lang, "example": _example(ctx, lang)} if fmt == "whole_function" else {}
         )
         system = render("propose_system", format_instructions=render(f"format_{fmt}", **fields))
         feedback = [f"- {fb.strip()[:500]}" for fb in list(ctx.feedback)[-3:] if fb.strip()]
@@ -338,6 +338,19 @@ def _language(ctx: ProposalContext) -> str:
         if path in ctx.files and (lang := language_of(path)) in FUNCTION_EXAMPLES:
             return lang
     return "python"
+
+
+def _example(ctx: ProposalContext, lang: str) -> str:
+    """The whole-function format's example. For Java, the most suspicious method's own
+    signature: a 0.5B model copied the placeholder ``methodName(Type argument)`` literally."""
+    if lang == "java":
+        index = CodeIndex(ctx.files)
+        for loc in sorted(ctx.locations, key=lambda loc: -loc.score):
+            if loc.path in ctx.files and language_of(loc.path) == lang:
+                chunk = index.enclosing(loc.path, loc.line)
+                if chunk is not None and chunk.kind != "class":
+                    return f"{' '.join(chunk.signature.split())} {{\n    corrected body\n}}"
+    return FUNCTION_EXAMPLES[lang]
 
 
 def _span_of(index: CodeIndex, loc: Location, line: int, half: int) -> tuple[int, int]:
