@@ -37,6 +37,12 @@ def test_example_is_the_rewrite(name):
     ("perf.counter", "def f(s):\n    for c in s:\n        print(s.count(c))\n"),  # str.count counts substrings
     ("perf.hoist", "def f(xs):\n    for x in xs:\n        xs.append(len(xs))\n"),
     ("perf.literal_set", "def f(x):\n    return x in [a, b]\n"),
+    ("perf.map_builtin", "def f(xs, len):\n    return sum(len(x) for x in xs)\n"),  # shadowed
+    ("perf.map_builtin", "def f(xs):\n    return sum(len(x) for x in xs if x)\n"),
+    ("perf.map_builtin", "def f(xs):\n    return sum(len(y) for x in xs)\n"),
+    # the second loop may run no iteration: ``st`` is still the first loop's afterwards
+    ("perf.sum_loop", "def f(a, b):\n    n = 0\n    for st in a:\n        n += len(st)\n"
+                      "    for st in b:\n        pass\n    return st\n"),
 ])  # fmt: skip
 def test_left_alone(name, text):
     assert apply_rewrite(text, _first_def(text), REWRITES[name]) is None
@@ -130,3 +136,14 @@ def test_pairs_once_keeps_what_the_function_returns():
     for _ in range(300):  # small ranges: many ties between different pairs
         xs = [rng.randint(-6, 6) for _ in range(rng.randint(0, 9))]
         assert after["closest"](list(xs)) == before["closest"](list(xs)), xs
+
+
+def test_a_later_loop_rebinding_the_variable_does_not_block_the_sum():
+    text = ("def f(a, b):\n    n = 0\n    for st in a:\n        n += len(st)\n"
+            "    m = 0\n    for st in b:\n        m += len(st)\n    return n <= m\n")
+    got = apply_all(text, 1, builtin_rewrites())
+    assert got is not None and "for st in" not in got.text
+    assert "sum(map(len, a))" in got.text and "sum(map(len, b))" in got.text
+    ns: dict = {}
+    exec(got.text, ns)
+    assert ns["f"](["ab", "c"], ["xyz"]) is True and ns["f"](["abcd"], []) is False

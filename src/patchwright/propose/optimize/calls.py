@@ -106,3 +106,50 @@ def append_one(func: ast.FunctionDef) -> Rewritten | None:
                     seq[i] = ast.Expr(value=call)
                     changed = True
     return (func, ()) if changed else None
+
+
+_MAPPABLE = frozenset({"abs", "bin", "chr", "float", "hex", "int", "len", "oct", "ord", "str"})
+"""Builtins of one argument that ``map`` calls without a Python frame per element."""
+_CONSUMERS = frozenset({"all", "any", "list", "max", "min", "set", "sorted", "sum", "tuple"})
+
+
+def _mapped(gen: ast.AST, local: set[str]) -> ast.Call | None:
+    """``f(x) for x in xs`` (f a builtin above, not shadowed) -> ``map(f, xs)``, else None."""
+    if not isinstance(gen, ast.GeneratorExp | ast.ListComp) or len(gen.generators) != 1:
+        return None
+    g = gen.generators[0]
+    elt = gen.elt
+    if (g.ifs or g.is_async or not isinstance(g.target, ast.Name) or not isinstance(elt, ast.Call)
+            or not isinstance(elt.func, ast.Name) or elt.func.id not in _MAPPABLE
+            or elt.func.id in local or elt.keywords or len(elt.args) != 1
+            or not isinstance(elt.args[0], ast.Name) or elt.args[0].id != g.target.id):  # fmt: skip
+        return None
+    return ast.Call(func=ast.Name(id="map", ctx=ast.Load()),
+                    args=[ast.Name(id=elt.func.id, ctx=ast.Load()), g.iter], keywords=[])  # fmt: skip
+
+
+@rewrite("perf.map_builtin", weight=0.4, source="PerformanceTips (map with a builtin, no Python-level loop)",
+         example=("def f(xs):\n    return sum(len(x) for x in xs)\n",
+                  "def f(xs):\n    return sum(map(len, xs))\n"))  # fmt: skip
+def map_builtin(func: ast.FunctionDef) -> Rewritten | None:
+    """``sum(f(x) for x in xs)`` (any/all/min/max/sorted/set/list/tuple/str.join too) with
+    ``f`` a one-argument builtin -> ``sum(map(f, xs))``."""
+    local = {a.arg for a in ast.walk(func) if isinstance(a, ast.arg)} | {
+        n.id for n in ast.walk(func) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    if "map" in local:
+        return None
+    changed = False
+    for n in ast.walk(func):
+        if not isinstance(n, ast.Call) or not n.args:
+            continue
+        f = n.func
+        consumer = (isinstance(f, ast.Name) and f.id in _CONSUMERS and f.id not in local) or (
+            isinstance(f, ast.Attribute) and f.attr == "join" and isinstance(f.value, ast.Constant)
+            and isinstance(f.value.value, str))  # fmt: skip
+        if not consumer:
+            continue
+        new = _mapped(n.args[0], local)
+        if new is not None:
+            n.args[0] = new
+            changed = True
+    return (func, ()) if changed else None
