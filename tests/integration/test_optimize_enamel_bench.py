@@ -50,3 +50,28 @@ def test_bench_enamel_end_to_end(tmp_path):
     assert (out / "speedups.png").read_bytes().startswith(b"\x89PNG")
     again = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     assert again.returncode == 0 and "resuming: 2 done" in again.stderr
+
+
+GOOD = ("```python\ndef dup_counts(words: list):\n    out = {}\n    for w in words:\n"
+        "        out[w] = out.get(w, 0) + 1\n    return out\n```\n")  # fmt: skip
+
+
+def test_bench_enamel_with_a_model_reports_its_calls(tmp_path):
+    """With ``--model`` the model's candidate competes (here alone beside ruff) and the
+    summary carries the calls, the tokens and the model's candidates."""
+    data = tmp_path / "enamel.jsonl"
+    data.write_text(json.dumps(_row(1, SLOW, TESTS)) + "\n")
+    script = tmp_path / "script.json"
+    script.write_text(json.dumps([GOOD] * 4))
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "patchwright.cli", "bench", "enamel", "--data", str(data),
+           "--out", str(out), "--rounds", "5", "--opt-pairs", "5", "--proposers", "ruff_perf",
+           "--model", f"scripted:{script}", "--set", "llm.edit_format=whole_function",
+           "--set", "model.cache=false"]  # fmt: skip
+    res = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+    assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-3000:]
+    summary = json.loads((out / "summary.json").read_text())
+    task = summary["tasks"][0]
+    assert task["template"] == "llm" and task["ours"] >= 1.2, summary
+    assert summary["model_calls"] >= 1 and summary["llm_candidates"] >= 1
+    assert summary["llm_chosen"] == 1 and "model:" in res.stdout

@@ -192,6 +192,8 @@ def optimize(request: OptimizeRequest, log: Callable[[str], None]) -> OptimizeOu
         if model is not None:
             out.result = out.result.model_copy(update={"model_calls": model.calls,
                                                        "tokens": model.tokens, "cost": model.cost})  # fmt: skip
+            out.report["model"] = {"calls": model.calls, "tokens": model.tokens,
+                                   "seconds": round(getattr(model, "seconds", 0.0), 2)}  # fmt: skip
             write_atomic(run_dir / "result.json", out.result.model_dump_json(indent=1))
         return out
     except RepairError as exc:

@@ -24,7 +24,7 @@ from patchwright.benchmarks.enamel_measure import (
     write_task,
 )
 from patchwright.benchmarks.enamel_report import plot, print_summary, summarize_enamel
-from patchwright.benchmarks.runner import BenchError, load_rows, run_batch
+from patchwright.benchmarks.runner import BenchError, load_rows, run_batch, shared_server
 from patchwright.core.config import RunConfig
 from patchwright.core.diff import PatchError, apply_to_files
 from patchwright.store.artifacts import write_json
@@ -58,7 +58,11 @@ def _ours(row: dict[str, Any], base: Path, config: RunConfig, opts: dict[str, An
         return {"status": "invalid", "message": str(exc)}
     (base / "optimize.log").write_text("\n".join(log_lines) + "\n", encoding="utf-8")
     out: dict[str, Any] = {"status": outcome.result.status, "evaluations": outcome.result.evaluations,
-                           "message": outcome.result.message, "diff": ""}  # fmt: skip
+                           "message": outcome.result.message, "diff": "",
+                           "model_calls": outcome.result.model_calls, "tokens": outcome.result.tokens,
+                           "model_seconds": (outcome.report.get("model") or {}).get("seconds", 0.0),
+                           "llm_candidates": sum(1 for c in outcome.report.get("candidates", [])
+                                                 if c.get("template") == "llm")}  # fmt: skip
     if outcome.patch is not None:
         out["diff"] = outcome.patch.diff
         out["template"] = (outcome.report.get("chosen") or {}).get("template", "")
@@ -100,11 +104,14 @@ def enamel_task(row: dict[str, Any], folder: str, config_data: dict[str, Any]) -
         return {"id": row["id"], "status": "error", "message": f"{type(exc).__name__}: {exc}"[:300],
                 "seconds": time.monotonic() - started}  # fmt: skip
     extra.update({"reference": row["measured"]["speedup"], "template": ours.get("template", ""),
-                  "claimed": ours.get("claimed"), "opt_status": ours["status"]})  # fmt: skip
+                  "claimed": ours.get("claimed"), "opt_status": ours["status"],
+                  "model_seconds": ours.get("model_seconds", 0.0),
+                  "llm_candidates": ours.get("llm_candidates", 0)})  # fmt: skip
     shutil.rmtree(base / "repo", ignore_errors=True)
     return {"id": row["id"], "status": "sped_up" if extra["ours"] >= SPED_UP else "not_sped_up",
             "evaluations": ours.get("evaluations", 0), "message": ours.get("message", "")[:300],
-            "seconds": time.monotonic() - started, "extra": extra}  # fmt: skip
+            "seconds": time.monotonic() - started, "model_calls": ours.get("model_calls", 0),
+            "tokens": ours.get("tokens", 0), "extra": extra}  # fmt: skip
 
 
 def _verify(row: dict[str, Any], base: Path, programs: dict[str, str], rounds: int) -> dict[str, Any]:
@@ -196,7 +203,9 @@ class Enamel:
         data = config.model_dump()
         data["_enamel"] = {"rounds": args.rounds, "opt_pairs": args.opt_pairs, "floor": floor,
                            "min_speedup": args.min_speedup, "proposers": proposers}  # fmt: skip
-        results, wall = run_batch(rows, out, _worker, data, max(1, args.jobs))
+        with shared_server(config) as shared:  # one embedded model server for the batch
+            data = {**shared.model_dump(), "_enamel": data["_enamel"]}
+            results, wall = run_batch(rows, out, _worker, data, max(1, args.jobs))
         summary = summarize_enamel(results, wall, floor, data)
         write_json(out / "summary.json", summary)
         plot(summary, out)

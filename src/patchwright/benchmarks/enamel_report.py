@@ -47,6 +47,9 @@ def summarize_enamel(results: list[InstanceResult], wall: float, floor: float,
         "reference_geomean": round(geomean(ref), 4),
         "wall_seconds": round(wall, 1), "tasks": rows,
         "model_calls": sum(r.model_calls for r in results), "tokens": sum(r.tokens for r in results),
+        "model_seconds": round(sum(r.extra.get("model_seconds", 0.0) for r in results), 1),
+        "llm_candidates": sum(r.extra.get("llm_candidates", 0) for r in results),
+        "llm_chosen": sum(1 for x in rows if x["template"] == "llm"),
         "config": {k: v for k, v in config.items() if k == "_enamel"},
         "plot": "speedups.png: per task, log-scale bars; blue ours, orange ruff, grey reference",
     }  # fmt: skip
@@ -64,6 +67,12 @@ def print_summary(summary: dict[str, Any]) -> None:
                      f"({s['fraction_sped_up_1_2x']:.1%}), geomean {s['geomean_speedup']:.3f}x, "
                      f"ratio to reference (geomean) {s['geomean_ratio_to_reference']:.3f}, "
                      f"{s['changed']} changed, {s['tests_fail']} broke tests")  # fmt: skip
+    if summary.get("model_calls"):
+        lines.append(f"model: {summary['model_calls']} calls, {summary['tokens']} tokens, "
+                     f"{summary.get('model_seconds', 0.0):.0f}s waiting on it; "
+                     f"{summary.get('llm_candidates', 0)} model candidates, "
+                     f"{summary.get('llm_chosen', 0)} chosen")  # fmt: skip
+    lines.append(f"wall: {summary['wall_seconds']:.0f}s")
     print("\n".join(lines), flush=True)
 
 

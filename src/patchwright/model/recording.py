@@ -47,6 +47,8 @@ class RecordingModel:
         self.tokens = 0
         self.cost = 0.0
         self.cache_hits = 0
+        self.seconds = 0.0
+        """Time spent waiting on the model (calls not answered from the cache)."""
 
     def close(self) -> None:
         close = getattr(self.inner, "close", None)
@@ -134,6 +136,7 @@ class RecordingModel:
                 self.cache_hits += 1
                 return
             self.tokens += resp.prompt_tokens + resp.completion_tokens
+            self.seconds += resp.latency or 0.0
             self.cost += resp.cost or 0.0
 
     def _emit(self, messages: list[Message], request: dict[str, Any], resp: ModelResponse) -> None:
