@@ -157,6 +157,8 @@ def hot_locations(
         chunks[key] = chunk
         own[key] = own.get(key, 0.0) + max(h.cumulative - called.get(h.key, 0.0), h.own)
         cum[key] = max(cum.get(key, 0.0), h.cumulative)
+    for key in own:  # a generator resumed by a builtin the chunk calls is counted twice
+        own[key] = min(own[key], cum[key])
     total = prof.total or 1.0
     ranked = sorted(own, key=lambda k: (-own[k], -cum[k]))[:top]
     return [
