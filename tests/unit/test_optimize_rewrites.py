@@ -40,6 +40,11 @@ def test_example_is_the_rewrite(name):
     ("perf.map_builtin", "def f(xs, len):\n    return sum(len(x) for x in xs)\n"),  # shadowed
     ("perf.map_builtin", "def f(xs):\n    return sum(len(x) for x in xs if x)\n"),
     ("perf.map_builtin", "def f(xs):\n    return sum(len(y) for x in xs)\n"),
+    ("perf.index_loop", "def f(s):\n    n = 0\n    for i in range(len(s)):\n        n += s[i] * i\n    return n\n"),
+    ("perf.index_loop", "def f(s):\n    for i in range(len(s)):\n        s[i] = 0\n    return s\n"),
+    ("perf.index_loop", "def f(s):\n    for i in range(len(s)):\n        s.append(s[i])\n    return s\n"),
+    ("perf.index_loop", "def f(s, k):\n    n = 0\n    for i in range(0, len(s), k):\n        n += s[i]\n    return n\n"),
+    ("perf.index_loop", "def f(s):\n    for i in range(len(s)):\n        if s[i]:\n            break\n    return i\n"),
     # the second loop may run no iteration: ``st`` is still the first loop's afterwards
     ("perf.sum_loop", "def f(a, b):\n    n = 0\n    for st in a:\n        n += len(st)\n"
                       "    for st in b:\n        pass\n    return st\n"),
@@ -147,3 +152,24 @@ def test_a_later_loop_rebinding_the_variable_does_not_block_the_sum():
     ns: dict = {}
     exec(got.text, ns)
     assert ns["f"](["ab", "c"], ["xyz"]) is True and ns["f"](["abcd"], []) is False
+
+
+@pytest.mark.parametrize("text, want, args", [
+    # ``n += c == '7'`` adds bools: a count
+    ("def f(s):\n    n = 0\n    for c in s:\n        n += c == '7'\n    return n\n", "s.count('7')",
+     ("17a77",)),
+    # both branches append: a conditional expression in the comprehension
+    ("def f(s):\n    r = []\n    for c in s:\n        if c == ',':\n            r.append(' ')\n"
+     "        else:\n            r.append(c)\n    return r\n", "' ' if c == ',' else c", ("a,b,",)),
+    # an index loop with a start and a step, then the count
+    ("def f(s):\n    n = 0\n    for i in range(1, len(s), 2):\n        if s[i] == 'A':\n"
+     "            n += 1\n    return n\n", "s[1::2]", ("AAxAAA",)),
+])  # fmt: skip
+def test_rewrites_keep_behaviour(text, want, args):
+    got = apply_all(text, 1, builtin_rewrites())
+    assert got is not None and want in got.text, got
+    old_ns: dict = {}
+    new_ns: dict = {}
+    exec(text, old_ns)
+    exec(got.text, new_ns)
+    assert new_ns["f"](*args) == old_ns["f"](*args)

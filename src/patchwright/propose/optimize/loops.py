@@ -147,6 +147,8 @@ def sum_loop(func: ast.FunctionDef) -> Rewritten | None:
         if acc in names_read([loop.iter, *([cond] if cond else []), *([value] if value else [])]):
             continue
         new: ast.expr | None = None
+        if value is not None and cond is None and _const_eq(value, var):
+            cond, value = value, None  # ``n += x == c`` adds a bool: counts the matches
         if value is None and cond is not None and _const_eq(cond, var):
             assert isinstance(cond, ast.Compare)
             const = cond.comparators[0] if _name(cond.left, var) else cond.left
@@ -218,16 +220,16 @@ def listcomp(func: ast.FunctionDef) -> Rewritten | None:
                 and not init.value.elts):  # fmt: skip
             continue
         acc = init.targets[0].id
+        both = _appends_both_ways(loop, acc)
         parts = _loop_parts(loop)
+        if both is not None:
+            parts = (None, ast.Expr(value=_method(acc, "append", both)))
         if parts is None:
             continue
         cond, stmt = parts
-        if not (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)
-                and isinstance(stmt.value.func, ast.Attribute) and _name(stmt.value.func.value, acc)
-                and stmt.value.func.attr == "append" and len(stmt.value.args) == 1
-                and not stmt.value.keywords):  # fmt: skip
+        elt = _appended(stmt, acc)
+        if elt is None:
             continue
-        elt = stmt.value.args[0]
         targets = {n.id for n in ast.walk(loop.target) if isinstance(n, ast.Name)}
         if acc in names_read([elt, loop.iter, *([cond] if cond else [])]):
             continue
@@ -238,6 +240,29 @@ def listcomp(func: ast.FunctionDef) -> Rewritten | None:
         seq[i - 1:i + 1] = [ast.Assign(targets=[ast.Name(id=acc, ctx=ast.Store())], value=comp)]
         return func, ()
     return None
+
+
+def _appended(stmt: ast.stmt, acc: str) -> ast.expr | None:
+    """``e`` of ``acc.append(e)``, else None."""
+    if (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)
+            and isinstance(stmt.value.func, ast.Attribute) and _name(stmt.value.func.value, acc)
+            and stmt.value.func.attr == "append" and len(stmt.value.args) == 1
+            and not stmt.value.keywords):  # fmt: skip
+        return stmt.value.args[0]
+    return None
+
+
+def _appends_both_ways(loop: ast.For, acc: str) -> ast.expr | None:
+    """A loop of one ``if c: acc.append(a) else: acc.append(b)`` -> ``a if c else b``."""
+    if loop.orelse or len(loop.body) != 1 or not isinstance(loop.body[0], ast.If):
+        return None
+    s = loop.body[0]
+    if len(s.body) != 1 or len(s.orelse) != 1:
+        return None
+    a, b = _appended(s.body[0], acc), _appended(s.orelse[0], acc)
+    if a is None or b is None:
+        return None
+    return ast.IfExp(test=s.test, body=a, orelse=b)
 
 
 def _idempotent(stmt: ast.stmt) -> bool:
