@@ -45,6 +45,12 @@ def test_example_is_the_rewrite(name):
     ("perf.index_loop", "def f(s):\n    for i in range(len(s)):\n        s.append(s[i])\n    return s\n"),
     ("perf.index_loop", "def f(s, k):\n    n = 0\n    for i in range(0, len(s), k):\n        n += s[i]\n    return n\n"),
     ("perf.index_loop", "def f(s):\n    for i in range(len(s)):\n        if s[i]:\n            break\n    return i\n"),
+    ("perf.sum_loop", "def f(a, b):\n    n = 0\n    for j in a:\n        for j in b:\n"
+                      "            n += j\n        print(j)\n    return n\n"),  # j read after, inside
+    ("perf.early_exit", "def f(xs):\n    n = 0\n    for x in xs:\n        if x < 0:\n            n = 1\n    return n, x\n"),
+    ("perf.early_exit", "def f(xs):\n    n = 0\n    for x in xs:\n        if g(x):\n            n = 1\n    return n\n"),
+    ("perf.early_exit", "def f(xs):\n    n = 0\n    for x in xs:\n        if x < 0:\n            n += 1\n    return n\n"),
+    ("perf.early_exit", "def f(it):\n    n = 0\n    for x in iter(it):\n        if x < 0:\n            n = 1\n    return n\n"),
     # the second loop may run no iteration: ``st`` is still the first loop's afterwards
     ("perf.sum_loop", "def f(a, b):\n    n = 0\n    for st in a:\n        n += len(st)\n"
                       "    for st in b:\n        pass\n    return st\n"),
@@ -161,6 +167,11 @@ def test_a_later_loop_rebinding_the_variable_does_not_block_the_sum():
     # both branches append: a conditional expression in the comprehension
     ("def f(s):\n    r = []\n    for c in s:\n        if c == ',':\n            r.append(' ')\n"
      "        else:\n            r.append(c)\n    return r\n", "' ' if c == ',' else c", ("a,b,",)),
+    # products -> math.prod; ``x += j`` over a range -> sum(range(...)); j rebound in the other branch
+    ("def f(n):\n    r = []\n    for i in range(1, n):\n        if i % 2:\n            x = 1\n"
+     "            for j in range(1, i + 1):\n                x *= j\n            r.append(x)\n"
+     "        else:\n            x = 0\n            for j in range(1, i + 1):\n                x += j\n"
+     "            r.append(x)\n    return r\n", "sum(range(1, i + 1))", (9,)),
     # an index loop with a start and a step, then the count
     ("def f(s):\n    n = 0\n    for i in range(1, len(s), 2):\n        if s[i] == 'A':\n"
      "            n += 1\n    return n\n", "s[1::2]", ("AAxAAA",)),

@@ -90,8 +90,8 @@ def is_empty_str(node: ast.AST) -> bool:
 def used_after(func: ast.FunctionDef, seq: list[ast.stmt], index: int, name: str) -> bool:
     """``name`` is read anywhere in ``func`` outside ``seq[index]`` (conservative), except
     where it is rebound first: inside a comprehension whose target it is, and in the body
-    of a later ``for name in ...`` of the same statement list that nothing reads it
-    before (after that loop it is read again: the loop may not have run)."""
+    of any other ``for name in ...`` (its iterable, its ``else`` and what follows it still
+    count: that loop may not have run)."""
     skip = {id(n) for n in ast.walk(seq[index])}
     for n in ast.walk(func):
         if isinstance(n, ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp) and any(
@@ -99,14 +99,11 @@ def used_after(func: ast.FunctionDef, seq: list[ast.stmt], index: int, name: str
         ):
             outer = {id(x) for x in ast.walk(n.generators[0].iter)}  # the enclosing scope's
             skip.update(id(x) for x in ast.walk(n) if id(x) not in outer)
-    for later in seq[index + 1:]:
-        rebinds = isinstance(later, ast.For) and name in names_stored([later.target])
-        if rebinds and name not in names_read([later.iter]):
-            assert isinstance(later, ast.For)
-            skip.update(id(x) for top in later.body for x in ast.walk(top))
-            skip.update(id(x) for x in ast.walk(later.target))
-        if rebinds or name in names_read([later]):
-            break
+    for n in ast.walk(func):  # in the body of a loop that binds it, it is that loop's value
+        if (isinstance(n, ast.For) and name in names_stored([n.target])
+                and not any(x is seq[index] for x in ast.walk(n))):  # not one around this loop
+            skip.update(id(x) for top in n.body for x in ast.walk(top))
+            skip.update(id(x) for x in ast.walk(n.target))
     return any(
         isinstance(n, ast.Name) and n.id == name and id(n) not in skip
         for n in ast.walk(func)

@@ -139,13 +139,21 @@ def sum_loop(func: ast.FunctionDef) -> Rewritten | None:
         if parts is None:
             continue
         cond, stmt = parts
-        step = _counter_step(stmt)
+        product = (isinstance(stmt, ast.AugAssign) and isinstance(stmt.op, ast.Mult)
+                   and isinstance(stmt.target, ast.Name))  # fmt: skip
+        step = (stmt.target.id, stmt.value) if product else _counter_step(stmt)  # type: ignore[union-attr]
         var = loop.target.id
         if step is None or step[0] == var or used_after(func, seq, i, var):
             continue
         acc, value = step
         if acc in names_read([loop.iter, *([cond] if cond else []), *([value] if value else [])]):
             continue
+        if product:
+            assert value is not None
+            seq[i] = ast.AugAssign(target=ast.Name(id=acc, ctx=ast.Store()), op=ast.Mult(),
+                                   value=_call(ast.Attribute(value=_load("math"), attr="prod", ctx=ast.Load()),
+                                               _generator(loop, value, cond)))  # fmt: skip
+            return func, ("import math",)
         new: ast.expr | None = None
         if value is not None and cond is None and _const_eq(value, var):
             cond, value = value, None  # ``n += x == c`` adds a bool: counts the matches
@@ -154,13 +162,18 @@ def sum_loop(func: ast.FunctionDef) -> Rewritten | None:
             const = cond.comparators[0] if _name(cond.left, var) else cond.left
             new = _call(ast.Attribute(value=loop.iter, attr="count", ctx=ast.Load()), const)
         if new is None:
-            elt = value if value is not None else ast.Constant(1)
-            gen = ast.GeneratorExp(elt=elt, generators=[ast.comprehension(
-                target=loop.target, iter=loop.iter, ifs=[cond] if cond else [], is_async=0)])
-            new = _call(_load("sum"), gen)
+            new = _call(_load("sum"), _generator(loop, value if value is not None else ast.Constant(1), cond))
         seq[i] = ast.AugAssign(target=ast.Name(id=acc, ctx=ast.Store()), op=ast.Add(), value=new)
         return func, ()
     return None
+
+
+def _generator(loop: ast.For, elt: ast.expr, cond: ast.expr | None) -> ast.expr:
+    """``elt for target in iter [if cond]``; the iterable itself for ``x for x in xs``."""
+    if cond is None and isinstance(loop.target, ast.Name) and _name(elt, loop.target.id):
+        return loop.iter
+    return ast.GeneratorExp(elt=elt, generators=[ast.comprehension(
+        target=loop.target, iter=loop.iter, ifs=[cond] if cond else [], is_async=0)])
 
 
 def _const_eq(cond: ast.expr, var: str) -> bool:

@@ -145,3 +145,50 @@ class _Counting(ast.NodeTransformer):
         if id(node) in self.lens:
             return ast.Name(id=self.name, ctx=ast.Load())
         return super().visit(node)
+
+
+_PURE_TEST = (ast.Name, ast.Constant, ast.Compare, ast.BoolOp, ast.BinOp, ast.UnaryOp,
+              ast.Subscript, ast.Slice, ast.Tuple, ast.operator, ast.unaryop, ast.cmpop,
+              ast.boolop, ast.expr_context, ast.Attribute, ast.Call)  # fmt: skip
+_PURE_CALLS = frozenset({"len", "abs", "int", "str", "ord", "chr", "min", "max", "bool"})
+
+
+def _pure_test(test: ast.expr) -> bool:
+    """No side effects: operators, subscripts, and calls of a few pure builtins only."""
+    for n in ast.walk(test):
+        if not isinstance(n, _PURE_TEST):
+            return False
+        if isinstance(n, ast.Call) and not (isinstance(n.func, ast.Name) and n.func.id in _PURE_CALLS):
+            return False
+    return True
+
+
+@rewrite("perf.early_exit", weight=0.55, source="PerformanceTips (early exit once a loop's result is known)",
+         example=("def f(xs):\n    found = False\n    for x in xs:\n        if x < 0:\n"
+                  "            found = True\n    return found\n",
+                  "def f(xs):\n    found = False\n    for x in xs:\n        if x < 0:\n"
+                  "            found = True\n            break\n    return found\n"))  # fmt: skip
+def early_exit(func: ast.FunctionDef) -> Rewritten | None:
+    """A loop whose only effect is setting flags to constants when a pure test holds stops
+    at the first hit (later hits would set the same values)."""
+    from patchwright.propose.optimize.analysis import used_after
+
+    for seq, i, loop in loops(func):
+        if not (isinstance(loop, ast.For) and isinstance(loop.target, ast.Name) and not loop.orelse
+                and len(loop.body) == 1 and isinstance(loop.body[0], ast.If)
+                and not loop.body[0].orelse):  # fmt: skip
+            continue
+        cond = loop.body[0]
+        it = loop.iter
+        plain_iter = isinstance(it, ast.Name | ast.Subscript) or (
+            isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range")
+        flags = all(isinstance(s, ast.Assign) and all(isinstance(t, ast.Name) for t in s.targets)
+                    and isinstance(s.value, ast.Constant) for s in cond.body)  # fmt: skip
+        parts = it.args if isinstance(it, ast.Call) else [it]
+        if not (plain_iter and flags and _pure_test(cond.test) and all(map(_pure_test, parts))):
+            continue
+        if used_after(func, seq, i, loop.target.id):
+            continue
+        cond.body.append(ast.Break())
+        return func, ()
+    return None
