@@ -33,6 +33,9 @@ DEFAULT_DATA = Path("../shared/benchmarks/enamel_perf.jsonl")
 DEFAULT_OUT = Path("bench-out/enamel")
 BASELINE_RULES = ("PERF", "FURB", "SIM", "C4", "UP")
 SPED_UP = 1.2
+AA_PAIRS = 20
+"""A/A pairs of the machine's noise floor: with 10 its estimate itself ranged 1.08x-1.23x
+from one run to the next on the same machine."""
 BENCH_DEFAULTS: dict[str, Any] = {"sandbox": {"per_test_timeout": 30.0, "plugins": "none"}}
 
 
@@ -195,7 +198,7 @@ class Enamel:
             raise BenchError("no ENAMEL rows (slow_source, tests, workload) in the data file")
         out = Path(args.out or DEFAULT_OUT)
         out.mkdir(parents=True, exist_ok=True)
-        floor = _noise_floor(out, 10)
+        floor = _noise_floor(out, AA_PAIRS)
         print(f"noise floor (A/A, this machine): {floor:.3f}x", flush=True)
         proposers = ["perf_rewrites", "ruff_perf"]
         if args.proposers:
