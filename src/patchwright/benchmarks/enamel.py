@@ -203,11 +203,10 @@ class Enamel:
         proposers = ["perf_rewrites", "ruff_perf"]
         if args.proposers:
             proposers = [p.strip() for p in args.proposers.split(",") if p.strip()]
-        data = config.model_dump()
-        data["_enamel"] = {"rounds": args.rounds, "opt_pairs": args.opt_pairs, "floor": floor,
-                           "min_speedup": args.min_speedup, "proposers": proposers}  # fmt: skip
+        opts = {"rounds": args.rounds, "opt_pairs": args.opt_pairs, "floor": floor,
+                "min_speedup": args.min_speedup, "proposers": proposers}  # fmt: skip
         with shared_server(config) as shared:  # one embedded model server for the batch
-            data = {**shared.model_dump(), "_enamel": data["_enamel"]}
+            data = {**shared.model_dump(), "_enamel": opts}
             results, wall = run_batch(rows, out, _worker, data, max(1, args.jobs))
         summary = summarize_enamel(results, wall, floor, data)
         write_json(out / "summary.json", summary)

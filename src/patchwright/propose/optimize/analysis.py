@@ -99,15 +99,19 @@ def used_after(func: ast.FunctionDef, seq: list[ast.stmt], index: int, name: str
         ):
             outer = {id(x) for x in ast.walk(n.generators[0].iter)}  # the enclosing scope's
             skip.update(id(x) for x in ast.walk(n) if id(x) not in outer)
-    for n in ast.walk(func):  # in the body of a loop that binds it, it is that loop's value
-        if (isinstance(n, ast.For) and name in names_stored([n.target])
-                and not any(x is seq[index] for x in ast.walk(n))):  # not one around this loop
-            skip.update(id(x) for top in n.body for x in ast.walk(top))
-            skip.update(id(x) for x in ast.walk(n.target))
+        elif (isinstance(n, ast.For) and name in names_stored([n.target])
+                and not any(x is seq[index] for x in ast.walk(n))):  # not a loop around this one
+            skip.update(id(x) for top in [n.target, *n.body] for x in ast.walk(top))
     return any(
         isinstance(n, ast.Name) and n.id == name and id(n) not in skip
         for n in ast.walk(func)
     )
+
+
+def sets_flag(stmt: ast.stmt) -> bool:
+    """``a = b = CONSTANT``: running it again changes nothing."""
+    return (isinstance(stmt, ast.Assign) and all(isinstance(t, ast.Name) for t in stmt.targets)
+            and isinstance(stmt.value, ast.Constant))  # fmt: skip
 
 
 def has_flow(nodes: Iterable[ast.AST], kinds: tuple[type, ...]) -> bool:

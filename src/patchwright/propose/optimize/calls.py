@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 
+from patchwright.propose.optimize.analysis import names_stored
 from patchwright.propose.optimize.registry import Rewritten, rewrite
 
 
@@ -134,8 +135,7 @@ def _mapped(gen: ast.AST, local: set[str]) -> ast.Call | None:
 def map_builtin(func: ast.FunctionDef) -> Rewritten | None:
     """``sum(f(x) for x in xs)`` (any/all/min/max/sorted/set/list/tuple/str.join too) with
     ``f`` a one-argument builtin -> ``sum(map(f, xs))``."""
-    local = {a.arg for a in ast.walk(func) if isinstance(a, ast.arg)} | {
-        n.id for n in ast.walk(func) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    local = names_stored(func.body) | {a.arg for a in ast.walk(func.args) if isinstance(a, ast.arg)}
     if "map" in local:
         return None
     changed = False

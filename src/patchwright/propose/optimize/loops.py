@@ -15,6 +15,7 @@ from patchwright.propose.optimize.analysis import (
     loops,
     names_mutated,
     names_read,
+    sets_flag,
     used_after,
 )
 from patchwright.propose.optimize.registry import Rewritten, rewrite
@@ -103,14 +104,13 @@ def str_join(func: ast.FunctionDef) -> Rewritten | None:
     return None
 
 
-def _counter_step(stmt: ast.stmt) -> tuple[str, ast.expr | None] | None:
-    """``n += 1`` -> (n, None); ``n += e`` -> (n, e)."""
-    if isinstance(stmt, ast.AugAssign) and isinstance(stmt.op, ast.Add) and isinstance(
-        stmt.target, ast.Name
-    ):
-        one = isinstance(stmt.value, ast.Constant) and stmt.value.value == 1
-        return stmt.target.id, None if one else stmt.value
-    return None
+def _counter_step(stmt: ast.stmt) -> tuple[str, ast.expr | None, ast.operator] | None:
+    """``n += 1`` -> (n, None, Add); ``n += e`` -> (n, e, Add); ``n *= e`` -> (n, e, Mult)."""
+    if not (isinstance(stmt, ast.AugAssign) and isinstance(stmt.op, ast.Add | ast.Mult)
+            and isinstance(stmt.target, ast.Name)):  # fmt: skip
+        return None
+    one = isinstance(stmt.op, ast.Add) and isinstance(stmt.value, ast.Constant) and stmt.value.value == 1
+    return stmt.target.id, None if one else stmt.value, stmt.op
 
 
 def _loop_parts(loop: ast.For) -> tuple[ast.expr | None, ast.stmt] | None:
@@ -139,20 +139,18 @@ def sum_loop(func: ast.FunctionDef) -> Rewritten | None:
         if parts is None:
             continue
         cond, stmt = parts
-        product = (isinstance(stmt, ast.AugAssign) and isinstance(stmt.op, ast.Mult)
-                   and isinstance(stmt.target, ast.Name))  # fmt: skip
-        step = (stmt.target.id, stmt.value) if product else _counter_step(stmt)  # type: ignore[union-attr]
+        step = _counter_step(stmt)
         var = loop.target.id
         if step is None or step[0] == var or used_after(func, seq, i, var):
             continue
-        acc, value = step
+        acc, value, op = step
         if acc in names_read([loop.iter, *([cond] if cond else []), *([value] if value else [])]):
             continue
-        if product:
+        if isinstance(op, ast.Mult):
             assert value is not None
-            seq[i] = ast.AugAssign(target=ast.Name(id=acc, ctx=ast.Store()), op=ast.Mult(),
-                                   value=_call(ast.Attribute(value=_load("math"), attr="prod", ctx=ast.Load()),
-                                               _generator(loop, value, cond)))  # fmt: skip
+            prod = ast.Attribute(value=_load("math"), attr="prod", ctx=ast.Load())
+            seq[i] = ast.AugAssign(target=ast.Name(id=acc, ctx=ast.Store()), op=op,
+                                   value=_call(prod, _generator(loop, value, cond)))  # fmt: skip
             return func, ("import math",)
         new: ast.expr | None = None
         if value is not None and cond is None and _const_eq(value, var):
@@ -233,14 +231,14 @@ def listcomp(func: ast.FunctionDef) -> Rewritten | None:
                 and not init.value.elts):  # fmt: skip
             continue
         acc = init.targets[0].id
-        both = _appends_both_ways(loop, acc)
-        parts = _loop_parts(loop)
-        if both is not None:
-            parts = (None, ast.Expr(value=_method(acc, "append", both)))
-        if parts is None:
-            continue
-        cond, stmt = parts
-        elt = _appended(stmt, acc)
+        cond: ast.expr | None = None
+        elt = _appends_both_ways(loop, acc)
+        if elt is None:
+            parts = _loop_parts(loop)
+            if parts is None:
+                continue
+            cond, stmt = parts
+            elt = _appended(stmt, acc)
         if elt is None:
             continue
         targets = {n.id for n in ast.walk(loop.target) if isinstance(n, ast.Name)}
@@ -285,8 +283,7 @@ def _idempotent(stmt: ast.stmt) -> bool:
     if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
         f = stmt.value.func
         return isinstance(f, ast.Attribute) and f.attr in ("add", "discard")
-    return (isinstance(stmt, ast.Assign) and all(isinstance(t, ast.Name) for t in stmt.targets)
-            and isinstance(stmt.value, ast.Constant))  # fmt: skip
+    return sets_flag(stmt)
 
 
 @rewrite("perf.nested_in_set", weight=0.65, source="PerformanceTips (membership in a loop -> set)",

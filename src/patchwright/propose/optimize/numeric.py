@@ -6,7 +6,13 @@ from __future__ import annotations
 
 import ast
 
-from patchwright.propose.optimize.analysis import loops, names_stored
+from patchwright.propose.optimize.analysis import (
+    PURE_BUILTINS,
+    loops,
+    names_stored,
+    sets_flag,
+    used_after,
+)
 from patchwright.propose.optimize.registry import Rewritten, rewrite
 
 
@@ -43,11 +49,7 @@ def _exit_or_flag(body: list[ast.stmt], var: str) -> bool:
     for s in body:
         if any(isinstance(n, ast.Name) and n.id == var for n in ast.walk(s)):
             return False
-        ok = isinstance(s, ast.Break | ast.Return) or (
-            isinstance(s, ast.Assign) and all(isinstance(t, ast.Name) for t in s.targets)
-            and isinstance(s.value, ast.Constant)
-        )  # fmt: skip
-        if not ok:
+        if not (isinstance(s, ast.Break | ast.Return) or sets_flag(s)):
             return False
     return True
 
@@ -150,7 +152,6 @@ class _Counting(ast.NodeTransformer):
 _PURE_TEST = (ast.Name, ast.Constant, ast.Compare, ast.BoolOp, ast.BinOp, ast.UnaryOp,
               ast.Subscript, ast.Slice, ast.Tuple, ast.operator, ast.unaryop, ast.cmpop,
               ast.boolop, ast.expr_context, ast.Attribute, ast.Call)  # fmt: skip
-_PURE_CALLS = frozenset({"len", "abs", "int", "str", "ord", "chr", "min", "max", "bool"})
 
 
 def _pure_test(test: ast.expr) -> bool:
@@ -158,7 +159,7 @@ def _pure_test(test: ast.expr) -> bool:
     for n in ast.walk(test):
         if not isinstance(n, _PURE_TEST):
             return False
-        if isinstance(n, ast.Call) and not (isinstance(n.func, ast.Name) and n.func.id in _PURE_CALLS):
+        if isinstance(n, ast.Call) and not (isinstance(n.func, ast.Name) and n.func.id in PURE_BUILTINS):
             return False
     return True
 
@@ -171,8 +172,6 @@ def _pure_test(test: ast.expr) -> bool:
 def early_exit(func: ast.FunctionDef) -> Rewritten | None:
     """A loop whose only effect is setting flags to constants when a pure test holds stops
     at the first hit (later hits would set the same values)."""
-    from patchwright.propose.optimize.analysis import used_after
-
     for seq, i, loop in loops(func):
         if not (isinstance(loop, ast.For) and isinstance(loop.target, ast.Name) and not loop.orelse
                 and len(loop.body) == 1 and isinstance(loop.body[0], ast.If)
@@ -182,8 +181,7 @@ def early_exit(func: ast.FunctionDef) -> Rewritten | None:
         it = loop.iter
         plain_iter = isinstance(it, ast.Name | ast.Subscript) or (
             isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range")
-        flags = all(isinstance(s, ast.Assign) and all(isinstance(t, ast.Name) for t in s.targets)
-                    and isinstance(s.value, ast.Constant) for s in cond.body)  # fmt: skip
+        flags = all(map(sets_flag, cond.body))
         parts = it.args if isinstance(it, ast.Call) else [it]
         if not (plain_iter and flags and _pure_test(cond.test) and all(map(_pure_test, parts))):
             continue
