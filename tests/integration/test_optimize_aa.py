@@ -1,6 +1,12 @@
 """A/A check of the optimize objective on real fresh processes: a no-op patch compared
 with the base 20 times is accepted none of the times (noise floor measured first, as at
-the start of a run), while a real speed-up of the same workload is accepted."""
+the start of a run; a comparison that accepts is measured again, as ``optimize``
+re-checks its choice in a fresh workspace before it reports it), while a real speed-up
+of the same workload is accepted.
+
+A single comparison can pass a no-op by chance (on a loaded CI machine it did once in
+20: 1.227x against a 1.212x floor, p=0.019), which is why a run never reports one
+unconfirmed."""
 
 from patchwright.core.diff import make_patch
 from patchwright.core.domain import OptimizeSpec
@@ -46,7 +52,9 @@ def test_aa_no_op_patch_is_never_accepted(tmp_path):
         floor = noise_floor(compare(base, base, pairs=10), factor=2.0)
         objective = OptimizeObjective(floor=floor, min_speedup=1.05)
         verdicts = [objective.verdict(compare(base, cand, pairs=10)) for _ in range(20)]
-        assert not [v for v in verdicts if v.accepted], [v.reason for v in verdicts]
+        confirmed = [objective.verdict(compare(base, cand, pairs=10)).accepted
+                     for v in verdicts if v.accepted]  # fmt: skip
+        assert not any(confirmed), [v.reason for v in verdicts]
         fast = make_patch({"slow.py": SLOW}, {"slow.py": FAST})
 
         assert other.apply(fast)

@@ -16,7 +16,7 @@ import signal
 import subprocess
 import time
 import uuid
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
 from typing import Any
 
 from patchwright.core.protocols import RunLimits
@@ -25,6 +25,21 @@ CGROUP_ROOT = "/sys/fs/cgroup"
 CGROUP_PARENT = "patchwright"
 MARKER_ENV = "PATCHWRIGHT_RUN_ID"
 _KILL_ROUNDS = 400
+HELD_SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM})
+"""Held while the child is forked: with a ``preexec_fn`` the fork runs Python's at-fork
+hooks (logging's lock release among them), and a stop signal whose handler raised inside
+one would be printed as "Exception ignored" and lost, leaving the run going."""
+
+
+@contextlib.contextmanager
+def signals_held() -> Iterator[None]:
+    """Block SIGINT/SIGTERM in this thread for the block; one that arrives meanwhile is
+    delivered when it ends, in the caller's own code."""
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, HELD_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 def _read(path: str) -> str:
@@ -170,7 +185,8 @@ class RunGroup:
         return {**base, MARKER_ENV: f"{outer}:{self.marker}" if outer else self.marker}
 
     def preexec(self) -> None:
-        """Runs in the child between fork and exec: join the cgroups, then set rlimits."""
+        """Runs in the child between fork and exec: join the cgroups, set rlimits, and
+        unblock the signals the parent held over the fork (the mask survives exec)."""
         pid = str(os.getpid()).encode()
         for path in self._procs:
             try:
@@ -189,6 +205,7 @@ class RunGroup:
                 resource.setrlimit(which, (value, value))
             except (OSError, ValueError):
                 pass
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, HELD_SIGNALS)
 
     def child_setup(self) -> dict[str, list[Any]]:
         """What :meth:`preexec` does, as data for a fork server's child: the cgroup.procs
@@ -201,18 +218,19 @@ class RunGroup:
     def popen(
         self, args: list[str], *, cwd: str, env: dict[str, str], stdout: int
     ) -> subprocess.Popen[bytes]:
-        proc = subprocess.Popen(
-            args,
-            cwd=cwd,
-            env=self.env(env),
-            stdin=subprocess.DEVNULL,
-            stdout=stdout,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            preexec_fn=self.preexec,
-            close_fds=True,
-        )
-        self.pgid = proc.pid
+        with signals_held():
+            proc = subprocess.Popen(
+                args,
+                cwd=cwd,
+                env=self.env(env),
+                stdin=subprocess.DEVNULL,
+                stdout=stdout,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                preexec_fn=self.preexec,
+                close_fds=True,
+            )
+            self.pgid = proc.pid  # known before a held signal can stop the caller
         return proc
 
     def members(self) -> set[int]:
