@@ -51,6 +51,17 @@ def test_example_is_the_rewrite(name):
     ("perf.early_exit", "def f(xs):\n    n = 0\n    for x in xs:\n        if g(x):\n            n = 1\n    return n\n"),
     ("perf.early_exit", "def f(xs):\n    n = 0\n    for x in xs:\n        if x < 0:\n            n += 1\n    return n\n"),
     ("perf.early_exit", "def f(it):\n    n = 0\n    for x in iter(it):\n        if x < 0:\n            n = 1\n    return n\n"),
+    # a call in the loop could change the list behind its back
+    ("perf.hoist_expr", "def f(a, n):\n    for j in range(n):\n        if a[0] + g(j) > 0:\n            return j\n"),
+    ("perf.hoist_expr", "def f(a, n):\n    for j in range(n):\n        if a[0] > j:\n            a.append(j)\n"),
+    ("perf.hoist_expr", "def f(a, xs):\n    for x in xs:\n        if a[0] > x:\n            return x\n"),  # not a range
+    ("perf.hoist_expr", "def f(a, n):\n    for j in range(n):\n        if j > 3:\n            break\n        a[0] * 2\n"),
+    ("perf.hoist_expr", "def f(a, n):\n    for j in range(n):\n        if j or a[0] * 2:\n            return j\n"),
+    ("perf.hoist_expr", "def f(a, b, n):\n    for j in range(n):\n        if n - b > j:\n            return j\n"),  # no item read
+    ("perf.index_loop", "def f(s, t):\n    for i in range(len(s)):\n        if s[i] != s[len(t) - 1 - i]:\n            return False\n    return True\n"),
+    ("perf.index_loop", "def f(s, a):\n    n = 0\n    for i in range(a, len(s)):\n        n += s[i]\n    return n\n"),  # a < 0?
+    ("perf.index_loop", "def f(s):\n    n = 0\n    for j in range(3):\n        j -= 5\n"
+                        "        for i in range(j, len(s)):\n            n += s[i]\n    return n\n"),
     # the second loop may run no iteration: ``st`` is still the first loop's afterwards
     ("perf.sum_loop", "def f(a, b):\n    n = 0\n    for st in a:\n        n += len(st)\n"
                       "    for st in b:\n        pass\n    return st\n"),
@@ -172,6 +183,15 @@ def test_a_later_loop_rebinding_the_variable_does_not_block_the_sum():
      "            for j in range(1, i + 1):\n                x *= j\n            r.append(x)\n"
      "        else:\n            x = 0\n            for j in range(1, i + 1):\n                x += j\n"
      "            r.append(x)\n    return r\n", "sum(range(1, i + 1))", (9,)),
+    # an index loop read from both ends: zip with the reversed copy (also over half the range)
+    ("def f(s):\n    for i in range(len(s)):\n        if s[i] != s[len(s) - 1 - i]:\n"
+     "            return False\n    return True\n", "zip(s, s[::-1])", ("abcba",)),
+    ("def f(s):\n    n = 0\n    for i in range(len(s) // 2):\n        n += s[i] * s[-1 - i]\n"
+     "    return n\n", "s[::-1][:len(s) // 2]", ([1, 2, 3, 4, 5],)),
+    # a start that is another counter plus one; the invariant partial sum before the inner loop
+    ("def f(l):\n    for i in range(len(l)):\n        for j in range(i + 1, len(l)):\n"
+     "            for k in range(j + 1, len(l)):\n                if l[i] + l[j] + l[k] == 0:\n"
+     "                    return (i, j)\n    return None\n", "in l[j + 1:]", ([3, 1, -2, 5, -4],)),
     # an index loop with a start and a step, then the count
     ("def f(s):\n    n = 0\n    for i in range(1, len(s), 2):\n        if s[i] == 'A':\n"
      "            n += 1\n    return n\n", "s[1::2]", ("AAxAAA",)),
@@ -184,3 +204,32 @@ def test_rewrites_keep_behaviour(text, want, args):
     exec(text, old_ns)
     exec(got.text, new_ns)
     assert new_ns["f"](*args) == old_ns["f"](*args)
+
+
+@pytest.mark.parametrize("text, make", [
+    ("def f(s):\n    for i in range(len(s) // 2):\n        if s[i] != s[~i]:\n            return False\n"
+     "    return True\n", lambda r: "".join(r.choice("ab") for _ in range(r.randint(0, 5)))),
+    ("def f(l):\n    for i in range(len(l)):\n        for j in range(i + 1, len(l)):\n"
+     "            for k in range(j + 1, len(l)):\n                if l[i] + l[j] + l[k] == 0:\n"
+     "                    return True\n    return False\n",
+     lambda r: [r.randint(-4, 4) for _ in range(r.randint(0, 5))]),
+    # the hoisted slice sits under the inner loop's own test: no turn, no evaluation
+    ("def f(a, b):\n    n = len(b)\n    for i in range(len(a) - n + 1):\n        for j in range(n - 1):\n"
+     "            if a[i:i + n] == b[j:] + b[:j]:\n                return i\n    return -1\n",
+     lambda r: ("".join(r.choice("ab") for _ in range(r.randint(0, 6))),
+                "".join(r.choice("ab") for _ in range(r.randint(0, 3))))),
+])  # fmt: skip
+def test_index_and_invariant_rewrites_on_random_inputs(text, make):
+    import random
+
+    got = apply_all(text, 1, builtin_rewrites())
+    assert got is not None and ("perf.index_loop" in got.names or "perf.hoist_expr" in got.names)
+    old_ns: dict = {}
+    new_ns: dict = {}
+    exec(text, old_ns)
+    exec(got.text, new_ns)
+    rng = random.Random(3)
+    for _ in range(300):
+        args = make(rng)
+        args = args if isinstance(args, tuple) else (args,)
+        assert new_ns["f"](*args) == old_ns["f"](*args), (args, got.text)

@@ -78,9 +78,18 @@ def collect(*modules: object) -> list[Rewrite]:
 
 
 def builtin_rewrites() -> list[Rewrite]:
-    from patchwright.propose.optimize import calls, hoist, indexing, loops, memo, numeric, pairs
+    from patchwright.propose.optimize import (
+        calls,
+        hoist,
+        indexing,
+        invariant,
+        loops,
+        memo,
+        numeric,
+        pairs,
+    )
 
-    return collect(calls, indexing, loops, hoist, numeric, memo, pairs)
+    return collect(calls, invariant, indexing, loops, hoist, numeric, memo, pairs)
 
 
 __all__ = ["Rewrite", "RewriteError", "Rewritten", "builtin_rewrites", "collect", "rewrite"]
