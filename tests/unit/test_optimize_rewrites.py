@@ -62,6 +62,10 @@ def test_example_is_the_rewrite(name):
     ("perf.index_loop", "def f(s, a):\n    n = 0\n    for i in range(a, len(s)):\n        n += s[i]\n    return n\n"),  # a < 0?
     ("perf.index_loop", "def f(s):\n    n = 0\n    for j in range(3):\n        j -= 5\n"
                         "        for i in range(j, len(s)):\n            n += s[i]\n    return n\n"),
+    ("perf.inline_minmax", "def f(xs):\n    m = 0\n    for x in xs:\n        m = max(x, m, 3)\n    return m\n"),
+    ("perf.inline_minmax", "def f(xs):\n    m = 0\n    for x in xs:\n        m = max(g(x), m)\n    return m\n"),
+    ("perf.inline_minmax", "def f(xs, max):\n    m = 0\n    for x in xs:\n        m = max(x, m)\n    return m\n"),
+    ("perf.inline_minmax", "def f(a, b):\n    return max(a, b)\n"),  # not in a loop
     # the second loop may run no iteration: ``st`` is still the first loop's afterwards
     ("perf.sum_loop", "def f(a, b):\n    n = 0\n    for st in a:\n        n += len(st)\n"
                       "    for st in b:\n        pass\n    return st\n"),
@@ -233,3 +237,19 @@ def test_index_and_invariant_rewrites_on_random_inputs(text, make):
         args = make(rng)
         args = args if isinstance(args, tuple) else (args,)
         assert new_ns["f"](*args) == old_ns["f"](*args), (args, got.text)
+
+
+def test_inline_minmax_keeps_which_of_equal_values_is_returned():
+    """max and min return the first of equal arguments: 1 and 1.0, and NaN on either side."""
+    text = ("def f(xs, ys):\n    r = []\n    for x, y in zip(xs, ys):\n"
+            "        r.append((max(x, y), min(x, y)))\n    return r\n")
+    got = apply_rewrite(text, 1, REWRITES["perf.inline_minmax"])
+    assert got is not None and "max(" not in got and "min(" not in got
+    old_ns: dict = {}
+    new_ns: dict = {}
+    exec(text, old_ns)
+    exec(got, new_ns)
+    nan = float("nan")
+    xs, ys = [1, 1.0, nan, 2, 3, "a"], [1.0, 1, 2, nan, 3, "b"]
+    old, new = old_ns["f"](xs, ys), new_ns["f"](xs, ys)
+    assert [tuple(map(repr, p)) for p in new] == [tuple(map(repr, p)) for p in old]

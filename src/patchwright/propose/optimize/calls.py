@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import ast
 
-from patchwright.propose.optimize.analysis import names_stored
+from patchwright.propose.optimize.analysis import loops, names_stored
 from patchwright.propose.optimize.registry import Rewritten, rewrite
 
 
@@ -153,3 +153,46 @@ def map_builtin(func: ast.FunctionDef) -> Rewritten | None:
             n.args[0] = new
             changed = True
     return (func, ()) if changed else None
+
+
+def _two_plain(n: ast.AST, local: set[str]) -> tuple[str, ast.expr, ast.expr] | None:
+    """(``max``/``min``, a, b) of ``max(a, b)`` with a and b names or constants."""
+    if not (isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in ("max", "min")
+            and n.func.id not in local and not n.keywords and len(n.args) == 2):  # fmt: skip
+        return None
+    a, b = n.args
+    if not all(isinstance(x, ast.Name | ast.Constant) for x in (a, b)):
+        return None
+    return n.func.id, a, b
+
+
+class _InlineMinMax(ast.NodeTransformer):
+    def __init__(self, local: set[str]) -> None:
+        self.local, self.count = local, 0
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        got = _two_plain(node, self.local)
+        if got is None:
+            self.generic_visit(node)
+            return node
+        fn, a, b = got
+        self.count += 1
+        op: ast.cmpop = ast.Gt() if fn == "max" else ast.Lt()
+        # max(a, b) keeps a unless b > a (min: unless b < a): the same comparison, no call
+        return ast.IfExp(test=ast.Compare(left=b, ops=[op], comparators=[a]), body=b, orelse=a)
+
+
+@rewrite("perf.inline_minmax", weight=0.35,
+         source="PerformanceTips (function-call overhead: inline a builtin in a hot loop)",
+         example=("def f(xs):\n    m = 0\n    for x in xs:\n        m = max(x, m)\n    return m\n",
+                  "def f(xs):\n    m = 0\n    for x in xs:\n        m = m if m > x else x\n    return m\n"))  # fmt: skip
+def inline_minmax(func: ast.FunctionDef) -> Rewritten | None:
+    """``max(a, b)`` / ``min(a, b)`` of two names or constants inside a loop -> the one
+    comparison ``max`` makes (``b if b > a else a``), without the call."""
+    local = names_stored(func.body) | {a.arg for a in ast.walk(func.args) if isinstance(a, ast.arg)}
+    done = 0
+    for _, _, loop in loops(func):
+        tool = _InlineMinMax(local)
+        loop.body = [tool.visit(s) for s in loop.body]
+        done += tool.count
+    return (func, ()) if done else None
