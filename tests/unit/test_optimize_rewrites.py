@@ -66,6 +66,9 @@ def test_example_is_the_rewrite(name):
     ("perf.inline_minmax", "def f(xs):\n    m = 0\n    for x in xs:\n        m = max(g(x), m)\n    return m\n"),
     ("perf.inline_minmax", "def f(xs, max):\n    m = 0\n    for x in xs:\n        m = max(x, m)\n    return m\n"),
     ("perf.inline_minmax", "def f(a, b):\n    return max(a, b)\n"),  # not in a loop
+    ("perf.lambda_comp", "def f(xs):\n    return list(filter(None, xs))\n"),
+    ("perf.lambda_comp", "def f(xs, ys):\n    return list(map(lambda x, y: x + y, xs, ys))\n"),
+    ("perf.lambda_comp", "def f(xs, filter):\n    return list(filter(lambda x: x, xs))\n"),  # shadowed
     # the second loop may run no iteration: ``st`` is still the first loop's afterwards
     ("perf.sum_loop", "def f(a, b):\n    n = 0\n    for st in a:\n        n += len(st)\n"
                       "    for st in b:\n        pass\n    return st\n"),
@@ -196,6 +199,10 @@ def test_a_later_loop_rebinding_the_variable_does_not_block_the_sum():
     ("def f(l):\n    for i in range(len(l)):\n        for j in range(i + 1, len(l)):\n"
      "            for k in range(j + 1, len(l)):\n                if l[i] + l[j] + l[k] == 0:\n"
      "                    return (i, j)\n    return None\n", "in l[j + 1:]", ([3, 1, -2, 5, -4],)),
+    # map and filter with lambdas, lazy ones too, and a lambda reading the enclosing scope
+    ("def f(xs, k):\n    a = sum(filter(lambda x: x % k, xs))\n    b = list(map(lambda x: x * k, xs))\n"
+     "    return a, b, len(list(filter(lambda x: x > 0, map(lambda x: x - k, xs))))\n",
+     "[x * k for x in xs]", ([3, -1, 4, 0, 5], 2)),
     # an index loop with a start and a step, then the count
     ("def f(s):\n    n = 0\n    for i in range(1, len(s), 2):\n        if s[i] == 'A':\n"
      "            n += 1\n    return n\n", "s[1::2]", ("AAxAAA",)),

@@ -196,3 +196,63 @@ def inline_minmax(func: ast.FunctionDef) -> Rewritten | None:
         loop.body = [tool.visit(s) for s in loop.body]
         done += tool.count
     return (func, ()) if done else None
+
+
+def _lambda_of_one(n: ast.AST) -> ast.Lambda | None:
+    if not isinstance(n, ast.Lambda):
+        return None
+    a = n.args
+    if a.posonlyargs or a.vararg or a.kwonlyargs or a.kwarg or a.defaults or len(a.args) != 1:
+        return None
+    return n
+
+
+def _as_comprehension(n: ast.AST, local: set[str]) -> tuple[str, ast.expr, ast.comprehension] | None:
+    """(kind, element, generator) of ``map(lambda v: e, xs)`` / ``filter(lambda v: t, xs)``."""
+    if not (isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in ("map", "filter")
+            and n.func.id not in local and not n.keywords and len(n.args) == 2):  # fmt: skip
+        return None
+    fn = _lambda_of_one(n.args[0])
+    if fn is None:
+        return None
+    var = fn.args.args[0].arg
+    target = ast.Name(id=var, ctx=ast.Store())
+    if n.func.id == "map":
+        return "map", fn.body, ast.comprehension(target=target, iter=n.args[1], ifs=[], is_async=0)
+    gen = ast.comprehension(target=target, iter=n.args[1], ifs=[fn.body], is_async=0)
+    return "filter", ast.Name(id=var, ctx=ast.Load()), gen
+
+
+class _LambdaComp(ast.NodeTransformer):
+    def __init__(self, local: set[str]) -> None:
+        self.local, self.count = local, 0
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        f = node.func
+        if (isinstance(f, ast.Name) and f.id == "list" and f.id not in self.local and len(node.args) == 1
+                and not node.keywords and _as_comprehension(node.args[0], self.local)):  # fmt: skip
+            inner = node.args[0]
+            self.generic_visit(inner)  # its lambda and iterable, not the call itself
+            got = _as_comprehension(inner, self.local)
+            assert got is not None
+            self.count += 1
+            return ast.ListComp(elt=got[1], generators=[got[2]])
+        self.generic_visit(node)
+        got = _as_comprehension(node, self.local)
+        if got is None:
+            return node
+        self.count += 1
+        return ast.GeneratorExp(elt=got[1], generators=[got[2]])
+
+
+@rewrite("perf.lambda_comp", weight=0.4,
+         source="ruff C417 (map with a lambda -> a comprehension), the same for filter",
+         example=("def f(xs):\n    return list(filter(lambda x: x > 0, xs))\n",
+                  "def f(xs):\n    return [x for x in xs if x > 0]\n"))  # fmt: skip
+def lambda_comp(func: ast.FunctionDef) -> Rewritten | None:
+    """``map``/``filter`` with a one-argument lambda -> a generator expression (a list
+    comprehension inside ``list(...)``): no Python call per element."""
+    local = names_stored(func.body) | {a.arg for a in ast.walk(func.args) if isinstance(a, ast.arg)}
+    tool = _LambdaComp(local)
+    func.body = [tool.visit(s) for s in func.body]
+    return (func, ()) if tool.count else None
