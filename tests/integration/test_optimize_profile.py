@@ -67,3 +67,24 @@ def test_a_generator_resumed_by_a_builtin_is_not_counted_twice(tmp_path):
         box.close()
     locs = hot_locations(prof, CodeIndex.from_repo(tmp_path / "ws"), exclude=lambda p: p == "workload.py")
     assert locs[0].symbol == "longest" and 0.3 < locs[0].score <= 1.0, locs
+
+
+def test_a_long_set_up_does_not_use_up_the_profile(tmp_path):
+    """The workload builds its inputs for longer than the profile's window before it calls
+    the project: the profile waits for project code, then profiles it."""
+    src = tmp_path / "proj"
+    src.mkdir()
+    (src / "lib.py").write_text(LIB)
+    (src / "workload.py").write_text(
+        "import time\nfrom lib import hot\nt = time.process_time()\n"
+        "while time.process_time() - t < 1.5:\n    xs = [i % 7 for i in range(1000)]\n"
+        "hot(list(range(400)))\n")  # fmt: skip
+    snapshot(src, tmp_path / "ws")
+    box = LocalSandbox(tmp_path / "ws", isolation="none")
+    try:
+        prof = run_profile(box, workload_argv(OptimizeSpec(workload="python workload.py")),
+                           RunLimits(wall_timeout=120.0), seconds=0.4)
+    finally:
+        box.close()
+    locs = hot_locations(prof, CodeIndex.from_repo(tmp_path / "ws"), exclude=lambda p: p == "workload.py")
+    assert locs and locs[0].symbol == "hot", [h.name for h in prof.functions]

@@ -18,16 +18,36 @@ import cProfile, json, os, pstats, runpy, signal, sys
 args = json.loads(sys.argv[1])
 out = sys.argv[2]
 limit = float(sys.argv[3])
+limits_max = int(sys.argv[4])
 prof = cProfile.Profile()
 sys.argv = list(args)
 code = 0
+root = os.getcwd() + os.sep
+script = os.path.abspath(args[0]) if args[0] not in ("-c", "-m") else ""
+waited = [0.0, False]  # seconds profiled, project code seen
 
 
 class _Enough(BaseException):
     pass
 
 
+def _project_seen():
+    for e in prof.getstats():
+        c = e.code
+        if (not isinstance(c, str) and c.co_name != "<module>" and c.co_filename.startswith(root)
+                and os.path.abspath(c.co_filename) != script):
+            return True
+    return False
+
+
 def _stop(signum, frame):
+    # a workload that spends its first seconds building inputs: wait (up to limits_max
+    # limits) until project code runs, then give that one more limit
+    waited[0] += limit
+    if not waited[1] and waited[0] < limits_max * limit:
+        waited[1] = _project_seen()
+        signal.setitimer(signal.ITIMER_REAL, limit)
+        return
     raise _Enough()
 
 
@@ -43,16 +63,15 @@ try:
             sys.argv = args[1:]
             runpy.run_module(args[1], run_name="__main__", alter_sys=True)
         else:
-            sys.path.insert(0, os.path.dirname(os.path.abspath(args[0])))
+            sys.path.insert(0, os.path.dirname(script))
             runpy.run_path(args[0], run_name="__main__")
     finally:
         prof.disable()
         signal.setitimer(signal.ITIMER_REAL, 0)
 except _Enough:
-    pass  # a long workload: its first seconds show where the time goes
+    pass  # a long workload: its first seconds in project code show where the time goes
 except SystemExit as exc:
     code = exc.code if isinstance(exc.code, int) else 0
-root = os.getcwd() + os.sep
 rows = []
 stats = pstats.Stats(prof).stats
 for (path, line, name), (cc, nc, tt, ct, callers) in stats.items():
@@ -94,7 +113,11 @@ class Profile:
 
 
 PROFILE_SECONDS = 5.0
-"""Longer workloads are profiled for their first seconds only."""
+"""Longer workloads are profiled for their first seconds in project code only."""
+LIMITS_MAX = 12
+"""A workload whose set-up runs no project code is waited for up to this many times
+``PROFILE_SECONDS`` before the profile stops anyway."""
+
 
 
 def profile_argv(argv: Sequence[str], seconds: float = PROFILE_SECONDS) -> list[str] | None:
@@ -108,12 +131,14 @@ def profile_argv(argv: Sequence[str], seconds: float = PROFILE_SECONDS) -> list[
     if not rest:
         return None
     return [PYTHON, f"{SCRATCH}/pw_profile.py", json.dumps(rest), f"{SCRATCH}/profile.json",
-            str(seconds)]
+            str(seconds), str(LIMITS_MAX)]
 
 
-def run_profile(sandbox: Sandbox, argv: Sequence[str], limits: RunLimits) -> Profile:
+def run_profile(
+    sandbox: Sandbox, argv: Sequence[str], limits: RunLimits, seconds: float = PROFILE_SECONDS
+) -> Profile:
     """Profile one run of the workload in the sandbox's current workspace state."""
-    cmd = profile_argv(argv)
+    cmd = profile_argv(argv, seconds)
     if cmd is None:
         return Profile([], 0.0, "the workload is not a Python command: no profile")
     done = sandbox.execute(
