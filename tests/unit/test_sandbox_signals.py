@@ -1,13 +1,16 @@
 """A stop signal that lands while a test command is being forked is not lost: the fork
 runs Python's at-fork hooks (logging's among them), where an exception raised by the
 signal handler would be printed as "Exception ignored" and dropped, and the run would go
-on. The signal is held over the fork and raised in the caller once the child exists."""
+on. The signal is held over the fork and raised in the caller once the child exists; one
+that still lands in such a place (another thread took it, or a ``__del__`` ran) is
+delivered again once the main thread is back in plain code."""
 
 from __future__ import annotations
 
 import os
 import signal
 import subprocess
+import time
 
 import pytest
 
@@ -40,11 +43,26 @@ def test_sigint_during_fork_stops_the_caller(tmp_path):
                                stdout=subprocess.DEVNULL)  # fmt: skip
             proc.wait()  # not reached: the run would sleep on here
         assert (tmp_path / "interrupted.json").exists()
-        assert group.pgid is not None  # the child is known, so it is killed below
     finally:
         _ARMED.clear()
         group.close()
     assert not group.members()
+
+
+class _StopsInDel:
+    def __del__(self) -> None:
+        os.kill(os.getpid(), signal.SIGINT)
+        for _ in range(1000):  # the handler runs here, where its exception is "ignored"
+            pass
+
+
+def test_a_stop_swallowed_in_del_is_delivered_again(tmp_path):
+    with pytest.raises(Interrupted), stoppable(tmp_path):
+        obj = _StopsInDel()
+        del obj
+        for _ in range(500):  # the run goes on: the redelivered stop ends it
+            time.sleep(0.01)
+    assert (tmp_path / "interrupted.json").exists()
 
 
 def test_the_child_gets_the_signals_back(tmp_path):

@@ -6,13 +6,20 @@ command running is killed with its process group, every sandbox (its fork server
 private folders) is closed on the way up, and the run directory is marked
 (``interrupted.json``) for ``--resume``. A second signal while it cleans up is ignored; a
 third ends the process at once (the signal's default action), for a clean-up that hangs.
-The handlers that were there before are put back afterwards."""
+The handlers that were there before are put back afterwards.
+
+A handler's exception can land where Python cannot raise it (an at-fork hook, a
+``__del__``, a weakref callback: "Exception ignored in ..."); the run would go on as if
+no signal had come. Such a lost stop is caught by ``sys.unraisablehook`` and delivered
+again a moment later, from a helper thread, when the main thread is back in plain code."""
 
 from __future__ import annotations
 
+import _thread
 import contextlib
 import os
 import signal
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -26,6 +33,8 @@ INTERRUPTED_FILE = "interrupted.json"
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 GIVE_UP = 3
 """The signal that ends the process without cleaning up (the first one stops the run)."""
+REDELIVER_SECONDS = 0.01
+"""How long a stop lost in an unraisable context waits before it is delivered again."""
 
 
 @contextlib.contextmanager
@@ -44,9 +53,20 @@ def stoppable(run_dir: Path) -> Iterator[None]:
             signal.signal(signum, signal.SIG_DFL)
             os.kill(os.getpid(), signum)
 
+    previous_hook = sys.unraisablehook
+
+    def lost(info: sys.UnraisableHookArgs) -> None:
+        exc = info.exc_value
+        if isinstance(exc, Interrupted) and len(got) == 1:
+            got.clear()  # it never stopped the run: the next delivery is the first again
+            threading.Timer(REDELIVER_SECONDS, _thread.interrupt_main, args=(exc.signum,)).start()
+            return
+        previous_hook(info)
+
     old = {}
     if threading.current_thread() is threading.main_thread():
         old = {sig: signal.signal(sig, handler) for sig in SIGNALS}
+        sys.unraisablehook = lost
     try:
         yield
     except KeyboardInterrupt as exc:
@@ -61,6 +81,8 @@ def stoppable(run_dir: Path) -> Iterator[None]:
     finally:
         for sig, previous in old.items():
             signal.signal(sig, previous)
+        if old:
+            sys.unraisablehook = previous_hook
 
 
 def interrupted_line(exc: BaseException) -> str:
