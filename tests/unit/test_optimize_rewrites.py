@@ -54,6 +54,7 @@ def test_example_is_the_rewrite(name):
     # a call in the loop could change the list behind its back
     ("perf.hoist_expr", "def f(a, n):\n    for j in range(n):\n        if a[0] + g(j) > 0:\n            return j\n"),
     ("perf.hoist_expr", "def f(a, n):\n    for j in range(n):\n        if a[0] > j:\n            a.append(j)\n"),
+    ("perf.hoist_expr", "def f(a, n):\n    b = a\n    for j in range(n):\n        if a[0] > j:\n            b[0] = j\n    return a\n"),  # an alias
     ("perf.hoist_expr", "def f(a, xs):\n    for x in xs:\n        if a[0] > x:\n            return x\n"),  # not a range
     ("perf.hoist_expr", "def f(a, n):\n    for j in range(n):\n        if j > 3:\n            break\n        a[0] * 2\n"),
     ("perf.hoist_expr", "def f(a, n):\n    for j in range(n):\n        if j or a[0] * 2:\n            return j\n"),

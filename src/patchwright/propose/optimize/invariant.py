@@ -86,15 +86,21 @@ def _runs_once(loop: ast.For) -> ast.expr | None:
     return ast.Compare(left=low, ops=[ast.Lt()], comparators=[high])
 
 
-def _calls_only_builtins(loop: ast.For) -> bool:
-    """No call in the body but pure builtins: nothing there can change a sequence behind
-    the loop's back (a function reaching a global list, say)."""
-    return all(isinstance(n.func, ast.Name) and n.func.id in PURE_BUILTINS
-               for top in loop.body for n in ast.walk(top) if isinstance(n, ast.Call))  # fmt: skip
+def _changes_no_object(loop: ast.For) -> bool:
+    """No call in the body but pure builtins, and no item or attribute stored: nothing there
+    can change a sequence behind the loop's back (a function reaching a global list, an
+    alias of the list assigned to)."""
+    for top in loop.body:
+        for n in ast.walk(top):
+            if isinstance(n, ast.Call) and not (isinstance(n.func, ast.Name) and n.func.id in PURE_BUILTINS):
+                return False
+            if isinstance(n, ast.Subscript | ast.Attribute) and isinstance(n.ctx, ast.Store | ast.Del):
+                return False
+    return True
 
 
 def _invariant(loop: ast.For) -> ast.expr | None:
-    if not loop.body or not _calls_only_builtins(loop):
+    if not loop.body or not _changes_no_object(loop):
         return None
     changed = names_mutated([loop.target, *loop.body])
     for n in _evaluated_first(loop.body[0]):
