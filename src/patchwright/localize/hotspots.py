@@ -119,7 +119,6 @@ LIMITS_MAX = 12
 ``PROFILE_SECONDS`` before the profile stops anyway."""
 
 
-
 def profile_argv(argv: Sequence[str], seconds: float = PROFILE_SECONDS) -> list[str] | None:
     """The workload's command line under the profiler, or None when it is not a Python
     command (``{python} script.py ...``, ``-c CODE``, ``-m MOD``)."""

@@ -114,6 +114,30 @@ def sets_flag(stmt: ast.stmt) -> bool:
             and isinstance(stmt.value, ast.Constant))  # fmt: skip
 
 
+def int_const(n: ast.AST | None, *, positive: bool = False) -> bool:
+    """An int literal (> 0 with ``positive``)."""
+    ok = isinstance(n, ast.Constant) and type(n.value) is int
+    return ok and (not positive or n.value > 0)  # type: ignore[union-attr]
+
+
+def range_args(it: ast.AST) -> list[ast.expr] | None:
+    """The arguments of ``range(...)`` (one to three positional), else None."""
+    if (isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range"
+            and not it.keywords and 1 <= len(it.args) <= 3):  # fmt: skip
+        return it.args
+    return None
+
+
+def params(func: ast.FunctionDef) -> set[str]:
+    return {a.arg for a in ast.walk(func.args) if isinstance(a, ast.arg)}
+
+
+def bound_names(func: ast.FunctionDef) -> set[str]:
+    """Names the function binds itself (its parameters and every store in its body): a
+    builtin of one of these names is shadowed."""
+    return names_stored(func.body) | params(func)
+
+
 def has_flow(nodes: Iterable[ast.AST], kinds: tuple[type, ...]) -> bool:
     return any(isinstance(n, kinds) for top in nodes for n in ast.walk(top))
 

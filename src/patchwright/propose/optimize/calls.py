@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import ast
 
-from patchwright.propose.optimize.analysis import loops, names_stored
+from patchwright.propose.optimize.analysis import bound_names, loops
 from patchwright.propose.optimize.registry import Rewritten, rewrite
 
 
@@ -135,7 +135,7 @@ def _mapped(gen: ast.AST, local: set[str]) -> ast.Call | None:
 def map_builtin(func: ast.FunctionDef) -> Rewritten | None:
     """``sum(f(x) for x in xs)`` (any/all/min/max/sorted/set/list/tuple/str.join too) with
     ``f`` a one-argument builtin -> ``sum(map(f, xs))``."""
-    local = names_stored(func.body) | {a.arg for a in ast.walk(func.args) if isinstance(a, ast.arg)}
+    local = bound_names(func)
     if "map" in local:
         return None
     changed = False
@@ -189,7 +189,7 @@ class _InlineMinMax(ast.NodeTransformer):
 def inline_minmax(func: ast.FunctionDef) -> Rewritten | None:
     """``max(a, b)`` / ``min(a, b)`` of two names or constants inside a loop -> the one
     comparison ``max`` makes (``b if b > a else a``), without the call."""
-    local = names_stored(func.body) | {a.arg for a in ast.walk(func.args) if isinstance(a, ast.arg)}
+    local = bound_names(func)
     done = 0
     for _, _, loop in loops(func):
         tool = _InlineMinMax(local)
@@ -252,7 +252,7 @@ class _LambdaComp(ast.NodeTransformer):
 def lambda_comp(func: ast.FunctionDef) -> Rewritten | None:
     """``map``/``filter`` with a one-argument lambda -> a generator expression (a list
     comprehension inside ``list(...)``): no Python call per element."""
-    local = names_stored(func.body) | {a.arg for a in ast.walk(func.args) if isinstance(a, ast.arg)}
+    local = bound_names(func)
     tool = _LambdaComp(local)
     func.body = [tool.visit(s) for s in func.body]
     return (func, ()) if tool.count else None

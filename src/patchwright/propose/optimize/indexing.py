@@ -6,27 +6,22 @@ from __future__ import annotations
 
 import ast
 
-from patchwright.propose.optimize.analysis import fresh, loops, names_mutated, used_after
+from patchwright.propose.optimize.analysis import (
+    fresh,
+    int_const,
+    loops,
+    names_mutated,
+    params,
+    range_args,
+    used_after,
+)
 from patchwright.propose.optimize.registry import Rewritten, rewrite
 
 
-def _int(n: ast.AST | None, *, positive: bool = False) -> bool:
-    ok = isinstance(n, ast.Constant) and type(n.value) is int
-    return ok and (not positive or n.value > 0)  # type: ignore[union-attr]
-
-
-def _is_len(n: ast.AST | None, seq: str | None = None) -> bool:
-    """``len(name)`` (of ``seq`` when given)."""
+def _is_len(n: ast.AST | None) -> bool:
+    """``len(name)``."""
     return (isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "len"
-            and len(n.args) == 1 and not n.keywords and isinstance(n.args[0], ast.Name)
-            and (seq is None or n.args[0].id == seq))  # fmt: skip
-
-
-def _range_args(it: ast.AST) -> list[ast.expr] | None:
-    if (isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range"
-            and not it.keywords and 1 <= len(it.args) <= 3):  # fmt: skip
-        return it.args
-    return None
+            and len(n.args) == 1 and not n.keywords and isinstance(n.args[0], ast.Name))  # fmt: skip
 
 
 def nonneg(n: ast.AST | None, counters: set[str]) -> bool:
@@ -39,7 +34,7 @@ def nonneg(n: ast.AST | None, counters: set[str]) -> bool:
     if isinstance(n, ast.BinOp) and isinstance(n.op, ast.Add | ast.Mult):
         return nonneg(n.left, counters) and nonneg(n.right, counters)
     if isinstance(n, ast.BinOp) and isinstance(n.op, ast.FloorDiv):
-        return nonneg(n.left, counters) and _int(n.right, positive=True)
+        return nonneg(n.left, counters) and int_const(n.right, positive=True)
     return _is_len(n)
 
 
@@ -52,12 +47,12 @@ def counters(func: ast.FunctionDef) -> set[str]:
         if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store | ast.Del):
             stores[n.id] = stores.get(n.id, 0) + 1
         elif isinstance(n, ast.For) and isinstance(n.target, ast.Name):
-            args = _range_args(n.iter)
-            if args is not None and (len(args) < 3 or _int(args[2], positive=True)):
+            args = range_args(n.iter)
+            if args is not None and (len(args) < 3 or int_const(args[2], positive=True)):
                 loops_of.setdefault(n.target.id, []).append(args[0] if len(args) > 1 else None)
-    params = {a.arg for a in ast.walk(func.args) if isinstance(a, ast.arg)}
+    own = params(func)
     bound = {name for name, starts in loops_of.items()
-             if stores.get(name) == len(starts) and name not in params}  # fmt: skip
+             if stores.get(name) == len(starts) and name not in own}  # fmt: skip
     out: set[str] = set()
     while True:  # a start may be another counter plus one
         more = {v for v in bound - out if all(s is None or nonneg(s, out) for s in loops_of[v])}
@@ -69,13 +64,13 @@ def counters(func: ast.FunctionDef) -> set[str]:
 def _over(loop: ast.For, counted: set[str]) -> tuple[str, ast.expr | None, ast.expr | None, ast.expr | None] | None:
     """(sequence name, start, stop, step) of ``range([start,] len(s)[ // c][, step])`` with a
     start that is never negative and a positive constant step (stop None for ``len(s)``)."""
-    args = _range_args(loop.iter)
+    args = range_args(loop.iter)
     if args is None:
         return None
     stop = args[0] if len(args) == 1 else args[1]
     upper: ast.expr | None = None
     if (isinstance(stop, ast.BinOp) and isinstance(stop.op, ast.FloorDiv) and _is_len(stop.left)
-            and _int(stop.right, positive=True)):  # fmt: skip
+            and int_const(stop.right, positive=True)):  # fmt: skip
         upper, length = stop, stop.left
     elif _is_len(stop):
         length = stop
@@ -83,9 +78,9 @@ def _over(loop: ast.For, counted: set[str]) -> tuple[str, ast.expr | None, ast.e
         return None
     start = args[0] if len(args) >= 2 else None
     step = args[2] if len(args) == 3 else None
-    if (start is not None and not nonneg(start, counted)) or (step is not None and not _int(step, positive=True)):
+    if (start is not None and not nonneg(start, counted)) or (step is not None and not int_const(step, positive=True)):
         return None
-    if _int(start) and start.value == 0:  # type: ignore[union-attr]
+    if int_const(start) and start.value == 0:  # type: ignore[union-attr]
         start = None
     return length.args[0].id, start, upper, step  # type: ignore[attr-defined]
 
@@ -161,12 +156,8 @@ def index_loop(func: ast.FunctionDef) -> Rewritten | None:
         elem = fresh(func, "c")
         last = fresh(func, "d") if back else ""
         body = [_Index(name, var, elem, last).visit(s) for s in loop.body]
-        whole = ast.Name(id=name, ctx=ast.Load())
-        forward = _sliced(whole, start, stop, step)
-        backward = _sliced(ast.Subscript(value=ast.Name(id=name, ctx=ast.Load()),
-                                         slice=ast.Slice(lower=None, upper=None,
-                                                         step=ast.UnaryOp(op=ast.USub(), operand=ast.Constant(1))),
-                                         ctx=ast.Load()), start, stop, step)  # fmt: skip
+        forward = _sliced(ast.Name(id=name, ctx=ast.Load()), start, stop, step)
+        backward = _sliced(ast.parse(f"{name}[::-1]", mode="eval").body, start, stop, step)
         target: ast.expr
         if ahead and back:
             target = ast.Tuple(elts=[ast.Name(id=elem, ctx=ast.Store()), ast.Name(id=last, ctx=ast.Store())],

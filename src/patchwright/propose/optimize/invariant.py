@@ -9,7 +9,14 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from patchwright.propose.optimize.analysis import PURE_BUILTINS, fresh, loops, names_mutated
+from patchwright.propose.optimize.analysis import (
+    PURE_BUILTINS,
+    fresh,
+    int_const,
+    loops,
+    names_mutated,
+    range_args,
+)
 from patchwright.propose.optimize.registry import Rewritten, rewrite
 
 _OPS = (ast.Add, ast.Sub, ast.Mult)
@@ -67,13 +74,8 @@ def _evaluated_first(stmt: ast.stmt) -> Iterator[ast.expr]:
 def _runs_once(loop: ast.For) -> ast.expr | None:
     """The test that ``for v in range(...)`` runs at least once (bounds that are names,
     constants and arithmetic, evaluated again by the test), else None."""
-    it = loop.iter
-    if not (isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range"
-            and not it.keywords and 1 <= len(it.args) <= 3):  # fmt: skip
-        return None
-    args = it.args
-    if len(args) == 3 and not (isinstance(args[2], ast.Constant) and type(args[2].value) is int
-                               and args[2].value > 0):  # fmt: skip
+    args = range_args(loop.iter)
+    if args is None or (len(args) == 3 and not int_const(args[2], positive=True)):
         return None
     low = args[0] if len(args) > 1 else ast.Constant(0)
     high = args[1] if len(args) > 1 else args[0]
@@ -132,11 +134,10 @@ def hoist_expr(func: ast.FunctionDef) -> Rewritten | None:
             continue
         guard = _runs_once(loop)
         expr = _invariant(loop) if guard is not None else None
-        if expr is None or guard is None:
+        if guard is None or expr is None:
             continue
         name = fresh(func, "e")
-        body = [_Swap(expr, name).visit(s) for s in loop.body]
-        loop.body = body
+        loop.body = [_Swap(expr, name).visit(s) for s in loop.body]
         assign = ast.Assign(targets=[ast.Name(id=name, ctx=ast.Store())], value=expr)
         seq[i:i + 1] = [ast.If(test=guard, body=[assign], orelse=[]), loop]
         return func, ()
