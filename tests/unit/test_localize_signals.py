@@ -147,6 +147,53 @@ def test_tie_breaking_never_passes_a_higher_spectrum_score(tmp_path):
     assert {(loc.path, loc.line) for loc in broken} == {(loc.path, loc.line) for loc in plain}
 
 
+LOGGED = """\
+    import logging
+
+    log = logging.getLogger("server")
+
+
+    def respond(request):
+        if "name" in request:
+            return request["name"].upper()
+        return request["fallback"].upper()
+
+
+    def handle(request):
+        try:
+            return respond(request)
+        except Exception:
+            log.exception("uncaught exception")
+            return None
+"""
+LOGGED_TEST = """\
+    from mod import handle
+
+
+    def test_named():
+        assert handle({"name": "a"}) == "A"
+
+
+    def test_default():
+        assert handle({}) == "ANON"
+"""
+
+
+def test_a_traceback_the_code_logged_instead_of_raising_breaks_ties(tmp_path):
+    """The handler catches the KeyError and logs it; the test fails on the missing result
+    (its own traceback has no project frame). The logged traceback's raising line (9) is
+    put ahead of the handler's lines it ties with, which run later."""
+    root = _project(tmp_path, {"mod.py": LOGGED, "test_mod.py": LOGGED_TEST})
+    task, coverage, result = _reproduce(root)
+    assert task.failing_tests == ["test_mod.py::test_default"]
+    assert "KeyError" in result.tests["test_mod.py::test_default"].output
+    blind = SbflLocalizer(root, tiebreak=["later"]).localize(task, coverage, result)
+    assert [loc.line for loc in blind[:4]] == [17, 16, 15, 9]  # tied at 1.0, later first
+    assert {round(loc.score, 6) for loc in blind[:4]} == {1.0}
+    found = SbflLocalizer(root).localize(task, coverage, result)
+    assert (found[0].line, found[0].symbol) == (9, "respond")
+
+
 def test_frames_read_python_and_pytest_spellings(tmp_path):
     (tmp_path / "pkg").mkdir()
     (tmp_path / "pkg" / "core.py").write_text("x = 1\n")

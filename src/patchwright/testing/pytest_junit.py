@@ -13,6 +13,10 @@ from patchwright.core.protocols import RunLimits
 MESSAGE_LIMIT = 500
 OUTPUT_LIMIT = 2000
 TAIL_LIMIT = 4000
+LOGGED_LIMIT = 2000
+"""Characters kept of a traceback that a failing test's captured output or log holds."""
+LOGGED_HEADER = "--- traceback in the test's captured output or log ---"
+_TRACEBACK = "Traceback (most recent call last):"
 
 _EXC_RE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt|Warning|Failed)\b")
 _FILE_RE = re.compile(r'File "([^"]+)", line (\d+)')
@@ -41,6 +45,10 @@ def build_command(
     if coverage_rc:  # our own, from the scratch folder; pytest-cov would pause it
         cmd += ["-p", COVERAGE_PLUGIN, "-p", "no:pytest_cov"]
     cmd += ["-o", "junit_family=xunit1", f"--junitxml={junit_path}"]
+    # captured output and log into the report (pytest >= 5.4; older ones write the
+    # captured output anyway): a failure a server or worker logged instead of raising
+    # shows its traceback only there
+    cmd += ["-o", "junit_logging=all"]
     if timeout_plugin:
         # Only the test function is timed: a timer over the whole protocol also fires
         # while pytest formats a long failure (a RecursionError's ~1000 frames take
@@ -173,13 +181,30 @@ def _outcome(case: ET.Element) -> TestOutcome:
     message = element.get("message") or ""
     if status in (TestStatus.FAIL, TestStatus.ERROR) and _is_timeout(message):
         status = TestStatus.TIMEOUT
-    text = element.text or ""
+    text = (element.text or "")[-OUTPUT_LIMIT:]
+    if status != TestStatus.SKIP:
+        logged = logged_traceback(case)
+        if logged:
+            text = f"{text}\n{LOGGED_HEADER}\n{logged}"
     return TestOutcome(
         status=status,
         duration=duration,
         message=message[:MESSAGE_LIMIT],
-        output=text[-OUTPUT_LIMIT:],
+        output=text,
     )
+
+
+def logged_traceback(case: ET.Element) -> str:
+    """The first traceback in a testcase's captured output or log (a request handler, a
+    worker or a callback that catches and logs an exception: the test then fails on a
+    missing result, and this is the only trace of where the error was raised)."""
+    for tag in ("system-out", "system-err"):
+        element = case.find(tag)
+        captured = element.text or "" if element is not None else ""
+        at = captured.find(_TRACEBACK)
+        if at >= 0:
+            return captured[at : at + LOGGED_LIMIT]
+    return ""
 
 
 def parse_junit(xml_text: str, requested: Sequence[str] = (), root: str = "") -> JUnitReport:
