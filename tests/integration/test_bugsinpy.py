@@ -83,6 +83,7 @@ def test_verify_repair_recheck_and_resume(cli, tmp_path: Path) -> None:
     assert one["status"] == "plausible", one
     assert one["rechecked"] is True
     assert one["extra"]["verified"] and one["extra"]["same_as_developer"] is True
+    assert one["extra"]["developer_rank"] == 1  # the fixed line tops the localization
     verdict = json.loads((out / "instances" / "calc-1" / "verify.json").read_text())
     assert verdict["buggy"] == {"tests/test_ops.py::test_add": "fail"}
     assert verdict["fixed"] == {"tests/test_ops.py::test_add": "pass"}

@@ -195,3 +195,37 @@ def test_pips_note_on_skipped_versions_is_not_the_error() -> None:
            "ERROR: Could not find a version that satisfies the requirement pywin32==227\n"
            "ERROR: No matching distribution found for pywin32==227\n")
     assert "satisfies the requirement pywin32==227" in first_error(out)
+
+
+DEVELOPER = """\
+diff --git a/pkg/ops.py b/pkg/ops.py
+--- a/pkg/ops.py
++++ b/pkg/ops.py
+@@ -3,2 +3,2 @@ def add(a, b):
+ def mul(a, b):
+-    return a + b
++    return a * b
+"""
+
+
+def test_developer_rank_is_where_the_localization_put_the_fixed_line(tmp_path: Path) -> None:
+    from patchwright.benchmarks.bugsinpy import developer_rank
+    from patchwright.core.domain import Location, Task
+    from patchwright.core.events import ToolCall, TrajectoryHeader
+    from patchwright.store.artifacts import TrajectoryWriter
+
+    def run(lines: list[tuple[str, int]]) -> Path:
+        folder = tmp_path / f"run{len(list(tmp_path.iterdir()))}"
+        folder.mkdir()
+        locs = [Location(path=p, line=n, end_line=n, score=1.0) for p, n in lines]
+        header = TrajectoryHeader(task=Task(id="a-1", repo="."))
+        with TrajectoryWriter(folder / "trajectory.jsonl", header) as writer:
+            writer.record(ToolCall(tool="sbfl", locations=locs))
+        return folder
+
+    assert developer_rank(run([("pkg/ops.py", 3), ("pkg/ops.py", 4)]), DEVELOPER) == 2
+    assert developer_rank(run([("pkg/ops.py", 3), ("pkg/other.py", 4)]), DEVELOPER) is None
+    assert developer_rank(tmp_path / "missing", DEVELOPER) is None
+    table = by_project([InstanceResult(id="a-1", status="not_found",
+                                       extra={"project": "a", "developer_rank": 2})])  # fmt: skip
+    assert table["a"]["developer_in_top10"] == 1

@@ -114,6 +114,7 @@ def _repair(
                   evaluations_to_plausible=result.evaluations_to_plausible,
                   changed_lines=result.changed_lines, edits=result.edits, message=result.message,
                   model_calls=result.model_calls, tokens=result.tokens, cost=result.cost)  # fmt: skip
+    out["extra"]["developer_rank"] = developer_rank(base / "run", bug.patch)
     if patch is not None:
         ok, why = recheck(clone, bug, python, patch.diff, base)
         out["rechecked"] = ok
@@ -144,6 +145,27 @@ def _evaluations(run_dir: Path, reported: int) -> int:
     except (OSError, TrajectoryFormatError):
         return reported
     return max(reported, sum(1 for e in events if getattr(e, "kind", "") == "evaluation"))
+
+
+def developer_rank(run_dir: Path, developer: str) -> int | None:
+    """Where the localization put the developer's fix: the 1-based rank of the first of
+    the run's suspicious lines (the top ten the trajectory records) that the developer's
+    patch removes or inserts next to; None when none of them is."""
+    from patchwright.search.evaluate import changed_base_lines
+    from patchwright.store.artifacts import TrajectoryFormatError, read_events
+
+    try:
+        _, events = read_events(run_dir / "trajectory.jsonl")
+    except (OSError, TrajectoryFormatError):
+        return None
+    fixed = changed_base_lines(developer)
+    for event in events:
+        if getattr(event, "kind", "") == "tool_call" and getattr(event, "tool", "") == "sbfl":
+            for rank, loc in enumerate(event.locations, 1):  # type: ignore[attr-defined]
+                if any(line in fixed.get(loc.path, ()) for line in range(loc.line, loc.end_line + 1)):
+                    return rank
+            return None
+    return None
 
 
 def run_bugsinpy(args: argparse.Namespace, config: RunConfig) -> int:

@@ -26,7 +26,7 @@ def by_project(results: list[InstanceResult]) -> dict[str, dict[str, Any]]:
     for r in results:
         p = table.setdefault(str(r.extra.get("project", r.id.rsplit("-", 1)[0])), {
             "bugs": 0, "verified": 0, "plausible": 0, "rechecked": 0, "same_as_developer": 0,
-            "evaluations": 0, "seconds": 0.0,
+            "evaluations": 0, "seconds": 0.0, "developer_in_top10": 0,
         })  # fmt: skip
         p["bugs"] += 1
         p["seconds"] = round(p["seconds"] + r.seconds, 1)
@@ -34,6 +34,7 @@ def by_project(results: list[InstanceResult]) -> dict[str, dict[str, Any]]:
             continue
         p["verified"] += 1
         p["evaluations"] += r.evaluations
+        p["developer_in_top10"] += r.extra.get("developer_rank") is not None
         if r.status in FIXED:
             p["plausible"] += 1
             p["rechecked"] += bool(r.rechecked)
@@ -76,7 +77,7 @@ def text_table(title: str, header: list[str], rows: list[list[str]]) -> str:
 
 
 PROJECT_COLS = ("bugs", "verified", "plausible", "rechecked", "same_as_developer",
-                "plausible_rate", "evaluations", "seconds")  # fmt: skip
+                "plausible_rate", "developer_in_top10", "evaluations", "seconds")  # fmt: skip
 
 
 def print_report(
@@ -84,11 +85,11 @@ def print_report(
 ) -> None:
     rows = []
     for r in results:
-        same = r.extra.get("same_as_developer")
+        same, rank = r.extra.get("same_as_developer"), r.extra.get("developer_rank")
         rows.append([r.id, r.status, "-" if r.rechecked is None else str(r.rechecked),
-                     "-" if same is None else str(same), str(r.evaluations), f"{r.seconds:.0f}",
-                     (r.message or "")[:70]])  # fmt: skip
-    head = ["bug", "status", "recheck", "same as dev", "evals", "seconds", "note"]
+                     "-" if same is None else str(same), "-" if rank is None else str(rank),
+                     str(r.evaluations), f"{r.seconds:.0f}", (r.message or "")[:70]])  # fmt: skip
+    head = ["bug", "status", "recheck", "same as dev", "dev rank", "evals", "seconds", "note"]
     title = (f"{summary.get('benchmark', 'bugsinpy')}: {summary['verified']} verified of {summary['bugs']}, "
              f"{summary['plausible']} plausible")  # fmt: skip
     out(text_table(title, head, rows))
