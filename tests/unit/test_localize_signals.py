@@ -194,6 +194,39 @@ def test_a_traceback_the_code_logged_instead_of_raising_breaks_ties(tmp_path):
     assert (found[0].line, found[0].symbol) == (9, "respond")
 
 
+WORDY = """\
+    def parse_range(header):
+        start, end = header.split("-")
+        return int(start), int(end) + 1
+
+
+    def log_request(path):
+        message = "GET " + path
+        return message.upper()
+"""
+WORDY_TEST = """\
+    from mod import log_request, parse_range
+
+
+    def test_range_end():
+        log_request("/x")
+        assert parse_range("2-5") == (2, 5)
+"""
+
+
+def test_ties_go_to_the_function_whose_words_the_failing_test_speaks(tmp_path):
+    """Every line ties at 1.0 (one failing test, no passing one); neither function is the
+    one the test is named after. The test's id and printed source speak of a range and its
+    end: parse_range's lines come before log_request's later ones."""
+    root = _project(tmp_path, {"mod.py": WORDY, "test_mod.py": WORDY_TEST})
+    task, coverage, result = _reproduce(root)
+    later = SbflLocalizer(root, tiebreak=["later"]).localize(task, coverage, result)
+    assert [loc.line for loc in later] == [8, 7, 3, 2]
+    worded = SbflLocalizer(root, tiebreak=["lexical", "later"]).localize(task, coverage, result)
+    assert [loc.line for loc in worded] == [3, 2, 8, 7]
+    assert [loc.line for loc in SbflLocalizer(root).localize(task, coverage, result)][:2] == [3, 2]
+
+
 def test_frames_read_python_and_pytest_spellings(tmp_path):
     (tmp_path / "pkg").mkdir()
     (tmp_path / "pkg" / "core.py").write_text("x = 1\n")

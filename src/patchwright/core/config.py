@@ -87,7 +87,7 @@ class SearchConfig(_Config):
     seed: int = 0
 
 
-TieBreak = Literal["traceback", "test_name", "later"]
+TieBreak = Literal["traceback", "test_name", "lexical", "later"]
 TIE_BREAKS: tuple[TieBreak, ...] = ("traceback", "test_name", "later")
 
 

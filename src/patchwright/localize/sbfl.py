@@ -17,6 +17,7 @@ from pathlib import Path
 
 from patchwright.core.domain import Location, Task, TestResult
 from patchwright.core.protocols import BuildContext, CoverageMap
+from patchwright.localize.lexical import failing_words, lexical_scores
 from patchwright.localize.tiebreak import KEYS, break_ties
 from patchwright.localize.traceback_frames import failing_frames
 
@@ -196,7 +197,14 @@ class SbflLocalizer:
             if not self.tiebreak and len(locations) >= self.top:
                 break
         if self.tiebreak:
-            locations = break_ties(locations, self.tiebreak, frames, task.failing_tests)
+            lexical = None
+            if "lexical" in self.tiebreak:
+                lexical = lexical_scores(
+                    locations, self._read,
+                    lambda path, line: enclosing(spans_by_file.get(path, []), line),
+                    failing_words(result, task.failing_tests),
+                )  # fmt: skip
+            locations = break_ties(locations, self.tiebreak, frames, task.failing_tests, lexical)
         return locations[: self.top]
 
     def _read(self, path: str) -> str:

@@ -8,6 +8,8 @@ failing tests run and no passing test does ties at 1.0). Among equal scores, in 
   MSR 2010; Wong et al., ICSME 2014), each failing test adding ``1 / (1 + depth)``;
 - ``test_name``: lines of functions the failing tests are named after (the naming
   convention ``test_<unit>``; Van Rompaey and Demeyer, CSMR 2009);
+- ``lexical``: lines of functions whose source shares the most (BM25-weighted) words with
+  the failing tests' ids, messages and printed output (:mod:`patchwright.localize.lexical`);
 - ``later``: later lines first (what runs last before a failure is checked is nearer it).
 
 The order is written into the scores: each tie group keeps its score plus less than
@@ -23,7 +25,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from patchwright.core.domain import Location
 
-KEYS = ("traceback", "test_name", "later")
+KEYS = ("traceback", "test_name", "lexical", "later")
 EPSILON = 1e-7
 
 _PARAMS = re.compile(r"\[.*\]$")
@@ -73,8 +75,11 @@ def break_ties(
     keys: Sequence[str],
     frames: Mapping[str, Sequence[tuple[str, int]]],
     failing: Iterable[str],
+    lexical: Mapping[tuple[str, int], float] | None = None,
 ) -> list[Location]:
-    """``locations`` (any order) sorted best first, ties broken by ``keys`` in order."""
+    """``locations`` (any order) sorted best first, ties broken by ``keys`` in order
+    (``lexical``: per line, its function's similarity to the failing tests)."""
+    lexical = lexical or {}
     weights = trace_weights(frames) if "traceback" in keys else {}
     names = unit_names(failing) if "test_name" in keys else set()
 
@@ -85,6 +90,8 @@ def break_ties(
                 out.append(round(weights.get((loc.path, loc.line), 0.0), 6))
             elif k == "test_name":
                 out.append(1.0 if named_by(loc.symbol, names) else 0.0)
+            elif k == "lexical":
+                out.append(round(lexical.get((loc.path, loc.line), 0.0), 6))
             elif k == "later":
                 out.append(float(loc.line))
             else:
