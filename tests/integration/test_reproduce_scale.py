@@ -128,3 +128,29 @@ def test_validate_with_a_module_broken_at_base_judges_the_known_tests(project: P
         fix = make_patch({"lib.py": BUG}, {"lib.py": FIXED})
         result, judged = validate(bed, task, fix, candidate_limits(config(5), base), 120)
         assert result.plausible(judged) and judged.passing_tests == base.passing
+
+
+def test_a_module_that_imports_only_beside_the_whole_suite_is_set_aside(project: Path) -> None:
+    # tests/b_user imports a helper that only tests/a_provider's collection puts on
+    # sys.path (pytest's prepend import mode): the whole suite collects, the failing test
+    # with its related sample (which has no test of a_provider) does not; fastapi's
+    # tutorial tests are such modules
+    files = {"tests/a_provider/test_provides.py": "import shared_helpers  # noqa\n",
+             "tests/a_provider/shared_helpers.py": "VALUE = 3\n",
+             "tests/b_user/test_uses.py": "from shared_helpers import VALUE\n\n\n"
+                                          "def test_value():\n    assert VALUE == 3\n"}  # fmt: skip
+    for rel, text in files.items():
+        (project / rel).parent.mkdir(parents=True, exist_ok=True)
+        (project / rel).write_text(text)
+    git(project, "add", "-A")
+    git(project, "commit", "-qm", "a module that needs another's folder")
+    notes: list[str] = []
+    with local_bed(project, plugins="none") as bed:
+        base = reproduce(bed, config(TOTAL + 5), [FAILING], notes)
+    assert base.collected == TOTAL + 1
+    assert base.failing == [FAILING] and base.result.status(FAILING) == TestStatus.FAIL
+    assert base.coverage[FAILING]["lib.py"] == {2}
+    assert not any(t.startswith("tests/b_user/") for t in base.result.tests)
+    assert len(base.passing) == TOTAL - 2
+    said = next(n for n in notes if "do not import when run apart" in n)
+    assert "1 test module(s)" in said and "tests/b_user/test_uses.py" in said
