@@ -303,12 +303,17 @@ def reproduce(
 
 
 def candidate_limits(config: RunConfig, baseline: Baseline) -> RunLimits:
-    """Tighter per-test timeout for candidates, learned from the base run's durations."""
+    """Tighter per-test timeout for candidates, learned from the base run's durations: ten
+    times the slowest test that passed, or three times the slowest failing one where that
+    is more. A failing test's time is often a wait that never ends well (a client's own
+    timeout), not work: at ten times it, each candidate that hung cost 50 s on tornado."""
     sb = config.sandbox
-    durations = [
-        o.duration for o in baseline.result.tests.values() if o.status != TestStatus.TIMEOUT
-    ]
-    learned = 10.0 * max(durations, default=0.0) + 0.5
+    failing = set(baseline.failing)
+    timed = [(t, o.duration) for t, o in baseline.result.tests.items()
+             if o.status != TestStatus.TIMEOUT]  # fmt: skip
+    passed = [d for t, d in timed if t not in failing]
+    failed = [d for t, d in timed if t in failing]
+    learned = max(10.0 * max(passed, default=0.0) + 0.5, 3.0 * max(failed, default=0.0) + 1.0)
     per_test = min(sb.per_test_timeout, max(sb.min_test_timeout, learned))
     n = len(baseline.failing) + len(baseline.passing)
     wall = min(sb.wall_timeout, 30.0 + per_test * n)
