@@ -89,3 +89,26 @@ def test_an_if_elif_chain_of_counters_gets_the_missing_case() -> None:
     )
     fixed = src.replace("c += 1\n", "c += 1\n        else:\n            b += 1\n")
     assert made("stmt.else_case", src) == [fixed]
+
+
+def test_a_condition_reading_into_an_object_first_checks_it_is_there() -> None:
+    src = "def f(row):\n    if row.name == 'x' or len(row.cells) > 2:\n        return 1\n    return 0\n"
+    out = made("cond.guard", src)
+    assert ("def f(row):\n    if row and (row.name == 'x' or len(row.cells) > 2):\n"
+            "        return 1\n    return 0\n") in out  # fmt: skip
+    assert any("row.cells is not None and" in o for o in out)
+    # a module's function, a call on self, or a test already guarded: nothing to add
+    assert made("cond.guard", "import os\n\n\ndef f(p):\n    if os.path.exists(p):\n        return 1\n") == []
+    assert made("cond.guard", "def f(self):\n    if self.ready():\n        return 1\n") == []
+    assert made("cond.guard", "def f(xs):\n    if xs and len(xs) > 1:\n        return 1\n") == []
+
+
+def test_a_handler_is_widened_only_for_a_suspect_inside_its_try() -> None:
+    src = ("def f(x):\n    try:\n        v = int(x)\n    except (KeyError, ValueError):\n"
+           "        v = 0\n    return v\n")  # fmt: skip
+    out = made("handler.widen", src)
+    assert src.replace("(KeyError, ValueError)", "(KeyError, ValueError, IndexError)") in out
+    assert src.replace("(KeyError, ValueError)", "(KeyError, ValueError, TypeError)") in out
+    assert len(out) == 3  # IndexError, AttributeError, TypeError: each once
+    outside = "def f(x):\n    v = int(x)\n    return v\n"
+    assert made("handler.widen", outside) == []

@@ -5,6 +5,7 @@ expression"; SimFix / ssFix donor conditions from the same function)."""
 from __future__ import annotations
 
 import ast
+import copy
 from collections.abc import Iterator
 
 from patchwright.propose.scope import BOOL, COLL, expr_kind, own_nodes
@@ -176,3 +177,54 @@ def _other_conditions(site: Site, test: ast.expr) -> list[ast.expr]:
                 out.append(part)
     out.sort(key=lambda n: abs(getattr(n, "lineno", 0) - site.line))
     return out
+
+
+_GUARDED_READS = 3
+
+
+def _read_objects(test: ast.expr, local: set[str]) -> list[ast.expr]:
+    """The objects a condition reads into before checking them: ``x`` of ``len(x)``,
+    ``x.attr``, ``x[i]``, where ``x`` is a local name or an attribute of one
+    (``self.columns``), not ``self`` itself."""
+    found: list[ast.expr] = []
+    for node in ast.walk(test):
+        obj: ast.expr | None = None
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "len":
+            obj = node.args[0] if len(node.args) == 1 else None
+        elif isinstance(node, ast.Attribute | ast.Subscript) and isinstance(node.ctx, ast.Load):
+            obj = node.value
+        root = obj
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        if isinstance(root, ast.Name) and root.id in local and not (obj is root and root.id in ("self", "cls")):
+            found.append(obj)
+    return found
+
+
+@template(
+    "cond.guard", weight=0.40, on=(ast.If, ast.While),
+    example=(
+        "def f(self):\n    if len(self.columns) > 0:\n        return 1\n    return 0\n",
+        "def f(self):\n    if self.columns and len(self.columns) > 0:\n        return 1\n    return 0\n",
+    ),
+)  # fmt: skip
+def read_guard(site: Site, stmt: ast.If | ast.While) -> Iterator[Mutation]:
+    """if len(x) > 0 -> if x and len(x) > 0 / if x is not None and ...: a condition that
+    reads into an object first checks that it is there (TBar's NullPointerChecker and
+    PraPR's short-circuit guard, placed inside the condition instead of before it)."""
+    test = stmt.test
+    first = test.values[0] if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And) else None
+    seen = {site.text(first)} if first is not None else set()
+    count = 0
+    local = {*site.local_vars(), *(p for p in ("self", "cls") if p in site.scope.params)}
+    for obj in _read_objects(test, local):
+        text = site.text(obj)
+        if text in seen:
+            continue
+        seen.add(text)
+        present = ast.Compare(left=copy.deepcopy(obj), ops=[ast.IsNot()], comparators=[ast.Constant(None)])
+        yield Mutation(1.0 - 0.1 * count, target=test, new=_join(ast.And(), copy.deepcopy(obj), test))
+        yield Mutation(0.8 - 0.1 * count, target=test, new=_join(ast.And(), present, test))
+        count += 1
+        if count == _GUARDED_READS:
+            break

@@ -12,9 +12,11 @@ below every other family.
 from __future__ import annotations
 
 import ast
+import copy
 from collections.abc import Iterator
 
 from patchwright.propose.pyedit import Splice
+from patchwright.propose.scope import FuncDef
 from patchwright.propose.templates.context import Mutation, Site
 from patchwright.propose.templates.registry import template
 from patchwright.propose.templates.statements import Lines, editable_block
@@ -85,3 +87,56 @@ def constant_condition(site: Site, stmt: ast.If) -> Iterator[Mutation]:
         return
     for value, aff in ((False, 1.0), (True, 0.8)):
         yield Mutation(aff, target=stmt.test, new=ast.Constant(value=value))
+
+
+SIBLING_EXCEPTIONS: dict[str, tuple[str, ...]] = {
+    "ValueError": ("TypeError",),
+    "TypeError": ("ValueError", "AttributeError"),
+    "KeyError": ("IndexError", "AttributeError", "TypeError"),
+    "IndexError": ("KeyError", "TypeError"),
+    "AttributeError": ("TypeError", "KeyError"),
+    "ImportError": ("AttributeError",),
+    "OSError": ("ValueError",),
+    "UnicodeDecodeError": ("UnicodeEncodeError",),
+    "UnicodeEncodeError": ("UnicodeDecodeError",),
+}
+"""Exceptions a handler catching the first one often also had to catch (Python's
+exception-handling fixes: a missing exception type in an ``except`` is their most common
+repair; the pairs are ones the standard library raises for the same misuse)."""
+
+
+def _enclosing_try(site: Site, stmt: ast.stmt) -> ast.Try | None:
+    """The ``try`` whose body holds ``stmt`` (directly or inside a nested block)."""
+    node: ast.AST = stmt
+    for parent in site.ancestors(stmt):
+        if isinstance(parent, FuncDef):
+            return None
+        if isinstance(parent, ast.Try) and any(node is s for s in parent.body):
+            return parent
+        node = parent
+    return None
+
+
+@template(
+    "handler.widen", weight=0.25, on=ast.stmt,
+    example=(
+        "def f(x):\n    try:\n        return int(x)\n    except ValueError:\n        return 0\n",
+        "def f(x):\n    try:\n        return int(x)\n    except (ValueError, TypeError):\n"
+        "        return 0\n",
+    ),
+)  # fmt: skip
+def widen_handler(site: Site, stmt: ast.stmt) -> Iterator[Mutation]:
+    """except E: -> except (E, F): for an exception F the same misuse often raises, where
+    a statement of the try's body is the suspect (the exception escaped the handler)."""
+    block = _enclosing_try(site, stmt)
+    if block is None:
+        return
+    for handler in block.handlers:
+        caught = handler.type
+        names = caught.elts if isinstance(caught, ast.Tuple) else [caught] if caught else []
+        have = {n.id for n in names if isinstance(n, ast.Name)}
+        extra = [s for n in have for s in SIBLING_EXCEPTIONS.get(n, ()) if s not in have]
+        for i, sibling in enumerate(dict.fromkeys(extra)):
+            new = ast.Tuple(elts=[*map(copy.deepcopy, names), ast.Name(sibling, ast.Load())],
+                            ctx=ast.Load())  # fmt: skip
+            yield Mutation(1.0 - 0.1 * i, target=caught, new=new)
