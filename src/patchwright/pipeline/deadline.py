@@ -115,6 +115,11 @@ class BoundedBed:
         return self.bed.root
 
     @property
+    def runner(self) -> Any:
+        """The bed's test runner (its settings: reproduce's all-threads run sets one)."""
+        return getattr(self.bed, "runner", None)
+
+    @property
     def settings(self) -> dict[str, object]:
         return self.bed.settings
 
