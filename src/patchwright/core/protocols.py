@@ -34,7 +34,9 @@ class RunLimits:
 
 
 CoverageMap = dict[str, dict[str, set[int]]]
-"""test id -> source path (relative to the repo root) -> executed line numbers."""
+"""test id -> source path (relative to the repo root) -> executed line numbers. A runner may
+add ``collect:MODULE`` keys, what a test module's import ran (reproduce reads and drops
+them)."""
 
 
 PYTHON = "{python}"

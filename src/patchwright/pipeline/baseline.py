@@ -22,6 +22,7 @@ from patchwright.core.errors import BaseRunCrashed, NoTestsFound, RepairError
 from patchwright.core.protocols import CoverageMap, RunLimits, TestBed
 from patchwright.localize.sbfl import is_test_file
 from patchwright.localize.traceback_frames import frames
+from patchwright.pipeline.module_setup import runs_project_code, with_module_setup
 
 _OK = (TestStatus.PASS, TestStatus.SKIP)
 
@@ -191,7 +192,7 @@ def _all_threads_if_blind(
     """Failing tests whose own thread ran no project code (a test client serving the app
     from a thread of its own, as starlette's websocket session does) are measured again
     with every thread; their spectra come from that run."""
-    blind = [t for t in failing if not any(not is_test_file(p) for p in coverage.get(t, {}))]
+    blind = [t for t in failing if not runs_project_code(coverage.get(t, {}))]
     settings = getattr(getattr(bed, "runner", None), "config", None)
     if not blind or getattr(settings, "other_threads", True):
         return coverage
@@ -298,6 +299,7 @@ def reproduce(
         failing = [t for t, s in statuses.items() if s not in _OK]
     passing = [t for t, s in statuses.items() if s == TestStatus.PASS and t not in failing]
     coverage = _all_threads_if_blind(bed, coverage, failing, limits)
+    coverage = with_module_setup(bed.root, coverage, failing)
     return Baseline(result=result, coverage=coverage, failing=failing, passing=passing,
                     settings=dict(bed.settings), collected=len(ids))  # fmt: skip
 

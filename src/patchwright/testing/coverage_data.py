@@ -12,6 +12,10 @@ from collections.abc import Callable, Sequence
 from patchwright.core.protocols import CoverageMap
 from patchwright.testing.layout import workspace_path
 
+SETUP_KEY = "collect:"
+"""How a coverage map names a test module's import (``collect:tests/test_x.py``): the
+plugin's context for it, read as a key of its own beside the tests'."""
+
 
 def rc_text(
     data_file: str, *, source: str = "", dynamic_context: str = "", packages: Sequence[str] = ()

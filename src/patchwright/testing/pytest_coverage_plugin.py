@@ -12,8 +12,9 @@ Settings come from the environment:
   used when this interpreter has none and is Python X.Y.
 
 Contexts are ``NODEID|setup``, ``NODEID|run`` and ``NODEID|teardown``, as pytest-cov's
-``--cov-context=test`` writes them. pytest-cov itself is blocked in these runs (two
-measurements would pause each other); its options are accepted and ignored.
+``--cov-context=test`` writes them, and ``collect:MODULE`` for a test module's import.
+pytest-cov itself is blocked in these runs (two measurements would pause each other); its
+options are accepted and ignored.
 """
 
 import os
@@ -80,6 +81,26 @@ def pytest_addoption(parser):  # type: ignore[no-untyped-def]
 def _switch(item, when):  # type: ignore[no-untyped-def]
     if _COV is not None:
         _COV.switch_context(f"{item.nodeid}|{when}")
+
+
+_COLLECTING = []
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collectstart(collector):  # type: ignore[no-untyped-def]
+    """A test module's import (its module-level set-up: an app built, routes added) is
+    measured as ``collect:NODEID`` (the reader's ``SETUP_CONTEXT``), not lost in the empty
+    context."""
+    if _COV is not None and isinstance(collector, pytest.Module):
+        _COLLECTING.append(collector.nodeid)
+        _COV.switch_context("collect:" + collector.nodeid)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collectreport(report):  # type: ignore[no-untyped-def]
+    if _COV is not None and _COLLECTING and report.nodeid == _COLLECTING[-1]:
+        _COLLECTING.pop()
+        _COV.switch_context("")
 
 
 @pytest.hookimpl(tryfirst=True)
