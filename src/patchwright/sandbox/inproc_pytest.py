@@ -29,6 +29,43 @@ def quiet_preloaded(preloaded: "set[str]") -> None:
     Hook._warn_already_imported = _warn_already_imported  # type: ignore[method-assign]
 
 
+EXIT_GRACE = 2.0
+"""Seconds the run waits, once pytest is done, for the threads the tests left running, and
+as long again for the at-exit handlers (multiprocessing's joins the processes it started)."""
+
+
+def wind_down(threading: object, atexit: object, grace: float = EXIT_GRACE) -> None:
+    """What the interpreter does at exit, each step bounded by ``grace``: join the
+    non-daemon threads, run the at-exit handlers. A server or scheduler a test started and
+    never stopped (luigi's) would otherwise hold the finished run open until its time ran
+    out; pytest's report is already written."""
+    import time
+
+    def bounded(step: object, seconds: float) -> None:
+        if threading is None:
+            step()  # type: ignore[operator]
+            return
+        worker = threading.Thread(target=step)  # type: ignore[attr-defined]
+        worker.daemon = True
+        worker.start()
+        worker.join(seconds)
+
+    def join_threads() -> None:
+        end = time.monotonic() + grace
+        me = threading.current_thread()  # type: ignore[attr-defined]
+        for t in threading.enumerate():  # type: ignore[attr-defined]
+            if t is not me and not t.daemon and t.is_alive():
+                t.join(max(0.0, end - time.monotonic()))
+
+    for step in ((join_threads if threading is not None else None),
+                 getattr(atexit, "_run_exitfuncs", None)):  # fmt: skip
+        try:
+            if step is not None:
+                bounded(step, grace + 0.5)
+        except BaseException:
+            pass
+
+
 def run_pytest(args: "list[str]", cwd: str, env: "dict[str, str]", preloaded: "set[str]") -> int:
     """``python -m pytest ARGS`` in this process: cwd, environment, ``sys.path[0]`` (and
     ``PYTHONPATH``'s folders not there yet),
@@ -56,13 +93,7 @@ def run_pytest(args: "list[str]", cwd: str, env: "dict[str, str]", preloaded: "s
     except BaseException:
         traceback.print_exc()
         code = 1
-    threading = sys.modules.get("threading")
-    for step in (getattr(threading, "_shutdown", None), getattr(atexit, "_run_exitfuncs", None)):
-        try:
-            if step is not None:
-                step()
-        except BaseException:
-            pass
+    wind_down(sys.modules.get("threading"), atexit)
     if code is None:
         code = 0
     elif not isinstance(code, int):

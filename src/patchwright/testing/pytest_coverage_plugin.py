@@ -118,11 +118,26 @@ def pytest_runtest_teardown(item):  # type: ignore[no-untyped-def]
     _switch(item, "teardown")
 
 
+_EXIT = []
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session, exitstatus):  # type: ignore[no-untyped-def]
+    _EXIT.append(int(exitstatus))
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_unconfigure(config):  # type: ignore[no-untyped-def]
+    """Save the data, then leave at once with pytest's status once the report is written:
+    a thread or server the tests started and left running (a non-daemon thread, luigi's
+    scheduler) would otherwise hold the interpreter open until the run's time is up."""
     global _COV
     cov, _COV = _COV, None
     if cov is not None:
         cov.switch_context("")
         cov.stop()
         cov.save()
+    if _EXIT and os.environ.get("PW_COV_RC"):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(_EXIT[-1])
