@@ -122,6 +122,33 @@ def test_rethink_feeds_failures_back_into_the_next_expansion():
     assert any("t::a still fails" in fb or "now breaks" in fb for c in root_calls for fb in c.feedback)
 
 
+class CountingRethinker:
+    """A rethink that counts its calls (a model's would cost one call each)."""
+
+    name = "counting"
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[int, int]] = []
+
+    def rethink(self, parent: Node, child: Node, feedback: str) -> str:
+        self.calls.append((parent.id, child.id))
+        return f"revised plan {len(self.calls)}"
+
+
+def test_a_model_rethink_runs_before_a_re_expansion_not_after_every_failure():
+    ctx, _, proposer, steps = make_ctx()
+    ctx.rethinker = rethinker = CountingRethinker()
+    make_strategy("mcts").run(ctx)
+    failures = sum(ctx.failures.values())
+    assert rethinker.calls and len(rethinker.calls) < failures
+    # every call rewrote a node whose latest failed child it read, and the proposer's next
+    # expansion of that node saw the revised plan (the lessons of each failure are kept)
+    assert all(ctx.tree.get(c).parent == p for p, c in rethinker.calls)
+    revised = [c.thought for c in proposer.calls if c.thought.startswith("revised plan")]
+    assert len(revised) == len(rethinker.calls)
+    assert ctx.tree.root.feedback and any("Lessons" in e.thought for e in steps if isinstance(e, Rethink))
+
+
 def test_partial_fix_reward_is_between_base_and_plausible():
     task = Task(id="t", repo="/x", failing_tests=FAILING, passing_tests=PASSING)
     sb = ScriptedSandbox("/x", BASE, oracle)
