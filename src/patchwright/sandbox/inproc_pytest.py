@@ -36,34 +36,31 @@ as long again for the at-exit handlers (multiprocessing's joins the processes it
 
 def wind_down(threading: object, atexit: object, grace: float = EXIT_GRACE) -> None:
     """What the interpreter does at exit, each step bounded by ``grace``: join the
-    non-daemon threads, run the at-exit handlers. A server or scheduler a test started and
-    never stopped (luigi's) would otherwise hold the finished run open until its time ran
-    out; pytest's report is already written."""
+    non-daemon threads (not this one), then run the at-exit handlers in a daemon thread.
+    A server or scheduler a test started and never stopped (luigi's) would otherwise hold
+    the finished run open until its time ran out; pytest's report is already written."""
     import time
 
-    def bounded(step: object, seconds: float) -> None:
-        if threading is None:
-            step()  # type: ignore[operator]
-            return
-        worker = threading.Thread(target=step)  # type: ignore[attr-defined]
-        worker.daemon = True
-        worker.start()
-        worker.join(seconds)
-
-    def join_threads() -> None:
-        end = time.monotonic() + grace
-        me = threading.current_thread()  # type: ignore[attr-defined]
-        for t in threading.enumerate():  # type: ignore[attr-defined]
-            if t is not me and not t.daemon and t.is_alive():
-                t.join(max(0.0, end - time.monotonic()))
-
-    for step in ((join_threads if threading is not None else None),
-                 getattr(atexit, "_run_exitfuncs", None)):  # fmt: skip
-        try:
-            if step is not None:
-                bounded(step, grace + 0.5)
-        except BaseException:
-            pass
+    try:
+        if threading is not None:
+            end = time.monotonic() + grace
+            me = threading.current_thread()  # type: ignore[attr-defined]
+            for t in threading.enumerate():  # type: ignore[attr-defined]
+                if t is not me and not t.daemon and t.is_alive():
+                    t.join(max(0.0, end - time.monotonic()))
+    except BaseException:
+        pass
+    run = getattr(atexit, "_run_exitfuncs", None)
+    try:
+        if run is not None and threading is None:
+            run()
+        elif run is not None:
+            worker = threading.Thread(target=run)  # type: ignore[attr-defined]
+            worker.daemon = True
+            worker.start()
+            worker.join(grace)
+    except BaseException:
+        pass
 
 
 def run_pytest(args: "list[str]", cwd: str, env: "dict[str, str]", preloaded: "set[str]") -> int:
