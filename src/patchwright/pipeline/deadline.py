@@ -153,7 +153,7 @@ class BoundedBed:
 
     def calibrate(self, tests: Sequence[str], limits: RunLimits) -> tuple[TestResult, CoverageMap]:
         """The runner's calibration with this bed, so that each of its runs is bounded."""
-        runner = getattr(self.bed, "runner", None)
+        runner = self.runner
         if runner is not None and hasattr(runner, "calibrate"):
             out: tuple[TestResult, CoverageMap] = runner.calibrate(self, tests, limits)
             return out

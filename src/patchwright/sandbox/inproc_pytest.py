@@ -51,14 +51,16 @@ def wind_down(threading: object, atexit: object, grace: float = EXIT_GRACE) -> N
     except BaseException:
         pass
     run = getattr(atexit, "_run_exitfuncs", None)
+    if run is None:
+        return
     try:
-        if run is not None and threading is None:
+        if threading is None:
             run()
-        elif run is not None:
-            worker = threading.Thread(target=run)  # type: ignore[attr-defined]
-            worker.daemon = True
-            worker.start()
-            worker.join(grace)
+            return
+        worker = threading.Thread(target=run)  # type: ignore[attr-defined]
+        worker.daemon = True
+        worker.start()
+        worker.join(grace)
     except BaseException:
         pass
 

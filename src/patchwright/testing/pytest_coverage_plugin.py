@@ -89,7 +89,7 @@ _COLLECTING = []
 @pytest.hookimpl(tryfirst=True)
 def pytest_collectstart(collector):  # type: ignore[no-untyped-def]
     """A test module's import (its module-level set-up: an app built, routes added) is
-    measured as ``collect:NODEID`` (the reader's ``SETUP_CONTEXT``), not lost in the empty
+    measured as ``collect:NODEID`` (the reader's ``SETUP_KEY``), not lost in the empty
     context."""
     if _COV is not None and isinstance(collector, pytest.Module):
         _COLLECTING.append(collector.nodeid)
@@ -133,11 +133,12 @@ def pytest_unconfigure(config):  # type: ignore[no-untyped-def]
     scheduler) would otherwise hold the interpreter open until the run's time is up."""
     global _COV
     cov, _COV = _COV, None
-    if cov is not None:
-        cov.switch_context("")
-        cov.stop()
-        cov.save()
-    if _EXIT and os.environ.get("PW_COV_RC"):
+    if cov is None:
+        return
+    cov.switch_context("")
+    cov.stop()
+    cov.save()
+    if _EXIT:
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(_EXIT[-1])
