@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import uuid
 
 import pytest
 
@@ -78,7 +79,7 @@ def test_a_hostile_test_reaches_nothing_of_the_host(cli, make_repo, tmp_path, mo
         port = server.getsockname()[1]
         proj = tmp_path / "proj"
         targets = [str(proj / "mod.py"), str(proj / "planted.txt"), str(proj / ".git" / "hooks" / "pre-commit"),
-                   str(home / "planted"), "/var/tmp/patchwright-hostile-planted"]  # fmt: skip
+                   str(home / "planted"), f"/var/tmp/patchwright-hostile-{uuid.uuid4().hex}"]  # fmt: skip
         proj = make_repo({"mod.py": "def f():\n    return 1\n",
                           "test_mod.py": ATTACK.format(targets=targets, port=port)})  # fmt: skip
         before = {p: p.read_bytes() for p in proj.rglob("*") if p.is_file()}
@@ -94,7 +95,10 @@ def test_a_hostile_test_reaches_nothing_of_the_host(cli, make_repo, tmp_path, mo
             got = b""
     assert got == b"", got
     assert {p: p.read_bytes() for p in proj.rglob("*") if p.is_file()} == before
-    assert not (home / "planted").exists() and not os.path.exists(targets[-1])
+    planted = os.path.exists(targets[-1])
+    if planted:
+        os.remove(targets[-1])
+    assert not (home / "planted").exists() and not planted
 
 
 LEAK = """import pathlib

@@ -130,7 +130,9 @@ def pytest_sessionfinish(session, exitstatus):  # type: ignore[no-untyped-def]
 def pytest_unconfigure(config):  # type: ignore[no-untyped-def]
     """Save the data, then leave at once with pytest's status once the report is written:
     a thread or server the tests started and left running (a non-daemon thread, luigi's
-    scheduler) would otherwise hold the interpreter open until the run's time is up."""
+    scheduler) would otherwise hold the interpreter open until the run's time is up.
+    A usage error (a test id that is not found) is left to pytest: its words are printed
+    after this hook, by pytest's main."""
     global _COV
     cov, _COV = _COV, None
     if cov is None:
@@ -138,7 +140,7 @@ def pytest_unconfigure(config):  # type: ignore[no-untyped-def]
     cov.switch_context("")
     cov.stop()
     cov.save()
-    if _EXIT:
+    if _EXIT and _EXIT[-1] != pytest.ExitCode.USAGE_ERROR:
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(_EXIT[-1])
