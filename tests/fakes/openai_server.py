@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import threading
 import time
 from collections import deque
@@ -169,6 +170,8 @@ def _make_handler(fake: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length)
+            if getattr(fake, "crash_signal", 0):  # a server dying mid-request (a native crash)
+                os.kill(os.getpid(), fake.crash_signal)
             if self.path.rstrip("/") != "/v1/chat/completions":
                 self._send(404, b'{"error": {"message": "not found"}}', "application/json", {})
                 return
@@ -204,8 +207,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--model_alias", default="fake-model")
     parser.add_argument("--reply", default="stub reply")
+    parser.add_argument("--crash-signal", type=int, default=0, help="die by this signal on a request")
     args, _ = parser.parse_known_args(argv)
     srv = FakeOpenAIServer(default=args.reply, models=[args.model_alias])
+    srv.crash_signal = args.crash_signal  # type: ignore[attr-defined]
     server = ThreadingHTTPServer(("127.0.0.1", args.port), _make_handler(srv))
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:

@@ -68,3 +68,17 @@ def test_missing_model_file_or_runtime(tmp_path, gguf):
     bad.chmod(0o755)
     with pytest.raises(ModelUnavailable, match="llama-cpp-python is not installed"):
         LocalServer(gguf, python=str(bad)).start()
+
+
+def test_a_server_that_crashes_during_a_completion_is_reported_with_its_signal(tmp_path, gguf):
+    """A native crash mid-request (llama.cpp's AMX kernels on a machine that does not allow
+    them die so) is said as the server's death by SIGSEGV with the rebuild hint, not as a
+    connection error."""
+    import signal
+
+    python = _python(tmp_path, f'exec {sys.executable} {FAKES} "$@" --crash-signal {int(signal.SIGSEGV)}')
+    server = LocalServer(gguf, threads=1, python=python, startup_timeout=30)
+    with LocalModel(server, timeout=10) as model:
+        with pytest.raises(ModelUnavailable, match=r"killed by SIGSEGV during a completion.*GGML_NATIVE=OFF"):
+            model.complete([Message(role="user", content="hi")], max_tokens=8)
+    assert not server.running

@@ -32,6 +32,15 @@ from patchwright.model.prices import Price
 from patchwright.model.retry import RetryPolicy
 
 
+NATIVE_CRASH = (
+    "llama.cpp's native code crashed; a build for this CPU's newest instructions (AMX, "
+    "AVX-512) crashes where the system does not allow them: reinstall with "
+    "CMAKE_ARGS='-DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON' "
+    "pip install --force-reinstall --no-cache-dir llama-cpp-python"
+)
+"""The hint for a server killed by SIGSEGV, SIGILL or SIGBUS."""
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -172,6 +181,29 @@ class LocalServer:
     def running(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
 
+    def death(self, when: str, wait: float = 2.0) -> str:
+        """How the server ended ('' while it runs), in one line: its exit status or signal
+        ``when``, its log's last lines, and for a crash of the native code the likely cause.
+        A connection error is how a client first sees a server that died: ``wait`` s."""
+        if self.proc is None:
+            return ""
+        try:
+            code = self.proc.wait(timeout=wait)
+        except subprocess.TimeoutExpired:
+            return ""
+        if code < 0:
+            try:
+                how = f"was killed by {signal.Signals(-code).name}"
+            except ValueError:
+                how = f"was killed by signal {-code}"
+        else:
+            how = f"exited with {code}"
+        tail = self.log_tail()
+        said = f"the local model server {how} {when}" + (f": {tail}" if tail else "")
+        if code in (-signal.SIGSEGV, -signal.SIGILL, -signal.SIGBUS):
+            said += f"; {NATIVE_CRASH}"
+        return said
+
     def __enter__(self) -> LocalServer:
         return self.start()
 
@@ -242,9 +274,15 @@ class LocalModel:
     ) -> ModelResponse:
         if not self.server.running:
             raise ModelUnavailable(f"the local model server stopped: {self.server.log_tail()}")
-        return self.client.complete(
-            messages, max_tokens=max_tokens, temperature=temperature, stop=stop, timeout=timeout
-        )
+        try:
+            return self.client.complete(
+                messages, max_tokens=max_tokens, temperature=temperature, stop=stop, timeout=timeout
+            )
+        except ModelUnavailable:
+            died = self.server.death("during a completion")
+            if not died:
+                raise
+            raise ModelUnavailable(died) from None
 
     def close(self) -> None:
         self.client.close()
