@@ -78,7 +78,7 @@ def test_a_server_that_crashes_during_a_completion_is_reported_with_its_signal(t
 
     python = _python(tmp_path, f'exec {sys.executable} {FAKES} "$@" --crash-signal {int(signal.SIGSEGV)}')
     server = LocalServer(gguf, threads=1, python=python, startup_timeout=30)
-    with LocalModel(server, timeout=10) as model:
-        with pytest.raises(ModelUnavailable, match=r"killed by SIGSEGV during a completion.*GGML_NATIVE=OFF"):
-            model.complete([Message(role="user", content="hi")], max_tokens=8)
+    crash = r"killed by SIGSEGV during a completion.*GGML_NATIVE=OFF"
+    with LocalModel(server, timeout=10) as model, pytest.raises(ModelUnavailable, match=crash):
+        model.complete([Message(role="user", content="hi")], max_tokens=8)
     assert not server.running

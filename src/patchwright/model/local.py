@@ -31,7 +31,6 @@ from patchwright.model.openai_model import Endpoint, OpenAIModel
 from patchwright.model.prices import Price
 from patchwright.model.retry import RetryPolicy
 
-
 NATIVE_CRASH = (
     "llama.cpp's native code crashed; a build for this CPU's newest instructions (AMX, "
     "AVX-512) crashes where the system does not allow them: reinstall with "
