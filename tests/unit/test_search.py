@@ -232,3 +232,67 @@ def test_a_spent_proposer_alone_stops_the_search():
     expander = Expander(task, BASE, [], [SpentProposer()])
     with pytest.raises(ProposerStop):
         expander.candidates(Node(id=0))
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+
+class SlowProposer(ScriptedProposer):
+    """A model-like proposer that takes ``cost`` seconds of ``clock`` per expansion."""
+
+    name = "llm"
+
+    def __init__(self, edits, clock, cost, time_share):
+        super().__init__(edits)
+        self.clock, self.cost, self.time_share = clock, cost, time_share
+
+    def propose(self, ctx):
+        self.clock.now += self.cost
+        return super().propose(ctx)
+
+
+def test_a_proposer_past_its_time_share_sits_out_until_the_others_catch_up():
+    task = Task(id="t", repo="/nonexistent", failing_tests=FAILING, passing_tests=PASSING)
+    clock = Clock()
+    slow = SlowProposer(EDITS[:1], clock, cost=10.0, time_share=0.5)
+    expander = Expander(task, BASE, [], [slow, ScriptedProposer(EDITS[1:])], clock=clock)
+    assert len(expander.candidates(Node(id=0))) == len(EDITS)  # 10 s of 10: held next time
+    assert len(expander.candidates(Node(id=0))) == len(EDITS) - 1
+    assert len(slow.calls) == 1 and expander.skipped == {"llm": 1}
+    clock.now += 15.0  # the evaluations took time: 10 of 25 s is under half
+    assert len(expander.candidates(Node(id=0))) == len(EDITS)
+    assert len(slow.calls) == 2
+
+
+def test_a_held_proposer_still_proposes_when_the_others_have_nothing_or_it_is_alone():
+    task = Task(id="t", repo="/nonexistent", failing_tests=FAILING, passing_tests=PASSING)
+    clock = Clock()
+    slow = SlowProposer(EDITS[:1], clock, cost=10.0, time_share=0.5)
+    expander = Expander(task, BASE, [], [slow, ScriptedProposer([])], clock=clock)
+    for calls in (1, 2, 3):
+        assert len(expander.candidates(Node(id=0))) == 1
+        assert len(slow.calls) == calls
+    alone = SlowProposer(EDITS[:1], clock, cost=10.0, time_share=0.1)
+    solo = Expander(task, BASE, [], [alone], clock=clock)
+    assert [len(solo.candidates(Node(id=0))) for _ in range(3)] == [1, 1, 1]
+    assert not solo.skipped and not expander.skipped
+
+
+def test_llm_time_share_reaches_the_llm_proposer():
+    from patchwright.core.config import build_config
+    from patchwright.propose.llm.llm_patch import LlmPatchProposer, llm_options
+
+    class Ctx:
+        config = build_config(overrides=["llm.time_share=0.4"])
+        record = None
+
+    assert LlmPatchProposer(model=None, **llm_options(Ctx)).time_share == 0.4
+    with pytest.raises(Exception, match="time_share"):
+        build_config(overrides=["llm.time_share=0"])

@@ -164,6 +164,10 @@ class LlmConfig(_Config):
     """Rewrite a node's thought from failing test output with the model (else rules)."""
     rank: bool = True
     """Re-rank SBFL locations (and BM25 hits for an issue text) with the model."""
+    time_share: float = Field(default=1.0, gt=0.0, le=1.0)
+    """Most of the search's time the model's proposers may take: past it, an expansion
+    asks the other proposers only (unless they have nothing). 1: no bound; a slow local
+    model beside the templates wants 0.5 or less."""
 
 
 class ReproduceConfig(_Config):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import time
 from collections.abc import Callable, Mapping, Sequence
 
 from patchwright.core.diff import PatchError, apply_to_files
@@ -20,6 +21,7 @@ class Expander:
         proposers: Sequence[Proposer],
         limit: int = 0,
         on_retire: Callable[[str, str], None] | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.task = task
         self.base_files = dict(base_files)
@@ -30,6 +32,21 @@ class Expander:
         self.on_retire = on_retire or (lambda name, reason: None)
         self.retired: dict[str, str] = {}
         """Proposers dropped after a :class:`ProposerStop`: name -> reason."""
+        self.clock = clock
+        self.started = clock()
+        self.spent: dict[int, float] = {}
+        """Seconds each proposer (by id) took to propose, over this expander's life."""
+        self.skipped: dict[str, int] = {}
+        """Expansions each proposer sat out, over its time share: name -> count."""
+
+    def over_share(self, proposer: Proposer) -> bool:
+        """A proposer with a ``time_share`` below 1 (a slow model's) sits an expansion out
+        while it has taken more than that share of the time since the search began, so the
+        other proposers' candidates get evaluated; alone, it always proposes."""
+        share = getattr(proposer, "time_share", 1.0)
+        if not isinstance(share, int | float) or share >= 1.0 or len(self.proposers) < 2:
+            return False
+        return self.spent.get(id(proposer), 0.0) > share * (self.clock() - self.started)
 
     def files_at(self, node: Node) -> dict[str, str]:
         files = dict(self.base_files)
@@ -67,19 +84,38 @@ class Expander:
             feedback=list(node.feedback),
             limit=self.limit,
         )
-        streams = []
+        streams: list[list[Candidate]] = []
+        held: list[Proposer] = []
         for proposer in list(self.proposers):
             if skip and not getattr(proposer, "max_lines", 0):
                 continue
-            try:
-                streams.append(list(proposer.propose(ctx)))
-            except ProposerStop as stop:
-                if len(self.proposers) == 1:
-                    raise  # nothing left to search with: the strategy stops
-                self.proposers.remove(proposer)
-                name = getattr(proposer, "name", type(proposer).__name__)
-                self.retired[name] = stop.reason
-                self.on_retire(name, stop.reason)
+            if self.over_share(proposer):
+                held.append(proposer)
+                continue
+            self._ask(proposer, ctx, streams)
+        if held and not any(streams):  # the others had nothing: the held ones propose
+            for proposer in held:
+                self._ask(proposer, ctx, streams)
+            held = []
+        for proposer in held:
+            name = getattr(proposer, "name", type(proposer).__name__)
+            self.skipped[name] = self.skipped.get(name, 0) + 1
         merged = heapq.merge(*streams, key=lambda c: -c.prior)
         out = list(itertools.islice(merged, self.limit or None))
         return out
+
+    def _ask(self, proposer: Proposer, ctx: ProposalContext, streams: list[list[Candidate]]) -> None:
+        """One proposer's candidates into ``streams``, its time into :attr:`spent`; a
+        :class:`ProposerStop` retires it (or, the last one, stops the search)."""
+        began = self.clock()
+        try:
+            streams.append(list(proposer.propose(ctx)))
+        except ProposerStop as stop:
+            if len(self.proposers) == 1:
+                raise  # nothing left to search with: the strategy stops
+            self.proposers.remove(proposer)
+            name = getattr(proposer, "name", type(proposer).__name__)
+            self.retired[name] = stop.reason
+            self.on_retire(name, stop.reason)
+        finally:
+            self.spent[id(proposer)] = self.spent.get(id(proposer), 0.0) + self.clock() - began

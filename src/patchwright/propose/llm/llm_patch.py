@@ -83,7 +83,7 @@ def llm_options(ctx: BuildContext) -> dict[str, Any]:
     """The LLM proposers' options from the run's ``llm`` settings."""
     llm = ctx.config.llm
     return dict(n=llm.samples, max_tokens=llm.max_tokens, temperature=llm.temperature,
-                format=llm.edit_format, record=ctx.record)  # fmt: skip
+                format=llm.edit_format, record=ctx.record, time_share=llm.time_share)  # fmt: skip
 
 
 class LlmPatchProposer:
@@ -114,6 +114,7 @@ class LlmPatchProposer:
         whole_file_lines: int = 80,
         max_errors: int = 3,
         record: Record | None = None,
+        time_share: float = 1.0,
     ) -> None:
         if format not in FORMATS:
             raise ValueError(f"unknown edit format {format!r} (choose from {', '.join(FORMATS)})")
@@ -128,6 +129,8 @@ class LlmPatchProposer:
         self.max_code_lines = max_code_lines
         self.whole_file_lines = whole_file_lines
         self.max_errors = max_errors
+        self.time_share = time_share
+        """See ``llm.time_share``: the expander holds this proposer back past it."""
         self.record: Record = record or (lambda event: None)
         self.last_failure = ""
         """Why the last reply could not be used; shown in the next prompt, then cleared."""
