@@ -147,9 +147,10 @@ def run_search(
         outcome = make_strategy(config.search.strategy).run(ctx)
     except ProposerStop as stop:
         return finish(ctx, f"model budget: {stop.reason}")
-    for name, times in expander.skipped.items():
-        record(Note(name="time share", message=f"{name} sat out {times} expansion(s) past its "
-                                                f"time share (llm.time_share={config.llm.time_share:g})"))  # fmt: skip
+    finally:  # also when the run's deadline ends the search
+        for name, times in expander.skipped.items():
+            record(Note(name="time share", message=f"{name} sat out {times} expansion(s) past "
+                                                    f"its time share (llm.time_share={config.llm.time_share:g})"))  # fmt: skip
     if expander.retired and outcome.stopped_by:
         notes = "; ".join(f"{n} retired by model budget: {r}" for n, r in expander.retired.items())
         outcome.stopped_by = f"{outcome.stopped_by} ({notes})"
