@@ -34,8 +34,8 @@ class Expander:
         """Proposers dropped after a :class:`ProposerStop`: name -> reason."""
         self.clock = clock
         self.started = clock()
-        self.spent: dict[int, float] = {}
-        """Seconds each proposer (by id) took to propose, over this expander's life."""
+        self.spent: dict[str, float] = {}
+        """Seconds each proposer took to propose, over this expander's life: name -> s."""
         self.skipped: dict[str, int] = {}
         """Expansions each proposer sat out, over its time share: name -> count."""
 
@@ -44,9 +44,9 @@ class Expander:
         while it has taken more than that share of the time since the search began, so the
         other proposers' candidates get evaluated; alone, it always proposes."""
         share = getattr(proposer, "time_share", 1.0)
-        if not isinstance(share, int | float) or share >= 1.0 or len(self.proposers) < 2:
+        if share >= 1.0 or len(self.proposers) < 2:
             return False
-        return self.spent.get(id(proposer), 0.0) > share * (self.clock() - self.started)
+        return self.spent.get(_name(proposer), 0.0) > share * (self.clock() - self.started)
 
     def files_at(self, node: Node) -> dict[str, str]:
         files = dict(self.base_files)
@@ -98,8 +98,7 @@ class Expander:
                 self._ask(proposer, ctx, streams)
             held = []
         for proposer in held:
-            name = getattr(proposer, "name", type(proposer).__name__)
-            self.skipped[name] = self.skipped.get(name, 0) + 1
+            self.skipped[_name(proposer)] = self.skipped.get(_name(proposer), 0) + 1
         merged = heapq.merge(*streams, key=lambda c: -c.prior)
         out = list(itertools.islice(merged, self.limit or None))
         return out
@@ -114,8 +113,11 @@ class Expander:
             if len(self.proposers) == 1:
                 raise  # nothing left to search with: the strategy stops
             self.proposers.remove(proposer)
-            name = getattr(proposer, "name", type(proposer).__name__)
-            self.retired[name] = stop.reason
-            self.on_retire(name, stop.reason)
+            self.retired[_name(proposer)] = stop.reason
+            self.on_retire(_name(proposer), stop.reason)
         finally:
-            self.spent[id(proposer)] = self.spent.get(id(proposer), 0.0) + self.clock() - began
+            self.spent[_name(proposer)] = self.spent.get(_name(proposer), 0.0) + self.clock() - began
+
+
+def _name(proposer: Proposer) -> str:
+    return str(getattr(proposer, "name", type(proposer).__name__))
